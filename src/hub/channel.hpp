@@ -1,0 +1,68 @@
+#pragma once
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "core/frame.hpp"
+#include "hub/subscriber.hpp"
+
+namespace camgate::hub {
+
+// One camera's meeting point: the source publishes, viewers subscribe. Keeps the
+// latest frame for snapshots and fans each new frame out to every subscriber.
+class channel {
+ public:
+  using waiter = std::function<void(core::frame_ptr)>;
+
+  explicit channel(std::string camera_id);
+  ~channel();
+  channel(const channel&) = delete;
+  channel& operator=(const channel&) = delete;
+
+  const std::string& camera_id() const { return camera_id_; }
+
+  // Source side: makes `f` the latest frame and hands it to every subscriber.
+  void publish(core::frame_ptr f);
+
+  core::frame_ptr latest() const;
+
+  // Calls `w` once with the next published frame, or with nullptr when the channel
+  // ends. Used by snapshots that want a fresh frame.
+  void on_next_frame(waiter w);
+
+  void subscribe(const std::shared_ptr<subscriber>& s);
+  void unsubscribe(const subscriber* s);
+  std::size_t viewers() const;
+
+  // Ends every subscriber (and waiter) with `reason`; later subscribers end at once.
+  void end(std::string_view reason);
+  bool ended() const { return ended_.load(); }
+
+  // Counters the outputs feed, for /metrics.
+  void count_bytes_out(std::uint64_t n) { bytes_out_.fetch_add(n, std::memory_order_relaxed); }
+  void count_skipped(std::uint64_t n) { skipped_.fetch_add(n, std::memory_order_relaxed); }
+  std::uint64_t bytes_out() const { return bytes_out_.load(std::memory_order_relaxed); }
+  std::uint64_t frames_skipped() const { return skipped_.load(std::memory_order_relaxed); }
+  std::uint64_t frames_published() const { return published_.load(std::memory_order_relaxed); }
+
+ private:
+  using list = std::vector<std::weak_ptr<subscriber>>;
+
+  std::string camera_id_;
+  mutable std::mutex mutex_;
+  core::frame_ptr latest_;
+  // Copy-on-write: publish() takes a reference under the lock and fans out without it.
+  std::shared_ptr<const list> subscribers_ = std::make_shared<const list>();
+  std::vector<waiter> waiters_;
+  std::atomic<bool> ended_{false};
+  std::string end_reason_;
+  std::atomic<std::uint64_t> bytes_out_{0};
+  std::atomic<std::uint64_t> skipped_{0};
+  std::atomic<std::uint64_t> published_{0};
+};
+
+}  // namespace camgate::hub
