@@ -1,0 +1,107 @@
+// Offline administration against the data directory's database.
+#include <iostream>
+#include <string>
+
+#include <unistd.h>
+
+#include "auth/password.hpp"
+#include "commands.hpp"
+#include "core/clock.hpp"
+#include "core/config.hpp"
+#include "store/camera_repository.hpp"
+#include "store/database.hpp"
+#include "store/error.hpp"
+#include "store/user_repository.hpp"
+
+namespace camgate::app {
+namespace {
+store::database open_db(const std::filesystem::path& data) {
+  return store::database(data / "camgate.db");
+}
+}  // namespace
+
+int user_add(const std::filesystem::path& data, const std::string& name, const std::string& role,
+             bool password_stdin) {
+  if (name.empty() || name.size() > 64) {
+    std::cerr << "camgate: user name must be 1 to 64 characters\n";
+    return 2;
+  }
+  std::string password;
+  if (password_stdin) {
+    std::getline(std::cin, password);
+  } else {
+    if (!isatty(STDIN_FILENO)) {
+      std::cerr << "camgate: pass --password-stdin to read the password from a pipe\n";
+      return 2;
+    }
+    std::cerr << "password: ";
+    std::getline(std::cin, password);
+  }
+  if (password.size() < 8) {
+    std::cerr << "camgate: the password must have at least 8 characters\n";
+    return 2;
+  }
+  auto db = open_db(data);
+  store::user_repository users(db);
+  try {
+    auto u = users.add(name, role, auth::hash_password(password));
+    std::cout << "user " << u.name << " (" << u.role << ") added with id " << u.id << "\n";
+  } catch (const store::conflict&) {
+    std::cerr << "camgate: a user named '" << name << "' already exists\n";
+    return 1;
+  }
+  return 0;
+}
+
+int user_list(const std::filesystem::path& data) {
+  auto db = open_db(data);
+  store::user_repository users(db);
+  for (const auto& u : users.list()) std::cout << u.id << "\t" << u.name << "\t" << u.role << "\n";
+  return 0;
+}
+
+int camera_add(const std::filesystem::path& data, const std::string& name, const std::string& url,
+               const std::string& host, int port) {
+  store::camera_record rec;
+  rec.name = name;
+  rec.port = port;
+  rec.origin = "api";
+  rec.created_at = core::unix_micros() / 1000000;
+  if (!url.empty()) {
+    if (!url.starts_with("http://")) {
+      std::cerr << "camgate: --url must start with http://\n";
+      return 2;
+    }
+    const auto end = url.find('/', 7);
+    auto hp = core::parse_host_port(url.substr(7, end == std::string::npos ? std::string::npos : end - 7));
+    if (!hp) {
+      std::cerr << "camgate: --url must be http://HOST:PORT[/path]\n";
+      return 2;
+    }
+    rec.host = hp->host;
+    rec.port = hp->port;
+    // A bare http://host:port is found by probing, like a camera added by address.
+    if (end != std::string::npos && end + 1 < url.size()) rec.url = url;
+  } else if (!host.empty()) {
+    rec.host = host;
+  } else {
+    std::cerr << "camgate: give --url or --host\n";
+    return 2;
+  }
+  if (rec.name.empty()) rec.name = "Camera " + rec.host;
+  auto db = open_db(data);
+  store::camera_repository cams(db);
+  auto stored = cams.add(rec);
+  std::cout << "camera " << stored.id << " (" << stored.name << ") added\n";
+  return 0;
+}
+
+int camera_list(const std::filesystem::path& data) {
+  auto db = open_db(data);
+  store::camera_repository cams(db);
+  for (const auto& c : cams.list())
+    std::cout << c.id << "\t" << c.name << "\t" << c.host << ":" << c.port << "\t" << c.url << "\n";
+  return 0;
+}
+
+}  // namespace camgate::app

@@ -1,0 +1,25 @@
+#pragma once
+#include <filesystem>
+#include <optional>
+#include <string>
+
+namespace camgate::app {
+
+struct serve_args {
+  std::optional<std::string> listen;
+  std::filesystem::path data = "data";
+  std::optional<std::filesystem::path> config_file;
+  std::optional<std::string> log_level;
+  std::optional<std::string> web_root;
+};
+
+int serve(const serve_args& args);
+
+int user_add(const std::filesystem::path& data, const std::string& name, const std::string& role,
+             bool password_stdin);
+int user_list(const std::filesystem::path& data);
+int camera_add(const std::filesystem::path& data, const std::string& name, const std::string& url,
+               const std::string& host, int port);
+int camera_list(const std::filesystem::path& data);
+
+}  // namespace camgate::app

@@ -1,0 +1,118 @@
+// `camgate serve`: the composition root. Builds every part once and wires them.
+#include <spdlog/spdlog.h>
+
+#include <iostream>
+#include <thread>
+
+#include "api/routes.hpp"
+#include "auth/secret_file.hpp"
+#include "auth/token_service.hpp"
+#include "cameras/camera_registry.hpp"
+#include "commands.hpp"
+#include "core/config.hpp"
+#include "core/logging.hpp"
+#include "http/server.hpp"
+#include "http/static_files.hpp"
+#include "http/token_authenticator.hpp"
+#include "store/database.hpp"
+
+#include <unistd.h>
+
+namespace camgate::app {
+namespace {
+
+std::filesystem::path find_web_root(const core::config& cfg, const serve_args& args) {
+  if (args.web_root) return *args.web_root;
+  if (!cfg.server.web_root.empty()) return cfg.server.web_root;
+  // Installed layout (bin/../share/camgate/web), else the source tree's web/.
+  std::error_code ec;
+  auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    auto installed = exe.parent_path().parent_path() / "share" / "camgate" / "web";
+    if (std::filesystem::exists(installed / "index.html")) return installed;
+  }
+  return CAMGATE_SOURCE_WEB;
+}
+
+sources::source_options source_options_from(const core::config::cameras_section& c) {
+  sources::source_options o;
+  o.connect_timeout = std::chrono::milliseconds(c.connect_timeout_ms);
+  o.stall_timeout = std::chrono::milliseconds(c.stall_timeout_ms);
+  o.stale_after = std::chrono::milliseconds(c.stale_after_ms);
+  o.poll_fps = c.poll_fps;
+  o.max_frame_bytes = static_cast<std::size_t>(c.max_frame_bytes);
+  o.backoff_initial = std::chrono::milliseconds(c.backoff_initial_ms);
+  o.backoff_max = std::chrono::milliseconds(c.backoff_max_ms);
+  return o;
+}
+
+}  // namespace
+
+int serve(const serve_args& args) {
+  core::config cfg = args.config_file ? core::load_config(*args.config_file) : core::config{};
+  if (args.listen) cfg.server.listen = *args.listen;
+  if (args.log_level) cfg.log.level = *args.log_level;
+  core::init_logging(cfg.log.level);
+  const auto listen = core::parse_host_port(cfg.server.listen);
+  if (!listen) throw std::runtime_error("--listen must be HOST:PORT, got '" + cfg.server.listen + "'");
+
+  std::filesystem::create_directories(args.data);
+  store::database db(args.data / "camgate.db");
+  store::user_repository users(db);
+  store::camera_repository camera_records(db);
+  store::selection_repository selections(db);
+  if (users.count() == 0)
+    spdlog::warn("no users yet: add one with `camgate user add NAME --role admin --data {}`",
+                 args.data.string());
+
+  const std::string secret =
+      cfg.auth.jwt_secret.empty() ? auth::load_or_create_secret(args.data) : cfg.auth.jwt_secret;
+  auth::token_service tokens(secret, cfg.auth.token_ttl_s);
+
+  const int threads = cfg.server.threads > 0
+                          ? cfg.server.threads
+                          : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  asio::io_context ioc(threads);
+  asio::thread_pool blocking(1);
+
+  cameras::camera_registry registry(ioc, camera_records, source_options_from(cfg.cameras));
+  registry.load();
+
+  api::services services{cfg, users, camera_records, selections, tokens, registry, blocking};
+  httpd::router router;
+  router.set_authenticator(httpd::token_authenticator(tokens));
+  api::register_routes(router, services);
+  const auto web_root = find_web_root(cfg, args);
+  router.set_fallback(httpd::static_files(web_root));
+
+  httpd::server server(ioc, router);
+  auto bound = server.listen(tcp::endpoint(asio::ip::make_address(listen->host), listen->port));
+  server.start();
+  // Tests and scripts read this line to learn the port.
+  std::cout << "camgate listening on http://" << bound.address().to_string() << ":" << bound.port()
+            << std::endl;
+  spdlog::info("camgate {} serving {} camera(s), web page from {}, {} thread(s)", CAMGATE_VERSION,
+               registry.list().size(), web_root.string(), threads);
+
+  asio::signal_set signals(ioc, SIGINT, SIGTERM);
+  asio::steady_timer grace(ioc);
+  signals.async_wait([&](error_code ec, int sig) {
+    if (ec) return;
+    spdlog::info("signal {}: shutting down", sig);
+    server.stop();
+    registry.stop_all("gateway stopping");
+    // Give viewers a moment to receive their close frames, then stop.
+    grace.expires_after(std::chrono::milliseconds(300));
+    grace.async_wait([&](error_code) { ioc.stop(); });
+  });
+
+  std::vector<std::thread> pool;
+  for (int i = 1; i < threads; ++i) pool.emplace_back([&] { ioc.run(); });
+  ioc.run();
+  for (auto& t : pool) t.join();
+  blocking.join();
+  spdlog::info("camgate stopped");
+  return 0;
+}
+
+}  // namespace camgate::app

@@ -1,0 +1,16 @@
+#pragma once
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "cameras/camera_registry.hpp"
+
+namespace camgate::api {
+
+// "http://host:port" as the seed reports a camera (or the configured URL's origin).
+std::string camera_base_url(const store::camera_record& r);
+
+// The REST representation of a camera: record, live status and the gateway's URLs.
+nlohmann::json camera_json(const cameras::camera& cam);
+
+}  // namespace camgate::api

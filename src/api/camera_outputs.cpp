@@ -1,0 +1,117 @@
+#include "api/camera_outputs.hpp"
+
+#include <cstdio>
+
+#include "analysis/frame_analysis.hpp"
+#include "api/camera_json.hpp"
+#include "outputs/mjpeg_session.hpp"
+#include "outputs/snapshot.hpp"
+#include "outputs/websocket_session.hpp"
+
+namespace camgate::api {
+namespace {
+
+// No frame to give: tell "camera unreachable" (502) from "camera slow" (504).
+httpd::response no_frame(services& s, const cameras::camera& cam) {
+  const auto st = cam.source->status();
+  if (st.state == sources::source_state::offline || st.state == sources::source_state::connecting) {
+    return httpd::json_error(http::status::bad_gateway,
+                             "camera " + std::to_string(cam.record.id) + " is unreachable" +
+                                 (st.last_error.empty() ? "" : ": " + st.last_error));
+  }
+  return httpd::json_error(http::status::gateway_timeout,
+                           "camera " + std::to_string(cam.record.id) +
+                               " sent no frame within " +
+                               std::to_string(s.config.cameras.snapshot_wait_ms) + " ms");
+}
+
+asio::awaitable<core::frame_ptr> current_frame(services& s, const cameras::camera& cam) {
+  co_return co_await outputs::fresh_frame(
+      cam.channel, std::chrono::milliseconds(s.config.cameras.snapshot_max_age_ms),
+      std::chrono::milliseconds(s.config.cameras.snapshot_wait_ms));
+}
+
+std::string timestamp_text(std::int64_t us) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%lld.%06lld", static_cast<long long>(us / 1000000),
+                static_cast<long long>(us % 1000000));
+  return buf;
+}
+
+}  // namespace
+
+asio::awaitable<httpd::response> snapshot_response(services& s,
+                                                   std::shared_ptr<const cameras::camera> cam) {
+  auto f = co_await current_frame(s, *cam);
+  if (!f) co_return no_frame(s, *cam);
+  auto bytes = f->bytes();
+  auto res = httpd::bytes_response(http::status::ok, "image/jpeg",
+                                   std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+  res.message.set(http::field::cache_control, "no-store");
+  res.message.set(http::field::content_disposition,
+                  "inline; filename=\"camera-" + std::to_string(cam->record.id) + "-" +
+                      std::to_string(f->seq()) + ".jpg\"");
+  res.message.set("X-Timestamp", timestamp_text(f->capture_us()));
+  res.message.set("X-Frame-Seq", std::to_string(f->seq()));
+  co_return res;
+}
+
+httpd::response mjpeg_response(services& s, std::shared_ptr<const cameras::camera> cam) {
+  httpd::response res;
+  outputs::mjpeg_options opts;
+  opts.write_timeout = std::chrono::seconds(s.config.cameras.viewer_write_timeout_s);
+  res.takeover = [channel = cam->channel, opts](httpd::connection&& c) {
+    outputs::mjpeg_session::start(std::move(c), channel, opts);
+  };
+  return res;
+}
+
+httpd::response websocket_response(services&, const httpd::request_context& ctx,
+                                   std::shared_ptr<const cameras::camera> cam) {
+  if (!websocket::is_upgrade(ctx.req))
+    return httpd::json_error(http::status::upgrade_required,
+                             "this endpoint speaks WebSocket: send an Upgrade request");
+  auto format = outputs::ws_format::data_url;
+  if (auto f = ctx.query_value("format")) {
+    if (*f == "binary")
+      format = outputs::ws_format::binary;
+    else if (*f != "text" && *f != "base64")
+      return httpd::json_error(http::status::bad_request, "format must be text or binary");
+  }
+  httpd::response res;
+  res.takeover = [channel = cam->channel, format](httpd::connection&& c) {
+    outputs::websocket_session::start(std::move(c), channel, format);
+  };
+  return res;
+}
+
+asio::awaitable<httpd::response> analysis_response(services& s,
+                                                   std::shared_ptr<const cameras::camera> cam) {
+  auto f = co_await current_frame(s, *cam);
+  if (!f) co_return no_frame(s, *cam);
+  // Decoding a 720p frame takes milliseconds: do it off the I/O threads.
+  auto home = co_await asio::this_coro::executor;
+  co_await asio::post(s.blocking.get_executor(), asio::use_awaitable);
+  std::string error;
+  auto report = analysis::analyze_jpeg(f->bytes(), &error);
+  co_await asio::post(home, asio::use_awaitable);
+  if (!report)
+    co_return httpd::json_error(http::status::bad_gateway, "camera sent a broken frame: " + error);
+  nlohmann::json body = {
+      {"success", true},
+      {"message", "Frame captured successfully"},
+      {"frame_size", {report->height, report->width, report->channels}},
+      {"image_bytes_length", f->size()},
+      {"camera_url", camera_base_url(cam->record)},
+      {"camera_id", cam->record.id},
+      {"frame_seq", f->seq()},
+      {"captured_at_us", f->capture_us()},
+      {"quality",
+       {{"mean_luma", report->mean_luma},
+        {"sharpness", report->sharpness},
+        {"decode_ms", report->decode_ms}}},
+  };
+  co_return httpd::json_response(http::status::ok, body);
+}
+
+}  // namespace camgate::api

@@ -1,0 +1,12 @@
+#include "api/routes.hpp"
+
+namespace camgate::api {
+
+void register_routes(httpd::router& r, services& s) {
+  register_system_routes(r, s);
+  register_auth_routes(r, s);
+  register_seed_routes(r, s);
+  register_camera_routes(r, s);
+}
+
+}  // namespace camgate::api

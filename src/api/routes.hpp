@@ -1,0 +1,15 @@
+#pragma once
+#include "api/services.hpp"
+#include "http/router.hpp"
+
+namespace camgate::api {
+
+// Registers every endpoint of the gateway on `r`.
+void register_routes(httpd::router& r, services& s);
+
+void register_auth_routes(httpd::router& r, services& s);
+void register_seed_routes(httpd::router& r, services& s);
+void register_camera_routes(httpd::router& r, services& s);
+void register_system_routes(httpd::router& r, services& s);
+
+}  // namespace camgate::api

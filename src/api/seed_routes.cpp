@@ -1,0 +1,179 @@
+// The seed document's /streaming API, kept exactly as it is written there (paths,
+// fields, messages). Each call acts on the caller's selected camera (the one
+// setup-camera chose) or on ?camera_id=.
+#include <regex>
+
+#include <spdlog/spdlog.h>
+
+#include "api/camera_json.hpp"
+#include "api/camera_outputs.hpp"
+#include "api/request_body.hpp"
+#include "api/routes.hpp"
+#include "core/clock.hpp"
+
+namespace camgate::api {
+namespace {
+
+using httpd::json_error;
+using httpd::request_context;
+using httpd::response;
+
+bool valid_host(const std::string& host) {
+  static const std::regex pattern(R"(^[A-Za-z0-9]([A-Za-z0-9.\-]{0,251}[A-Za-z0-9])?$|^[0-9A-Fa-f:.]{2,45}$)");
+  return std::regex_match(host, pattern);
+}
+
+// The camera a seed call acts on, or the answer to send instead.
+std::variant<std::shared_ptr<const cameras::camera>, response> target_camera(services& s,
+                                                                           request_context& ctx) {
+  std::optional<std::int64_t> id;
+  if (auto q = ctx.query_value("camera_id")) {
+    id = parse_id(*q);
+    if (!id) return json_error(http::status::bad_request, "camera_id must be a positive integer");
+  } else {
+    id = s.selections.selected(ctx.identity->user_id);
+  }
+  if (!id)
+    return json_error(http::status::not_found,
+                      "no camera selected: call POST /streaming/setup-camera first or pass ?camera_id=");
+  auto cam = s.cameras.get(*id);
+  if (!cam) return json_error(http::status::not_found, "camera " + std::to_string(*id) + " does not exist");
+  return cam;
+}
+
+asio::awaitable<response> setup_camera(services& s, request_context& ctx) {
+  auto body = json_object_body(ctx);
+  if (auto* r = std::get_if<response>(&body)) co_return std::move(*r);
+  const auto& obj = std::get<nlohmann::json>(body);
+
+  auto ip_field = string_field(obj, "ip_address");
+  if (auto* err = std::get_if<std::string>(&ip_field)) co_return json_error(http::status::bad_request, *err);
+  auto ip = std::get<std::optional<std::string>>(ip_field);
+  if (!ip || ip->empty()) co_return json_error(http::status::bad_request, "ip_address is required");
+  if (!valid_host(*ip))
+    co_return json_error(http::status::bad_request, "ip_address is not an IP address or host name");
+
+  std::int64_t port = 80;
+  if (auto it = obj.find("port"); it != obj.end() && !it->is_null()) {
+    if (it->is_number_integer()) {
+      port = it->get<std::int64_t>();
+    } else if (it->is_string()) {
+      auto parsed = parse_id(it->get<std::string>());
+      if (!parsed) co_return json_error(http::status::bad_request, "port must be an integer from 1 to 65535");
+      port = *parsed;
+    } else {
+      co_return json_error(http::status::bad_request, "port must be an integer from 1 to 65535");
+    }
+  }
+  if (port < 1 || port > 65535)
+    co_return json_error(http::status::bad_request, "port must be an integer from 1 to 65535");
+
+  store::camera_record probe_target{0, "", *ip, static_cast<int>(port), "", "setup", {}, 0};
+  const auto camera_url = camera_base_url(probe_target);
+  auto result = co_await sources::probe(*ip, static_cast<std::uint16_t>(port),
+                                        std::chrono::milliseconds(s.config.cameras.probe_timeout_ms));
+  if (!result.ok()) {
+    const auto status = result.result == sources::probe_result::outcome::timeout
+                            ? http::status::gateway_timeout
+                            : http::status::bad_gateway;
+    co_return json_error(status, "could not connect to ESP32 camera at " + camera_url + ": " +
+                                     (result.error.empty() ? "no answer" : result.error));
+  }
+
+  auto cam = s.cameras.find_by_address(*ip, static_cast<int>(port));
+  if (!cam) {
+    store::camera_record record{0,   "ESP32 " + *ip, *ip, static_cast<int>(port), "", "setup",
+                                ctx.identity->user_id, core::unix_micros() / 1000000};
+    cam = s.cameras.add(std::move(record));
+  }
+  s.selections.select(ctx.identity->user_id, cam->record.id);
+  spdlog::info("user {} set up camera {} at {}", ctx.identity->name, cam->record.id, camera_url);
+  co_return httpd::json_response(
+      http::status::ok, {{"success", true},
+                         {"message", "ESP32 camera connected successfully at " + camera_url},
+                         {"camera_url", camera_url},
+                         {"stream_url", camera_url + "/stream"},
+                         {"snapshot_url", camera_url + "/capture"},
+                         {"camera_id", cam->record.id}});
+}
+
+asio::awaitable<response> camera_status(services& s, request_context& ctx) {
+  auto target = target_camera(s, ctx);
+  if (auto* r = std::get_if<response>(&target)) {
+    if (r->message.result() != http::status::not_found || ctx.query_value("camera_id"))
+      co_return std::move(*r);
+    // Nothing selected is a state, not an error, for a status call.
+    co_return httpd::json_response(http::status::ok, {{"success", true},
+                                                      {"is_connected", false},
+                                                      {"camera_url", nullptr},
+                                                      {"stream_url", nullptr},
+                                                      {"snapshot_url", nullptr}});
+  }
+  auto cam = std::get<std::shared_ptr<const cameras::camera>>(target);
+  const auto st = cam->source->status();
+  const auto url = camera_base_url(cam->record);
+  const bool connected = st.state == sources::source_state::streaming ||
+                         st.state == sources::source_state::polling ||
+                         st.state == sources::source_state::stale;
+  co_return httpd::json_response(http::status::ok,
+                                 {{"success", true},
+                                  {"is_connected", connected},
+                                  {"camera_url", url},
+                                  {"stream_url", url + "/stream"},
+                                  {"snapshot_url", url + "/capture"},
+                                  {"camera_id", cam->record.id},
+                                  {"state", std::string(sources::to_string(st.state))},
+                                  {"fps", st.fps},
+                                  {"last_frame_age_ms", st.last_frame_age_ms}});
+}
+
+asio::awaitable<response> disconnect_camera(services& s, request_context& ctx) {
+  const auto user = ctx.identity->user_id;
+  auto id = s.selections.selected(user);
+  if (!id)
+    co_return httpd::json_response(http::status::ok,
+                                   {{"success", true}, {"message", "No camera was connected"}});
+  s.selections.clear(user);
+  // A camera that only setup-camera brought in goes away with its last user.
+  if (auto cam = s.cameras.get(*id);
+      cam && cam->record.origin == "setup" && s.selections.count_selecting(*id) == 0)
+    s.cameras.remove(*id, "camera disconnected");
+  co_return httpd::json_response(http::status::ok,
+                                 {{"success", true}, {"message", "Camera disconnected"}});
+}
+
+// Wraps a handler that needs the target camera.
+template <typename F>
+httpd::handler with_camera(services& s, F f) {
+  return [&s, f](request_context& ctx) -> asio::awaitable<response> {
+    auto target = target_camera(s, ctx);
+    if (auto* r = std::get_if<response>(&target)) co_return std::move(*r);
+    co_return co_await f(ctx, std::get<std::shared_ptr<const cameras::camera>>(target));
+  };
+}
+
+}  // namespace
+
+void register_seed_routes(httpd::router& r, services& s) {
+  using cam_ptr = std::shared_ptr<const cameras::camera>;
+  r.add(http::verb::post, "/streaming/setup-camera",
+        [&s](request_context& ctx) { return setup_camera(s, ctx); });
+  r.add(http::verb::get, "/streaming/camera-status",
+        [&s](request_context& ctx) { return camera_status(s, ctx); });
+  r.add(http::verb::delete_, "/streaming/disconnect-camera",
+        [&s](request_context& ctx) { return disconnect_camera(s, ctx); });
+  r.add(http::verb::get, "/streaming/snapshot",
+        with_camera(s, [&s](request_context&, cam_ptr cam) { return snapshot_response(s, cam); }));
+  r.add(http::verb::get, "/streaming/stream",
+        with_camera(s, [&s](request_context&, cam_ptr cam) -> asio::awaitable<response> {
+          co_return mjpeg_response(s, cam);
+        }));
+  r.add(http::verb::get, "/streaming/ws-stream",
+        with_camera(s, [&s](request_context& ctx, cam_ptr cam) -> asio::awaitable<response> {
+          co_return websocket_response(s, ctx, cam);
+        }));
+  r.add(http::verb::post, "/streaming/analyze-stream",
+        with_camera(s, [&s](request_context&, cam_ptr cam) { return analysis_response(s, cam); }));
+}
+
+}  // namespace camgate::api

@@ -1,0 +1,27 @@
+#pragma once
+#include <chrono>
+
+#include "auth/token_service.hpp"
+#include "cameras/camera_registry.hpp"
+#include "core/asio.hpp"
+#include "core/config.hpp"
+#include "store/camera_repository.hpp"
+#include "store/selection_repository.hpp"
+#include "store/user_repository.hpp"
+
+namespace camgate::api {
+
+// What the route handlers work with; built once by the app (composition root).
+struct services {
+  const core::config& config;
+  store::user_repository& users;
+  store::camera_repository& camera_records;
+  store::selection_repository& selections;
+  auth::token_service& tokens;
+  cameras::camera_registry& cameras;
+  // CPU-heavy work (password hashing, JPEG decoding) runs here, off the I/O threads.
+  asio::thread_pool& blocking;
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+};
+
+}  // namespace camgate::api

@@ -1,0 +1,51 @@
+#pragma once
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <vector>
+
+#include "core/asio.hpp"
+#include "hub/channel.hpp"
+#include "sources/camera_source.hpp"
+#include "store/camera_repository.hpp"
+
+namespace camgate::cameras {
+
+// A registered camera: its stored record, its hub channel and the one source that
+// feeds it. Viewers hold the channel; the record and pointers never change.
+struct camera {
+  store::camera_record record;
+  std::shared_ptr<hub::channel> channel;
+  std::shared_ptr<sources::camera_source> source;
+};
+
+// The cameras the gateway serves, kept in step with the store: adding one persists
+// it and starts its upstream connection; removing one ends its viewers and stops it.
+class camera_registry {
+ public:
+  camera_registry(asio::io_context& ioc, store::camera_repository& repository,
+                  sources::source_options options);
+  ~camera_registry();
+
+  // Starts a source for every camera in the store.
+  void load();
+  std::shared_ptr<const camera> add(store::camera_record record);
+  bool remove(std::int64_t id, std::string_view reason = "camera removed");
+  std::shared_ptr<const camera> get(std::int64_t id) const;
+  std::shared_ptr<const camera> find_by_address(const std::string& host, int port) const;
+  std::vector<std::shared_ptr<const camera>> list() const;
+  // Ends every viewer and stops every source (gateway shutdown).
+  void stop_all(std::string_view reason);
+
+ private:
+  std::shared_ptr<camera> start(store::camera_record record);
+
+  asio::io_context& ioc_;
+  store::camera_repository& repository_;
+  sources::source_options options_;
+  mutable std::mutex mutex_;
+  std::map<std::int64_t, std::shared_ptr<camera>> cameras_;
+};
+
+}  // namespace camgate::cameras

@@ -1,0 +1,140 @@
+#include "http/server.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "http/query.hpp"
+
+namespace camgate::httpd {
+
+server::server(asio::io_context& ioc, const router& r, server_options options)
+    : ioc_(ioc), router_(r), options_(std::move(options)), acceptor_(asio::make_strand(ioc)) {}
+
+server::~server() = default;
+
+tcp::endpoint server::listen(const tcp::endpoint& at) {
+  acceptor_.open(at.protocol());
+  acceptor_.set_option(asio::socket_base::reuse_address(true));
+  acceptor_.bind(at);
+  acceptor_.listen(asio::socket_base::max_listen_connections);
+  return acceptor_.local_endpoint();
+}
+
+void server::start() {
+  asio::co_spawn(acceptor_.get_executor(), accept_loop(), asio::detached);
+}
+
+void server::stop() {
+  asio::post(acceptor_.get_executor(), [this] {
+    error_code ec;
+    acceptor_.close(ec);
+  });
+}
+
+asio::awaitable<void> server::accept_loop() {
+  for (;;) {
+    error_code ec;
+    // Each connection gets its own strand: its handlers never run concurrently.
+    tcp::socket socket(asio::make_strand(ioc_));
+    co_await acceptor_.async_accept(socket, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec == asio::error::operation_aborted || !acceptor_.is_open()) co_return;
+    if (ec) {
+      spdlog::warn("accept failed: {}", ec.message());
+      // Out of file descriptors and the like: pause instead of spinning.
+      asio::steady_timer pause(acceptor_.get_executor(), std::chrono::milliseconds(50));
+      co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      continue;
+    }
+    socket.set_option(tcp::no_delay(true), ec);
+    auto ex = socket.get_executor();
+    asio::co_spawn(ex, session(std::move(socket)), [](std::exception_ptr e) {
+      if (!e) return;
+      try {
+        std::rethrow_exception(e);
+      } catch (const std::exception& ex) {
+        spdlog::error("http session failed: {}", ex.what());
+      }
+    });
+  }
+}
+
+asio::awaitable<void> server::session(tcp::socket socket) {
+  error_code ec;
+  std::string remote_ip;
+  {
+    auto ep = socket.remote_endpoint(ec);
+    if (!ec) remote_ip = ep.address().to_string();
+  }
+  beast::tcp_stream stream(std::move(socket));
+  beast::flat_buffer buffer;
+  bool first = true;
+  for (;;) {
+    http::request_parser<http::string_body> parser;
+    parser.header_limit(options_.header_limit);
+    parser.body_limit(options_.body_limit);
+    stream.expires_after(first ? options_.request_timeout : options_.idle_timeout);
+    first = false;
+    co_await http::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
+        ec == asio::error::connection_reset || ec == asio::error::eof)
+      break;
+    if (ec) {
+      // Malformed or oversized request: answer once, then close.
+      const auto status = ec == http::error::body_limit ? http::status::payload_too_large
+                                                        : http::status::bad_request;
+      auto r = json_error(status, "bad request: " + ec.message());
+      r.message.keep_alive(false);
+      r.message.set(http::field::server, options_.server_name);
+      r.message.prepare_payload();
+      stream.expires_after(options_.request_timeout);
+      co_await http::async_write(stream, r.message, asio::redirect_error(asio::use_awaitable, ec));
+      break;
+    }
+    requests_.fetch_add(1, std::memory_order_relaxed);
+    request req = parser.release();
+
+    const auto target = std::string_view(req.target().data(), req.target().size());
+    const auto qmark = target.find('?');
+    request_context ctx{req, {}, {}, {}, remote_ip, std::nullopt};
+    auto path = percent_decode(target.substr(0, qmark), false);
+    response res;
+    if (!path || path->empty() || path->front() != '/') {
+      res = json_error(http::status::bad_request, "bad request target");
+    } else {
+      ctx.path = std::move(*path);
+      if (qmark != std::string_view::npos) ctx.query = parse_query(target.substr(qmark + 1));
+      try {
+        res = co_await router_.dispatch(ctx);
+      } catch (const std::exception& e) {
+        spdlog::error("{} {}: {}", std::string(req.method_string()), ctx.path, e.what());
+        res = json_error(http::status::internal_server_error, "internal error");
+      }
+    }
+    spdlog::debug("{} {} {} -> {}", remote_ip, std::string(req.method_string()), ctx.path,
+                  res.takeover ? 101 : res.message.result_int());
+
+    if (res.takeover) {
+      stream.expires_never();
+      res.takeover(connection{std::move(stream), std::move(buffer), std::move(req)});
+      co_return;
+    }
+    const bool keep_alive = req.keep_alive() && res.message.keep_alive();
+    res.message.version(req.version());
+    res.message.keep_alive(keep_alive);
+    res.message.set(http::field::server, options_.server_name);
+    res.message.prepare_payload();
+    if (req.method() == http::verb::head) {
+      // Same headers as GET, no body.
+      http::response<http::empty_body> head{res.message.base()};
+      stream.expires_after(options_.request_timeout);
+      co_await http::async_write(stream, head, asio::redirect_error(asio::use_awaitable, ec));
+    } else {
+      stream.expires_after(options_.request_timeout);
+      co_await http::async_write(stream, res.message,
+                                 asio::redirect_error(asio::use_awaitable, ec));
+    }
+    if (ec || !keep_alive) break;
+  }
+  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+}
+
+}  // namespace camgate::httpd

@@ -1,0 +1,46 @@
+#pragma once
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "core/asio.hpp"
+#include "http/router.hpp"
+
+namespace camgate::httpd {
+
+struct server_options {
+  std::chrono::seconds idle_timeout{60};      // keep-alive connection without a request
+  std::chrono::seconds request_timeout{30};   // to read one request or write one answer
+  std::uint64_t body_limit = 1024 * 1024;      // bytes of request body
+  std::uint32_t header_limit = 16 * 1024;      // bytes of request header
+  std::string server_name = "camgate";
+};
+
+// Accepts connections and runs one coroutine per connection on its own strand:
+// read a request, dispatch it through the router, write the answer (keep-alive),
+// or hand the socket over to a streaming output.
+class server {
+ public:
+  server(asio::io_context& ioc, const router& r, server_options options = {});
+  ~server();
+
+  // Binds and listens; returns the bound endpoint (port 0 picks one).
+  tcp::endpoint listen(const tcp::endpoint& at);
+  void start();
+  void stop();  // stops accepting; connections already handed over stay
+  std::uint64_t requests() const { return requests_.load(); }
+
+ private:
+  asio::awaitable<void> accept_loop();
+  asio::awaitable<void> session(tcp::socket socket);
+
+  asio::io_context& ioc_;
+  const router& router_;
+  server_options options_;
+  tcp::acceptor acceptor_;
+  std::atomic<std::uint64_t> requests_{0};
+};
+
+}  // namespace camgate::httpd
