@@ -74,6 +74,13 @@ int main(int argc, char** argv) {
   core::init_logging(log_level);
   asio::io_context io(1);
   camsim::server cam(io, opts);
+  // Before the ports line: whoever reads it may signal us at once.
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](error_code ec, int sig) {
+    if (ec) return;
+    spdlog::info("camsim: signal {}, stopping", sig);
+    cam.stop();
+  });
   try {
     cam.start();
   } catch (const std::exception& e) {
@@ -84,12 +91,6 @@ int main(int argc, char** argv) {
   std::cout << "camsim listening capture_port=" << cam.capture_port()
             << " stream_port=" << cam.stream_port() << std::endl;
 
-  asio::signal_set signals(io, SIGINT, SIGTERM);
-  signals.async_wait([&](error_code ec, int sig) {
-    if (ec) return;
-    spdlog::info("camsim: signal {}, stopping", sig);
-    cam.stop();
-  });
   io.run();
   return 0;
 }

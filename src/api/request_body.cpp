@@ -9,7 +9,10 @@ namespace camgate::api {
 std::variant<nlohmann::json, httpd::response> json_object_body(const httpd::request_context& ctx) {
   const auto& body = ctx.req.body();
   const auto type = ctx.req[http::field::content_type];
-  if (type.starts_with("application/x-www-form-urlencoded")) {
+  const auto first = body.find_first_not_of(" \t\r\n");
+  const bool looks_like_json = first != std::string::npos && (body[first] == '{' || body[first] == '[');
+  // curl -d sends JSON labelled as a form: trust the bytes over the label.
+  if (type.starts_with("application/x-www-form-urlencoded") && !looks_like_json) {
     nlohmann::json obj = nlohmann::json::object();
     for (auto& [k, v] : httpd::parse_query(body)) obj[k] = v;
     return obj;

@@ -23,7 +23,9 @@ namespace {
 constexpr std::size_t kSecretBytes = 32;
 constexpr std::size_t kMinSecretChars = 32;
 
-std::string errno_text() { return std::strerror(errno); }
+std::string errno_text() {
+  return std::strerror(errno);
+}
 
 std::string new_secret_text() {
   unsigned char bytes[kSecretBytes];
@@ -41,7 +43,8 @@ void write_all(int fd, const std::string& text, const std::filesystem::path& pat
   while (done < text.size()) {
     const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) throw error("cannot write the JWT secret to '" + path.string() + "': " + errno_text());
+    if (n <= 0)
+      throw error("cannot write the JWT secret to '" + path.string() + "': " + errno_text());
     done += static_cast<std::size_t>(n);
   }
 }

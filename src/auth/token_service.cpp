@@ -69,7 +69,9 @@ verify_result failure(token_error code, std::string reason) {
   return r;
 }
 
-verify_result malformed() { return failure(token_error::malformed, "malformed token"); }
+verify_result malformed() {
+  return failure(token_error::malformed, "malformed token");
+}
 
 verify_result missing_claim(std::string_view name) {
   return failure(token_error::bad_claims, "missing claim '" + std::string(name) + "'");
@@ -145,9 +147,9 @@ issued_token token_service::issue(const identity& who, std::int64_t now_unix) co
   const std::string sub = std::to_string(who.user_id);
   const std::string role_name(to_string(who.role));
   const std::string jti = random_hex(16);
-  int rc = jwt_set_alg(jwt.get(), JWT_ALG_HS256,
-                       reinterpret_cast<const unsigned char*>(secret_.data()),
-                       static_cast<int>(secret_.size()));
+  int rc =
+      jwt_set_alg(jwt.get(), JWT_ALG_HS256, reinterpret_cast<const unsigned char*>(secret_.data()),
+                  static_cast<int>(secret_.size()));
   rc = rc != 0 ? rc : jwt_add_grant(jwt.get(), "iss", issuer_.c_str());
   rc = rc != 0 ? rc : jwt_add_grant(jwt.get(), "sub", sub.c_str());
   rc = rc != 0 ? rc : jwt_add_grant(jwt.get(), "name", who.name.c_str());
@@ -156,8 +158,9 @@ issued_token token_service::issue(const identity& who, std::int64_t now_unix) co
   rc = rc != 0 ? rc : jwt_add_grant_int(jwt.get(), "iat", now_unix);
   rc = rc != 0 ? rc : jwt_add_grant_int(jwt.get(), "nbf", now_unix);
   rc = rc != 0 ? rc : jwt_add_grant_int(jwt.get(), "exp", expires_at);
-  if (rc != 0) throw error("cannot build a token for user '" + who.name + "' (libjwt error " +
-                           std::to_string(rc) + ")");
+  if (rc != 0)
+    throw error("cannot build a token for user '" + who.name + "' (libjwt error " +
+                std::to_string(rc) + ")");
 
   std::unique_ptr<char, c_free> text(jwt_encode_str(jwt.get()));
   if (!text) throw error("cannot encode a token for user '" + who.name + "'");
@@ -244,8 +247,8 @@ verify_result token_service::check(std::string_view token, std::int64_t now_unix
     return malformed_claim("name");
   }
   const json& role_claim = claims["role"];
-  const auto user_role =
-      role_claim.is_string() ? role_from_string(role_claim.get_ref<const std::string&>())
+  const auto user_role = role_claim.is_string()
+                             ? role_from_string(role_claim.get_ref<const std::string&>())
                              : std::nullopt;
   if (!user_role) return malformed_claim("role");
   const json& jti = claims["jti"];
@@ -263,9 +266,9 @@ verify_result token_service::check(std::string_view token, std::int64_t now_unix
   {
     const std::string text(token);
     jwt_t* raw = nullptr;
-    const int rc = jwt_decode(&raw, text.c_str(),
-                              reinterpret_cast<const unsigned char*>(secret_.data()),
-                              static_cast<int>(secret_.size()));
+    const int rc =
+        jwt_decode(&raw, text.c_str(), reinterpret_cast<const unsigned char*>(secret_.data()),
+                   static_cast<int>(secret_.size()));
     const jwt_ptr decoded(raw);
     if (rc != 0 || !decoded || jwt_get_alg(decoded.get()) != JWT_ALG_HS256) return malformed();
   }

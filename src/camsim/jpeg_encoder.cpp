@@ -21,7 +21,7 @@ std::span<const std::uint8_t> jpeg_encoder::encode(const yuv420_image& img, int 
   if (bound == static_cast<unsigned long>(-1)) throw std::runtime_error("tjBufSize: bad size");
   if (out_.size() < bound) out_.resize(bound);
   const unsigned char* planes[3] = {img.y.data(), img.u.data(), img.v.data()};
-  const int strides[3] = {img.width, img.chroma_width(), img.chroma_width()};
+  const int strides[3] = {img.luma_stride(), img.chroma_width(), img.chroma_width()};
   unsigned char* dst = out_.data();
   unsigned long size = out_.size();
   if (tjCompressFromYUVPlanes(handle_, planes, img.width, strides, img.height, TJSAMP_420, &dst,

@@ -354,7 +354,7 @@ std::string server::stats_json() const {
          field("frames_generated", s.frames_generated) + "," +
          field("width", sensor_.width()) + "," + field("height", sensor_.height()) + "," +
          field("jpeg_quality", sensor_.jpeg_quality()) + "," +
-         "\"fps\":" + std::to_string(options_.fps) + "," +
+         "\"fps\":" + fmt::format("{}", options_.fps) + "," +
          field("encode_us_last", generator_.last_encode_us()) + "," + "\"fault\":\"" +
          faults_.describe() + "\"}";
 }

@@ -79,7 +79,7 @@ void test_pattern::ensure_noise(int width, int rows) {
 }
 
 void test_pattern::draw(yuv420_image& img, std::uint64_t number) {
-  const int w = img.width, h = img.height;
+  const int w = img.width, h = img.height, ys = img.luma_stride();
   const int cw = img.chroma_width(), ch = img.chroma_height();
   if (w <= 0 || h <= 0) return;
   const auto phase = static_cast<int>(number % kMotionPeriod);
@@ -98,7 +98,7 @@ void test_pattern::draw(yuv420_image& img, std::uint64_t number) {
     }
   }
   const int bars_rows = std::min(bars_h, h);
-  for (int r = 0; r < bars_rows; ++r) std::memcpy(&img.y[r * w], row_y.data(), w);
+  for (int r = 0; r < bars_rows; ++r) std::memcpy(&img.y[r * ys], row_y.data(), w);
   for (int r = 0; r < std::min(bars_rows / 2, ch); ++r) {
     std::memcpy(&img.u[r * cw], row_u.data(), cw);
     std::memcpy(&img.v[r * cw], row_v.data(), cw);
@@ -113,7 +113,7 @@ void test_pattern::draw(yuv420_image& img, std::uint64_t number) {
     const int noise_shift = phase * 7 % grad_rows;
     for (int r = 0; r < grad_rows; ++r) {
       const std::uint8_t* n = &noise_[static_cast<std::size_t>((r + noise_shift) % grad_rows) * w];
-      std::uint8_t* out = &img.y[static_cast<std::size_t>(bars_rows + r) * w];
+      std::uint8_t* out = &img.y[static_cast<std::size_t>(bars_rows + r) * ys];
       for (int x = 0; x < w; ++x) out[x] = static_cast<std::uint8_t>(row_y[x] + n[x] - 128);
     }
     for (int r = bars_rows / 2; r < ch; ++r) {
@@ -126,7 +126,7 @@ void test_pattern::draw(yuv420_image& img, std::uint64_t number) {
   const std::string text = std::to_string(number);
   const auto m = metrics_for(w, h, static_cast<int>(text.size()));
   const auto box = digit_box(w, h, number);
-  fill(img.y.data(), w, w, h, box.x, box.y, box.width, box.height, kPaper);
+  fill(img.y.data(), ys, w, h, box.x, box.y, box.width, box.height, kPaper);
   fill(img.u.data(), cw, cw, ch, box.x / 2, box.y / 2, (box.width + 1) / 2 + 1,
        (box.height + 1) / 2 + 1, 128);
   fill(img.v.data(), cw, cw, ch, box.x / 2, box.y / 2, (box.width + 1) / 2 + 1,
@@ -137,7 +137,7 @@ void test_pattern::draw(yuv420_image& img, std::uint64_t number) {
   for (char c : text) {
     const std::uint8_t seg = kSegments[c - '0'];
     auto seg_fill = [&](int bit, int sx, int sy, int sw, int sh) {
-      if (seg & (1 << bit)) fill(img.y.data(), w, w, h, sx, sy, sw, sh, kInk);
+      if (seg & (1 << bit)) fill(img.y.data(), ys, w, h, sx, sy, sw, sh, kInk);
     };
     seg_fill(0, x + t, y, dw - 2 * t, t);                      // a
     seg_fill(1, x + dw - t, y + t, t, half - t);               // b

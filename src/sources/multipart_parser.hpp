@@ -36,7 +36,8 @@ struct multipart_limits {
 // Broken parts (bad JPEG, bad headers, header block over the limit, a lying
 // Content-Length) are counted and skipped, and parsing resynchronises at the next
 // boundary: a bad byte stream is never fatal. A part over max_part_bytes is skipped
-// while streaming through it, so memory stays near the cap.
+// while streaming through it, so memory stays near the cap (at most about twice it
+// while the bytes a lying Content-Length swallowed are parsed again).
 //
 // Parts without Content-Length are found by scanning for the next delimiter line; the
 // scan keeps its position, so no byte is examined twice however the input is split.

@@ -14,10 +14,10 @@ struct camera_record {
   std::string name;
   std::string host;
   int port = 80;
-  std::string url;               // path or full URL of the stream, may be empty
-  std::string origin = "api";    // "api" (added through the API) or "setup" (from config)
+  std::string url;                         // path or full URL of the stream, may be empty
+  std::string origin = "api";              // "api" (added through the API) or "setup" (from config)
   std::optional<std::int64_t> created_by;  // user id; cleared when that user is deleted
-  std::int64_t created_at = 0;   // unix seconds
+  std::int64_t created_at = 0;             // unix seconds
 };
 
 // The cameras table. Every call is one statement on the shared connection, so it is safe

@@ -63,6 +63,9 @@ database::database(const std::filesystem::path& path, std::span<const std::strin
                       " (move the file away or point camgate at another data directory)",
                   e.code());
     }
+    // NORMAL is corruption-safe with WAL and spares an fsync per commit; a power cut may
+    // lose the last commits, which for users and cameras is an acceptable trade.
+    run(db_, "PRAGMA synchronous = NORMAL", what);
     run(db_, "PRAGMA foreign_keys = ON", what);
     migrations_applied_ = migrate(migrations);
   } catch (...) {

@@ -37,6 +37,8 @@ constexpr std::array<std::string_view, 1> kSteps = {kV1};
 
 }  // namespace
 
-std::span<const std::string_view> schema_migrations() { return kSteps; }
+std::span<const std::string_view> schema_migrations() {
+  return kSteps;
+}
 
 }  // namespace camgate::store

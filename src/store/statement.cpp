@@ -9,8 +9,8 @@
 namespace camgate::store {
 
 statement::statement(database& db, std::string_view sql) : db_(db), lock_(db.lock()) {
-  const int rc = sqlite3_prepare_v2(db_.handle(), sql.data(), static_cast<int>(sql.size()),
-                                    &stmt_, nullptr);
+  const int rc =
+      sqlite3_prepare_v2(db_.handle(), sql.data(), static_cast<int>(sql.size()), &stmt_, nullptr);
   if (rc != SQLITE_OK) {
     sqlite3_finalize(stmt_);
     stmt_ = nullptr;
@@ -19,7 +19,9 @@ statement::statement(database& db, std::string_view sql) : db_(db), lock_(db.loc
   if (stmt_ == nullptr) throw error("empty SQL statement", SQLITE_MISUSE);
 }
 
-statement::~statement() { sqlite3_finalize(stmt_); }
+statement::~statement() {
+  sqlite3_finalize(stmt_);
+}
 
 statement& statement::bind_int64(int index, std::int64_t value) {
   const int rc = sqlite3_bind_int64(stmt_, index, value);
@@ -29,8 +31,8 @@ statement& statement::bind_int64(int index, std::int64_t value) {
 
 statement& statement::bind_text(int index, std::string_view value) {
   // SQLITE_TRANSIENT: SQLite copies the text, so the caller's buffer may go away.
-  const int rc = sqlite3_bind_text64(stmt_, index, value.data(), value.size(), SQLITE_TRANSIENT,
-                                     SQLITE_UTF8);
+  const int rc =
+      sqlite3_bind_text64(stmt_, index, value.data(), value.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
   if (rc != SQLITE_OK) fail(rc, "cannot bind parameter " + std::to_string(index));
   return *this;
 }
@@ -56,7 +58,9 @@ std::int64_t statement::execute() {
   return changed;
 }
 
-void statement::reset() { sqlite3_reset(stmt_); }
+void statement::reset() {
+  sqlite3_reset(stmt_);
+}
 
 bool statement::column_is_null(int column) const {
   return sqlite3_column_type(stmt_, column) == SQLITE_NULL;

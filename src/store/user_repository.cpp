@@ -37,8 +37,8 @@ user user_repository::add(std::string_view name, std::string_view role,
     throw conflict("a user named '" + std::string(name) + "' already exists", e.code());
   } catch (const error& e) {
     if (e.code() != SQLITE_CONSTRAINT_CHECK) throw;
-    throw error("cannot add user '" + std::string(name) + "': unknown role '" +
-                    std::string(role) + "' (expected admin, user or robot)",
+    throw error("cannot add user '" + std::string(name) + "': unknown role '" + std::string(role) +
+                    "' (expected admin, user or robot)",
                 e.code());
   }
   user added = read_user(s);

@@ -13,11 +13,12 @@ using namespace camgate::testing;
 using json = nlohmann::json;
 
 namespace {
+// Polls the camera until it is in `state` with frames flowing (fps measured).
 json wait_for_state(gateway& gw, std::int64_t id, const std::string& state) {
   json cam;
   for (int i = 0; i < 50; ++i) {
     cam = json::parse(gw.get("/api/cameras/" + std::to_string(id), gw.admin_token()).body).at("camera");
-    if (cam.at("state") == state) break;
+    if (cam.at("state") == state && cam.at("fps").get<double>() > 3.0) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   return cam;

@@ -135,25 +135,47 @@ ws_client::ws_client(std::uint16_t port, const std::string& target) {
   ws_->handshake(res, "127.0.0.1", target, ec);
   status_ = res.result_int();
   ok_ = !ec;
+  if (ok_) read_next();
 }
 
 ws_client::~ws_client() {
   error_code ec;
   ws_->next_layer().close(ec);
+  ioc_.restart();
+  ioc_.poll();
+}
+
+void ws_client::read_next() {
+  ws_->async_read(buffer_, [this](error_code ec, std::size_t) {
+    if (ec) {
+      closed_ = true;
+      return;
+    }
+    messages_.emplace_back(beast::buffers_to_string(buffer_.data()), ws_->got_binary());
+    buffer_.clear();
+    read_next();
+  });
 }
 
 std::optional<std::string> ws_client::next_message(std::chrono::milliseconds timeout, bool* binary) {
-  beast::flat_buffer buf;
-  error_code result = asio::error::timed_out;
-  bool done = false;
-  ws_->async_read(buf, [&](error_code ec, std::size_t) {
-    result = ec;
-    done = true;
-  });
-  run_with_timeout(ioc_, ws_->next_layer(), timeout);
-  if (!done || result) return std::nullopt;
-  if (binary) *binary = ws_->got_binary();
-  return beast::buffers_to_string(buf.data());
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (messages_.empty() && !closed_) {
+    const auto left = deadline - std::chrono::steady_clock::now();
+    if (left <= std::chrono::steady_clock::duration::zero()) break;
+    ioc_.restart();
+    ioc_.run_one_for(left);
+  }
+  if (messages_.empty()) return std::nullopt;
+  auto [msg, bin] = std::move(messages_.front());
+  messages_.pop_front();
+  if (binary) *binary = bin;
+  return msg;
+}
+
+bool ws_client::closed() {
+  ioc_.restart();
+  ioc_.poll();
+  return closed_;
 }
 
 websocket::close_reason ws_client::close_reason() const { return ws_->reason(); }

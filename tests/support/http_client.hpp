@@ -1,5 +1,6 @@
 #pragma once
 #include <chrono>
+#include <deque>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -55,12 +56,19 @@ class ws_client {
   // The next message (text or binary), nullopt on close/timeout; `binary` tells which.
   std::optional<std::string> next_message(std::chrono::milliseconds timeout, bool* binary = nullptr);
   websocket::close_reason close_reason() const;
+  bool closed();  // the server closed the connection (after a close frame or not)
   bool handshake_ok() const { return ok_; }
   unsigned handshake_status() const { return status_; }
 
  private:
+  void read_next();
   asio::io_context ioc_;
   std::unique_ptr<websocket::stream<tcp::socket>> ws_;
+  // A read is always pending (a cancelled WebSocket read kills the stream), and
+  // next_message() takes from what it delivered.
+  beast::flat_buffer buffer_;
+  std::deque<std::pair<std::string, bool>> messages_;
+  bool closed_ = false;
   bool ok_ = false;
   unsigned status_ = 0;
 };

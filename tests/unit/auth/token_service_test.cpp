@@ -4,8 +4,8 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 #include <sodium.h>
+#include <nlohmann/json.hpp>
 
 #include "auth/error.hpp"
 
@@ -55,8 +55,8 @@ std::string forge(const json& header, const json& payload, std::string_view key 
 }
 
 json good_claims(std::int64_t now = kNow) {
-  return {{"sub", "42"}, {"name", "alice"}, {"role", "admin"}, {"iss", "camgate"},
-          {"jti", "abc"}, {"iat", now},       {"nbf", now},      {"exp", now + 3600}};
+  return {{"sub", "42"},  {"name", "alice"}, {"role", "admin"}, {"iss", "camgate"},
+          {"jti", "abc"}, {"iat", now},      {"nbf", now},      {"exp", now + 3600}};
 }
 
 const json kHs256Header = {{"alg", "HS256"}, {"typ", "JWT"}};
@@ -239,7 +239,7 @@ TEST_F(token_service_test, RejectsTokenFromAnotherSecret) {
 TEST_F(token_service_test, ExpiryWithLeeway) {
   const issued_token t = tokens_.issue(alice_, kNow);
   EXPECT_TRUE(tokens_.verify(t.token, t.expires_at - 1));
-  EXPECT_TRUE(tokens_.verify(t.token, t.expires_at));        // within the 30 s leeway
+  EXPECT_TRUE(tokens_.verify(t.token, t.expires_at));  // within the 30 s leeway
   EXPECT_TRUE(tokens_.verify(t.token, t.expires_at + 29));
   expect_rejected(t.token, token_error::expired, "token expired", t.expires_at + 30);
   expect_rejected(t.token, token_error::expired, "token expired", t.expires_at + 86400);
@@ -287,11 +287,24 @@ TEST_F(token_service_test, RejectsMissingOrMalformedClaims) {
     EXPECT_EQ(r.reason, "missing claim '" + std::string(name) + "'");
   }
   const std::vector<std::pair<std::string, json>> bad = {
-      {"sub", 42},        {"sub", "abc"},     {"sub", "-1"},      {"sub", "0"},
-      {"sub", "42x"},     {"sub", ""},        {"sub", "99999999999999999999"},
-      {"name", ""},       {"name", 1},        {"role", "root"},   {"role", nullptr},
-      {"jti", ""},        {"exp", "9999999999"}, {"exp", 1.5e9},  {"exp", -5},
-      {"exp", 18446744073709551615ull},       {"nbf", true},      {"iat", json::object()},
+      {"sub", 42},
+      {"sub", "abc"},
+      {"sub", "-1"},
+      {"sub", "0"},
+      {"sub", "42x"},
+      {"sub", ""},
+      {"sub", "99999999999999999999"},
+      {"name", ""},
+      {"name", 1},
+      {"role", "root"},
+      {"role", nullptr},
+      {"jti", ""},
+      {"exp", "9999999999"},
+      {"exp", 1.5e9},
+      {"exp", -5},
+      {"exp", 18446744073709551615ull},
+      {"nbf", true},
+      {"iat", json::object()},
   };
   for (const auto& [name, value] : bad) {
     json claims = good_claims();

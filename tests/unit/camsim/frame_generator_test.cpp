@@ -27,7 +27,8 @@ bool same_outside(const yuv420_image& a, const yuv420_image& b, test_pattern::re
   for (int y = 0; y < a.height; ++y) {
     for (int x = 0; x < a.width; ++x) {
       const bool inside = x >= r.x && x < r.x + r.width && y >= r.y && y < r.y + r.height;
-      if (!inside && a.y[y * a.width + x] != b.y[y * a.width + x]) return false;
+      const auto i = static_cast<std::size_t>(y) * a.luma_stride() + x;
+      if (!inside && a.y[i] != b.y[i]) return false;
     }
   }
   return true;
@@ -91,6 +92,9 @@ TEST(TestPattern, LongNumbersFitSmallPictures) {
   EXPECT_LE(box.x + box.width, 96);
   const auto img = draw(96, 96, 123456789012ull);  // must not write out of bounds
   EXPECT_EQ(img.y.size(), 96u * 96u);
+  const auto odd = draw(101, 37, 5);  // luma padded to even sizes for TurboJPEG
+  EXPECT_EQ(odd.y.size(), 102u * 38u);
+  EXPECT_EQ(odd.u.size(), 51u * 19u);
 }
 
 TEST(FrameGenerator, JpegDecodesAtTheRequestedSizeAndCarriesTheStamp) {

@@ -133,6 +133,11 @@ struct http_reply {
   std::map<std::string, std::string> headers;  // names lower-cased
   std::string head;                            // status line and headers, verbatim
   std::string body;
+
+  std::string header(const std::string& name) const {
+    const auto it = headers.find(name);
+    return it == headers.end() ? std::string() : it->second;
+  }
 };
 
 // Reads one Content-Length response from `c`.

@@ -70,8 +70,8 @@ TEST_F(database_test, ReopeningKeepsDataAndAppliesNothing) {
 
 TEST_F(database_test, AppliesOnlyNewSteps) {
   const std::array<std::string_view, 1> v1 = {"CREATE TABLE t1 (x INTEGER)"};
-  const std::array<std::string_view, 2> v2 = {"CREATE TABLE t1 (x INTEGER)",
-                                              "CREATE TABLE t2 (y TEXT); INSERT INTO t2 VALUES ('a')"};
+  const std::array<std::string_view, 2> v2 = {
+      "CREATE TABLE t1 (x INTEGER)", "CREATE TABLE t2 (y TEXT); INSERT INTO t2 VALUES ('a')"};
   {
     database db(db_path(), v1);
     EXPECT_EQ(db.migrations_applied(), 1);

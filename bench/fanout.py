@@ -1,0 +1,555 @@
+#!/usr/bin/env python3
+"""camgate fan-out benchmark: one simulated camera, many viewers, one machine.
+
+Starts camgate-camsim (1280x720 @ 30 fps) and camgate on ephemeral ports with a fresh
+data directory, then drives camgate-viewers through these scenarios:
+
+  (a) fanout    MJPEG at 1, 10, 50, 100, 200, 300, 500 viewers; stops growing once
+                fewer than 95 % of the viewers keep >= 29 fps
+  (b) latency   100 MJPEG viewers: latency, gateway CPU and RSS
+  (c) slow      100 fast viewers, then 90 fast + 10 reading 1 frame/s
+  (d) ws        100 WebSocket viewers, binary vs text (base64 data URLs)
+  (e) snapshot  10 keep-alive clients asking for snapshots back to back
+
+Each run gets a freshly started gateway (unless --reuse-gateway), so memory an earlier
+run left in the allocator does not count against the next. Writes JSON to bench/results/fanout-<time>.json
+and prints a markdown table. Standard library only. See bench/README.md.
+"""
+import argparse
+import json
+import os
+import platform
+import queue
+import re
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+from datetime import datetime, timezone
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+PASSWORD = "pw-12345678"
+FANOUT_STEPS = [1, 10, 50, 100, 200, 300, 500]
+
+
+def log(msg):
+    print(f"[fanout] {msg}", file=sys.stderr, flush=True)
+
+
+# ---------------------------------------------------------------- /proc readers
+
+def proc_cpu_s(pid):
+    """user + system CPU seconds of a process, from /proc/PID/stat."""
+    with open(f"/proc/{pid}/stat") as f:
+        rest = f.read().rsplit(")", 1)[1].split()
+    # rest[0] is field 3 (state): utime and stime are fields 14 and 15.
+    return (int(rest[11]) + int(rest[12])) / CLK_TCK
+
+
+def proc_mem_kb(pid):
+    """VmRSS and VmHWM (peak RSS) in KiB, from /proc/PID/status."""
+    out = {}
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            key, _, value = line.partition(":")
+            if key in ("VmRSS", "VmHWM"):
+                out[key] = int(value.split()[0])
+    return out
+
+
+def wait_until_idle(max_wait_s, busy_limit=25.0):
+    """Waits (up to max_wait_s) for a second in which the host is at most busy_limit %
+    busy, so other work on a shared machine does not skew the runs. Returns the last
+    busy % seen."""
+    deadline = time.monotonic() + max_wait_s
+    while True:
+        b0, t0 = machine_cpu()
+        time.sleep(1.0)
+        b1, t1 = machine_cpu()
+        busy = 100.0 * (b1 - b0) / max(1, t1 - t0)
+        if busy <= busy_limit or time.monotonic() >= deadline:
+            return round(busy, 1)
+        log(f"host {busy:.0f} % busy with other work: waiting")
+
+
+def machine_cpu():
+    """(busy, total) jiffies over all cores, from /proc/stat."""
+    with open("/proc/stat") as f:
+        fields = [int(x) for x in f.readline().split()[1:]]
+    idle = fields[3] + fields[4]  # idle + iowait
+    return sum(fields) - idle, sum(fields)
+
+
+class cpu_window:
+    """CPU use of some processes between start() and stop(), in % of one core."""
+
+    def __init__(self, pids):
+        self.pids = pids
+        self.start_cpu = {}
+        self.result = {}
+
+    def start(self):
+        self.t0 = time.monotonic()
+        self.start_cpu = {name: proc_cpu_s(pid) for name, pid in self.pids.items()}
+        self.machine0 = machine_cpu()
+
+    def stop(self):
+        wall = time.monotonic() - self.t0
+        for name, pid in self.pids.items():
+            self.result[name] = round(100.0 * (proc_cpu_s(pid) - self.start_cpu[name]) / wall, 1)
+        busy1, total1 = machine_cpu()
+        busy = busy1 - self.machine0[0]
+        total = total1 - self.machine0[1]
+        # In % of the whole machine (100 = every core busy).
+        self.result["machine_busy"] = round(100.0 * busy / total, 1) if total else 0.0
+        self.result["wall_s"] = round(wall, 2)
+
+
+class rss_sampler(threading.Thread):
+    """Largest VmRSS of a process seen every 100 ms while running."""
+
+    def __init__(self, pid):
+        super().__init__(daemon=True)
+        self.pid = pid
+        self.max_kb = 0
+        self.stop_event = threading.Event()
+
+    def run(self):
+        while not self.stop_event.is_set():
+            try:
+                self.max_kb = max(self.max_kb, proc_mem_kb(self.pid).get("VmRSS", 0))
+            except OSError:
+                return
+            self.stop_event.wait(0.1)
+
+    def stop(self):
+        self.stop_event.set()
+        self.join()
+
+
+# ---------------------------------------------------------------- processes
+
+class child:
+    """A process whose first stdout line matching `ready` we wait for; the rest of
+    its output goes to a log file so pipes never fill."""
+
+    def __init__(self, name, argv, ready, log_path, timeout=15):
+        self.name = name
+        self.log = open(log_path, "ab")
+        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=self.log)
+        lines = queue.Queue()
+
+        def pump():
+            for raw in self.proc.stdout:
+                self.log.write(raw)
+                self.log.flush()
+                lines.put(raw.decode(errors="replace"))
+            lines.put(None)
+
+        threading.Thread(target=pump, daemon=True).start()
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                line = lines.get(timeout=max(0.1, deadline - time.monotonic()))
+            except queue.Empty:
+                line = None
+            if line is None:
+                self.stop()
+                raise RuntimeError(f"{name} did not start (see {log_path})")
+            m = re.search(ready, line)
+            if m:
+                self.match = m
+                break
+
+    @property
+    def pid(self):
+        return self.proc.pid
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+
+
+def http_json(method, url, body=None, token=None, timeout=5):
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(url, data=data, method=method)
+    if data is not None:
+        req.add_header("Content-Type", "application/json")
+    if token:
+        req.add_header("Authorization", f"Bearer {token}")
+    with urllib.request.urlopen(req, timeout=timeout) as res:
+        return res.status, res.read()
+
+
+class bench_env:
+    def __init__(self, args):
+        self.args = args
+        self.bin = Path(args.build_dir) / "bin"
+        for exe in ("camgate", "camgate-camsim", "camgate-viewers"):
+            if not (self.bin / exe).exists():
+                sys.exit(f"fanout: {self.bin / exe} is missing: build the targets camgate "
+                         "camgate-camsim camgate-viewers first (see bench/README.md)")
+        self.tmp = Path(tempfile.mkdtemp(prefix="camgate-bench-"))
+        self.data = self.tmp / "data"
+        self.config = self.tmp / "camgate.toml"
+        lines = ['[log]', 'level = "warn"']
+        if args.gateway_threads:
+            lines = ["[server]", f"threads = {args.gateway_threads}"] + lines
+        self.config.write_text("\n".join(lines) + "\n")
+        self.camsim = None
+        self.gateway = None
+
+    def start_camsim(self):
+        self.camsim = child(
+            "camsim",
+            [str(self.bin / "camgate-camsim"), "--listen", "127.0.0.1:0",
+             "--resolution", self.args.resolution, "--fps", str(self.args.fps)],
+            r"capture_port=(\d+) stream_port=(\d+)", self.tmp / "camsim.log")
+        self.capture_port = int(self.camsim.match.group(1))
+        log(f"camsim pid {self.camsim.pid} on port {self.capture_port}")
+
+    def setup_data(self):
+        camgate = str(self.bin / "camgate")
+        subprocess.run([camgate, "user", "add", "admin", "--role", "admin", "--password-stdin",
+                        "--data", str(self.data)], input=f"{PASSWORD}\n".encode(), check=True,
+                       stdout=subprocess.DEVNULL)
+        subprocess.run([camgate, "camera", "add", "--name", "bench", "--host", "127.0.0.1",
+                        "--port", str(self.capture_port), "--data", str(self.data)],
+                       check=True, stdout=subprocess.DEVNULL)
+
+    def start_gateway(self):
+        self.gateway = child(
+            "camgate",
+            [str(self.bin / "camgate"), "serve", "--listen", "127.0.0.1:0",
+             "--data", str(self.data), "--config", str(self.config)],
+            r"listening on http://([\d.]+):(\d+)", self.tmp / "camgate.log")
+        self.base = f"http://127.0.0.1:{self.gateway.match.group(2)}"
+        _, body = http_json("POST", f"{self.base}/auth/login",
+                            {"username": "admin", "password": PASSWORD})
+        self.token = json.loads(body)["access_token"]
+        # The camera must deliver before a run starts, or the first viewers measure
+        # the upstream connection instead of the fan-out.
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                status, _ = http_json("GET", f"{self.base}/api/cameras/1/snapshot", token=self.token)
+                if status == 200:
+                    break
+            except (urllib.error.URLError, OSError):
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("the gateway got no frame from camsim within 15 s")
+            time.sleep(0.2)
+
+    def stop_gateway(self):
+        if self.gateway:
+            self.gateway.stop()
+            self.gateway = None
+
+    def metrics(self):
+        """camgate_* samples of /metrics as {name{labels}: value}."""
+        try:
+            _, body = http_json("GET", f"{self.base}/metrics", token=self.token)
+        except (urllib.error.URLError, OSError):
+            return {}
+        out = {}
+        for line in body.decode().splitlines():
+            if line.startswith("camgate_"):
+                key, _, value = line.rpartition(" ")
+                try:
+                    out[key] = float(value)
+                except ValueError:
+                    pass
+        return out
+
+    def camsim_stats(self):
+        try:
+            _, body = http_json("GET", f"http://127.0.0.1:{self.capture_port}/camsim/stats")
+            return json.loads(body)
+        except (urllib.error.URLError, OSError, ValueError):
+            return {}
+
+    def close(self):
+        self.stop_gateway()
+        if self.camsim:
+            self.camsim.stop()
+        if not self.args.keep_tmp:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+        else:
+            log(f"kept {self.tmp}")
+
+    # ---------------------------------------------------------------- one run
+
+    def run(self, name, mode, viewers, duration, warmup, slow_fraction=0.0, slow_fps=1.0):
+        fresh = not self.args.reuse_gateway or self.gateway is None
+        if fresh:
+            self.stop_gateway()
+        idle_busy = wait_until_idle(self.args.wait_idle) if self.args.wait_idle else None
+        if fresh:
+            self.start_gateway()
+        path = {"mjpeg": "stream", "ws-binary": "ws", "ws-text": "ws", "snapshot": "snapshot"}[mode]
+        url = f"{self.base}/api/cameras/1/{path}?access_token={self.token}"
+        if mode == "ws-binary":
+            url += "&format=binary"
+        argv = [str(self.bin / "camgate-viewers"), "--url", url, "--mode", mode,
+                "--viewers", str(viewers), "--duration", str(duration), "--warmup", str(warmup),
+                "--threads", str(self.args.viewer_threads)]
+        if slow_fraction > 0:
+            argv += ["--slow-fraction", str(slow_fraction), "--slow-fps", str(slow_fps)]
+        log(f"{name}: {mode} x{viewers}" + (f" ({slow_fraction:.0%} at {slow_fps} fps)" if slow_fraction else ""))
+
+        pids = {"gateway": self.gateway.pid, "camsim": self.camsim.pid}
+        window = cpu_window(pids)
+        rss = rss_sampler(self.gateway.pid)
+        metrics_before = self.metrics()
+        rss.start()  # from the first connection on: the ramp-up counts too
+        proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        stderr_lines = []
+
+        def watch_stderr():
+            # camgate-viewers prints these two lines when its measuring window opens and closes.
+            for raw in proc.stderr:
+                line = raw.decode(errors="replace").strip()
+                if line.endswith("measuring"):
+                    window.start()
+                elif line.endswith("done"):
+                    window.stop()
+                    rss.stop()
+                else:
+                    stderr_lines.append(line)
+
+        watcher = threading.Thread(target=watch_stderr, daemon=True)
+        watcher.start()
+        out = proc.stdout.read()
+        proc.wait()
+        watcher.join()
+        if rss.is_alive():
+            rss.stop()
+        if proc.returncode != 0 or not window.result:
+            raise RuntimeError(f"camgate-viewers failed ({proc.returncode}): {' '.join(stderr_lines)}")
+        result = json.loads(out)
+        mem = proc_mem_kb(self.gateway.pid)
+        metrics_after = self.metrics()
+        skipped_key = next((k for k in metrics_after if k.startswith("camgate_camera_frames_skipped_total")), None)
+        result["name"] = name
+        result["gateway"] = {
+            "cpu_percent": window.result["gateway"],
+            # Largest VmRSS seen while measuring: the figure to compare between runs.
+            "rss_max_kb": rss.max_kb,
+            # Peak RSS since the process started. With a fresh gateway that is this run,
+            # but it includes the login: Argon2id password checks take ~64 MiB for a moment.
+            "vm_hwm_kb": mem.get("VmHWM", 0),
+            "vm_rss_end_kb": mem.get("VmRSS", 0),
+            "fresh_process": fresh,
+            "frames_skipped": (metrics_after.get(skipped_key, 0) - metrics_before.get(skipped_key, 0))
+            if skipped_key else None,
+        }
+        result["camsim"] = {"cpu_percent": window.result["camsim"]}
+        result["machine_busy_percent"] = window.result["machine_busy"]
+        # CPU that neither camsim, the gateway nor camgate-viewers used (other work on
+        # the host), in % of one core: a run with much of it is disturbed.
+        result["others_cpu_percent"] = round(max(0.0, window.result["machine_busy"] * (os.cpu_count() or 1)
+                                                 - window.result["gateway"] - window.result["camsim"]
+                                                 - result["client"]["cpu_percent"]), 1)
+        result["load_average"] = os.getloadavg()[0]
+        if idle_busy is not None:
+            result["host_busy_before_percent"] = idle_busy
+        result["measured_wall_s"] = window.result["wall_s"]
+        if stderr_lines:
+            result["viewer_stderr"] = stderr_lines[-5:]
+        return result
+
+
+# ---------------------------------------------------------------- reporting
+
+def fmt(v, digits=1):
+    return "-" if v is None else f"{v:.{digits}f}"
+
+
+def table(runs):
+    rows = ["| run | mode | viewers | fps min / p50 | >=29 fps | latency p50 / p99 / max ms | "
+            "skipped | errors | gateway CPU % | gateway RSS MB (max) | camsim CPU % | "
+            "viewers CPU % | other CPU % |",
+            "|---|---|---:|---|---:|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in runs:
+        if r["mode"] == "snapshot":
+            lat = r["latency_ms"]
+            rows.append(
+                f"| {r['name']} | snapshot | {r['clients']} | {r['requests_per_s']:.0f} req/s | - | "
+                f"{fmt(lat['p50'], 2)} / {fmt(lat['p99'], 2)} / {fmt(lat['max'], 1)} | - | "
+                f"{r['errors'] + r['disconnects']} | {fmt(r['gateway']['cpu_percent'])} | "
+                f"{r['gateway']['rss_max_kb'] / 1024:.1f} | {fmt(r['camsim']['cpu_percent'])} | "
+                f"{fmt(r['client']['cpu_percent'])} | {fmt(r['others_cpu_percent'])} |")
+            continue
+        groups = [("", r["all"])]
+        if r["slow"]["viewers"]:
+            groups = [(" fast", r["fast"]), (" slow", r["slow"])]
+        for label, g in groups:
+            lat = g["latency_ms"]
+            fps = g["fps_per_viewer"]
+            rows.append(
+                f"| {r['name']}{label} | {r['mode']} | {g['viewers']} | {fps['min']:.1f} / {fps['p50']:.1f} | "
+                f"{g['viewers_ge_min_fps']} | {fmt(lat['p50'], 1)} / {fmt(lat['p99'], 1)} / {fmt(lat['max'], 1)} | "
+                f"{g['frames_skipped']} | {r['errors'] + r['disconnects']} | "
+                f"{fmt(r['gateway']['cpu_percent'])} | {r['gateway']['rss_max_kb'] / 1024:.1f} | "
+                f"{fmt(r['camsim']['cpu_percent'])} | {fmt(r['client']['cpu_percent'])} | "
+                f"{fmt(r['others_cpu_percent'])} |")
+    return "\n".join(rows)
+
+
+def ratio(a, b):
+    return round(a / b, 3) if b else None
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="smoke run: MJPEG at 1 and 10 viewers, 3 s each")
+    ap.add_argument("--build-dir", default=str(REPO / "build"), help="CMake build folder (default: build)")
+    ap.add_argument("--out", help="JSON file (default: bench/results/fanout-<timestamp>.json)")
+    ap.add_argument("--duration", type=float, help="seconds measured per run (default 10; quick 3)")
+    ap.add_argument("--warmup", type=float, help="seconds before measuring (default 2; quick 1)")
+    ap.add_argument("--steps", help="fan-out viewer counts, comma separated (default 1,10,50,100,200,300,500)")
+    ap.add_argument("--only", help="scenarios to run, comma separated: fanout,latency,slow,ws,snapshot")
+    ap.add_argument("--resolution", default="1280x720")
+    ap.add_argument("--fps", type=float, default=30)
+    ap.add_argument("--min-fps", type=float, default=29)
+    ap.add_argument("--viewer-threads", type=int, default=1, help="camgate-viewers --threads")
+    ap.add_argument("--gateway-threads", type=int, default=0, help="camgate [server] threads (0: one per core)")
+    ap.add_argument("--reuse-gateway", action="store_true", help="one gateway for every run")
+    ap.add_argument("--wait-idle", type=float, default=0, metavar="S",
+                    help="before each run wait up to S s for the host to be <= 25 %% busy (shared machines)")
+    ap.add_argument("--keep-tmp", action="store_true", help="keep the data folder and logs")
+    args = ap.parse_args()
+
+    build = Path(args.build_dir)
+    if not build.is_absolute() and not build.exists():
+        build = REPO / build
+    args.build_dir = str(build.resolve())
+    duration = args.duration or (3.0 if args.quick else 10.0)
+    warmup = args.warmup if args.warmup is not None else (1.0 if args.quick else 2.0)
+    steps = [int(x) for x in args.steps.split(",")] if args.steps else ([1, 10] if args.quick else FANOUT_STEPS)
+    scenarios = set((args.only or ("fanout" if args.quick else "fanout,latency,slow,ws,snapshot")).split(","))
+
+    # Hundreds of sockets in the gateway and in camgate-viewers: lift the soft limit.
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    out_path = Path(args.out) if args.out else REPO / "bench" / "results" / f"fanout-{stamp}.json"
+    env = bench_env(args)
+    report = {
+        "started": stamp,
+        "host": {"cpus": os.cpu_count(), "kernel": platform.release(),
+                 "python": platform.python_version()},
+        "settings": {"resolution": args.resolution, "camera_fps": args.fps, "duration_s": duration,
+                     "warmup_s": warmup, "min_fps": args.min_fps, "viewer_threads": args.viewer_threads,
+                     "gateway_threads": args.gateway_threads or os.cpu_count(),
+                     "fresh_gateway_per_run": not args.reuse_gateway, "quick": args.quick},
+        "runs": [],
+        "summary": {},
+    }
+    summary = report["summary"]
+    runs = report["runs"]
+    t_start = time.monotonic()
+    try:
+        env.start_camsim()
+        env.setup_data()
+
+        def run(*a, **kw):
+            r = env.run(*a, **kw)
+            runs.append(r)
+            return r
+
+        if "fanout" in scenarios:
+            best = 0
+            for n in steps:
+                r = run(f"fanout-{n}", "mjpeg", n, duration, warmup)
+                ok = r["all"]["viewers_ge_min_fps"]
+                if ok == n and r["errors"] + r["disconnects"] == 0:
+                    best = max(best, n)
+                if ok < 0.95 * n:
+                    log(f"only {ok}/{n} viewers kept >= {args.min_fps} fps: stop growing")
+                    break
+            summary["max_viewers_all_ge_min_fps"] = best
+
+        if "latency" in scenarios:
+            r = run("latency-100", "mjpeg", 100, duration, warmup)
+            summary["at_100_mjpeg"] = {
+                "latency_p50_ms": r["all"]["latency_ms"]["p50"],
+                "latency_p99_ms": r["all"]["latency_ms"]["p99"],
+                "gateway_cpu_percent": r["gateway"]["cpu_percent"],
+                "gateway_rss_max_mb": round(r["gateway"]["rss_max_kb"] / 1024, 1),
+                "gateway_vm_hwm_mb": round(r["gateway"]["vm_hwm_kb"] / 1024, 1),
+                "camsim_cpu_percent": r["camsim"]["cpu_percent"],
+                "viewers_cpu_percent": r["client"]["cpu_percent"],
+            }
+
+        if "slow" in scenarios:
+            base = run("slow-baseline-100", "mjpeg", 100, duration, warmup)
+            mixed = run("slow-mixed-100", "mjpeg", 100, duration, warmup, slow_fraction=0.1, slow_fps=1.0)
+            summary["slow_viewers"] = {
+                "fast_p99_ms_all_fast": base["fast"]["latency_ms"]["p99"],
+                "fast_p99_ms_with_10pct_slow": mixed["fast"]["latency_ms"]["p99"],
+                "fast_p99_ratio": ratio(mixed["fast"]["latency_ms"]["p99"], base["fast"]["latency_ms"]["p99"]),
+                "fast_min_fps_with_slow": mixed["fast"]["fps_per_viewer"]["min"],
+                "slow_fps_p50": mixed["slow"]["fps_per_viewer"]["p50"],
+                "gateway_rss_max_mb_all_fast": round(base["gateway"]["rss_max_kb"] / 1024, 1),
+                "gateway_rss_max_mb_with_slow": round(mixed["gateway"]["rss_max_kb"] / 1024, 1),
+                "rss_ratio": ratio(mixed["gateway"]["rss_max_kb"], base["gateway"]["rss_max_kb"]),
+            }
+
+        if "ws" in scenarios:
+            wb = run("ws-binary-100", "ws-binary", 100, duration, warmup)
+            wt = run("ws-text-100", "ws-text", 100, duration, warmup)
+            summary["ws_binary_vs_text"] = {
+                side: {"fps_min": r["all"]["fps_per_viewer"]["min"],
+                       "viewers_ge_min_fps": r["all"]["viewers_ge_min_fps"],
+                       "latency_p50_ms": r["all"]["latency_ms"]["p50"],
+                       "latency_p99_ms": r["all"]["latency_ms"]["p99"],
+                       "gateway_cpu_percent": r["gateway"]["cpu_percent"],
+                       "gateway_rss_max_mb": round(r["gateway"]["rss_max_kb"] / 1024, 1),
+                       "viewers_cpu_percent": r["client"]["cpu_percent"],
+                       "mbyte_per_s": r["all"]["mbyte_per_s"]}
+                for side, r in (("binary", wb), ("text", wt))
+            }
+
+        if "snapshot" in scenarios:
+            r = run("snapshot-10", "snapshot", 10, duration, warmup)
+            summary["snapshot_10_clients"] = {
+                "requests_per_s": r["requests_per_s"],
+                "latency_p50_ms": r["latency_ms"]["p50"],
+                "latency_p99_ms": r["latency_ms"]["p99"],
+                "gateway_cpu_percent": r["gateway"]["cpu_percent"],
+            }
+        report["camsim_stats"] = env.camsim_stats()
+    finally:
+        env.close()
+
+    report["elapsed_s"] = round(time.monotonic() - t_start, 1)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    out_path.write_text(json.dumps(report, indent=2) + "\n")
+    print(table(runs))
+    print()
+    for key, value in summary.items():
+        print(f"- {key}: {json.dumps(value)}")
+    print(f"\nresults: {out_path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
