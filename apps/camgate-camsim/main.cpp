@@ -35,8 +35,8 @@ int main(int argc, char** argv) {
                  "next: /stream on PORT+1 (stock firmware); same: /stream on PORT")
       ->check(CLI::IsMember({"next", "same"}))
       ->capture_default_str();
-  auto* o_stop = app.add_option("--stop-after", stop_after,
-                                "Close each stream connection after N frames");
+  auto* o_stop =
+      app.add_option("--stop-after", stop_after, "Close each stream connection after N frames");
   auto* o_stall = app.add_option("--stall-after", stall_after,
                                  "After N frames keep the stream open but send nothing");
   auto* o_corrupt = app.add_option("--corrupt-every", corrupt_every,

@@ -14,9 +14,7 @@ struct fault_settings {
   std::optional<std::uint64_t> corrupt_every;          // break every Nth frame (N >= 1)
   std::optional<std::uint64_t> close_mid_frame_after;  // send half of frame N+1, close
 
-  bool any() const {
-    return stop_after || stall_after || corrupt_every || close_mid_frame_after;
-  }
+  bool any() const { return stop_after || stall_after || corrupt_every || close_mid_frame_after; }
   // "none" or e.g. "stop-after=3 corrupt-every=2", for logs and /camsim/stats.
   std::string describe() const;
 

@@ -12,7 +12,9 @@ jpeg_encoder::jpeg_encoder() : handle_(tjInitCompress()) {
   if (!handle_) throw std::runtime_error(std::string("tjInitCompress: ") + tjGetErrorStr2(nullptr));
 }
 
-jpeg_encoder::~jpeg_encoder() { tjDestroy(handle_); }
+jpeg_encoder::~jpeg_encoder() {
+  tjDestroy(handle_);
+}
 
 std::span<const std::uint8_t> jpeg_encoder::encode(const yuv420_image& img, int quality) {
   // Worst-case size, allocated once per resolution: TJFLAG_NOREALLOC then lets
@@ -27,8 +29,7 @@ std::span<const std::uint8_t> jpeg_encoder::encode(const yuv420_image& img, int 
   if (tjCompressFromYUVPlanes(handle_, planes, img.width, strides, img.height, TJSAMP_420, &dst,
                               &size, std::clamp(quality, 1, 100),
                               TJFLAG_NOREALLOC | TJFLAG_FASTDCT) != 0) {
-    throw std::runtime_error(std::string("tjCompressFromYUVPlanes: ") +
-                             tjGetErrorStr2(handle_));
+    throw std::runtime_error(std::string("tjCompressFromYUVPlanes: ") + tjGetErrorStr2(handle_));
   }
   return {out_.data(), size};
 }

@@ -7,7 +7,7 @@ namespace camgate::camsim {
 
 const std::vector<sensor_settings::framesize>& sensor_settings::framesizes() {
   static const std::vector<framesize> sizes{
-      {96, 96},   {160, 120}, {176, 144}, {240, 176},  {240, 240},  {320, 240},  {400, 296},
+      {96, 96},   {160, 120}, {176, 144}, {240, 176},  {240, 240},  {320, 240},   {400, 296},
       {480, 320}, {640, 480}, {800, 600}, {1024, 768}, {1280, 720}, {1280, 1024}, {1600, 1200}};
   return sizes;
 }
@@ -15,12 +15,29 @@ const std::vector<sensor_settings::framesize>& sensor_settings::framesizes() {
 sensor_settings::sensor_settings(int width, int height, int jpeg_quality)
     : width_(width), height_(height), jpeg_quality_(std::clamp(jpeg_quality, 1, 100)) {
   // Defaults an OV2640 reports after esp_camera_init().
-  others_ = {{"brightness", 0}, {"contrast", 0},   {"saturation", 0}, {"sharpness", 0},
-             {"special_effect", 0}, {"wb_mode", 0}, {"awb", 1},        {"awb_gain", 1},
-             {"aec", 1},        {"aec2", 0},       {"ae_level", 0},   {"aec_value", 168},
-             {"agc", 1},        {"agc_gain", 0},   {"gainceiling", 0}, {"bpc", 0},
-             {"wpc", 1},        {"raw_gma", 1},    {"lenc", 1},       {"hmirror", 0},
-             {"vflip", 0},      {"dcw", 1},        {"colorbar", 0}};
+  others_ = {{"brightness", 0},
+             {"contrast", 0},
+             {"saturation", 0},
+             {"sharpness", 0},
+             {"special_effect", 0},
+             {"wb_mode", 0},
+             {"awb", 1},
+             {"awb_gain", 1},
+             {"aec", 1},
+             {"aec2", 0},
+             {"ae_level", 0},
+             {"aec_value", 168},
+             {"agc", 1},
+             {"agc_gain", 0},
+             {"gainceiling", 0},
+             {"bpc", 0},
+             {"wpc", 1},
+             {"raw_gma", 1},
+             {"lenc", 1},
+             {"hmirror", 0},
+             {"vflip", 0},
+             {"dcw", 1},
+             {"colorbar", 0}};
 }
 
 int sensor_settings::framesize_index() const {
@@ -36,7 +53,9 @@ int sensor_settings::framesize_index() const {
   return best;
 }
 
-int sensor_settings::esp_quality() const { return std::clamp(100 - jpeg_quality_, 0, 63); }
+int sensor_settings::esp_quality() const {
+  return std::clamp(100 - jpeg_quality_, 0, 63);
+}
 
 bool sensor_settings::set(std::string_view var, int val) {
   if (var == "framesize") {
@@ -60,9 +79,9 @@ bool sensor_settings::set(std::string_view var, int val) {
 }
 
 std::string sensor_settings::status_json() const {
-  std::string out = "{\"xclk\":20,\"pixformat\":4,\"framesize\":" +
-                    std::to_string(framesize_index()) +
-                    ",\"quality\":" + std::to_string(esp_quality());
+  std::string out =
+      "{\"xclk\":20,\"pixformat\":4,\"framesize\":" + std::to_string(framesize_index()) +
+      ",\"quality\":" + std::to_string(esp_quality());
   for (const auto& [name, value] : others_) {
     out += ",\"" + name + "\":" + std::to_string(value);
   }

@@ -63,8 +63,8 @@ int atoi_like(std::string_view s) {
 
 // esp_http_server writes Content-Type, then Content-Length, then the handler's headers.
 http::response<http::string_body> make_response(const http::request<http::empty_body>& req,
-                                                http::status status,
-                                                std::string_view content_type, std::string body) {
+                                                http::status status, std::string_view content_type,
+                                                std::string body) {
   http::response<http::string_body> res{status, req.version()};
   res.set(http::field::content_type, content_type);
   res.content_length(body.size());
@@ -113,7 +113,9 @@ server::server(asio::io_context& io, server_options options)
       tick_timer_(io),
       faults_(options_.faults) {}
 
-server::~server() { render_pool_.join(); }
+server::~server() {
+  render_pool_.join();
+}
 
 void server::start() {
   bind_listeners();
@@ -125,13 +127,18 @@ void server::start() {
   }
   asio::co_spawn(io_, run_generator(), [](std::exception_ptr e) { log_exception(e, "generator"); });
   spdlog::info("camsim: {} mode, {}x{} @ {} fps, quality {}, capture port {}, stream port {}",
-               options_.stream ? "CameraWebServer" : "seed sketch", options_.width,
-               options_.height, options_.fps, options_.quality, capture_port_, stream_port_);
+               options_.stream ? "CameraWebServer" : "seed sketch", options_.width, options_.height,
+               options_.fps, options_.quality, capture_port_, stream_port_);
 }
 
 void server::bind_listeners() {
   tcp::resolver resolver(io_);
-  const auto results = resolver.resolve(options_.host, "0", tcp::resolver::numeric_service);
+  error_code resolve_ec;
+  const auto results =
+      resolver.resolve(options_.host, "0", tcp::resolver::numeric_service, resolve_ec);
+  if (resolve_ec || results.empty()) {
+    throw std::system_error(resolve_ec, "cannot resolve '" + options_.host + "'");
+  }
   const auto address = results.begin()->endpoint().address();
 
   auto listen_on = [&](tcp::acceptor& a, std::uint16_t port) {
@@ -349,9 +356,8 @@ std::string server::stats_json() const {
   return "{" + field("stream_connections_total", s.stream_connections_total) + "," +
          field("active_stream_clients", s.active_stream_clients) + "," +
          field("waiting_stream_clients", s.waiting_stream_clients) + "," +
-         field("frames_sent", s.frames_sent) + "," +
-         field("capture_requests", s.capture_requests) + "," +
-         field("frames_generated", s.frames_generated) + "," +
+         field("frames_sent", s.frames_sent) + "," + field("capture_requests", s.capture_requests) +
+         "," + field("frames_generated", s.frames_generated) + "," +
          field("width", sensor_.width()) + "," + field("height", sensor_.height()) + "," +
          field("jpeg_quality", sensor_.jpeg_quality()) + "," +
          "\"fps\":" + fmt::format("{}", options_.fps) + "," +
@@ -470,7 +476,8 @@ asio::awaitable<void> server::serve_stream(connection_ptr c) {
     const auto frame = latest_;
     last_seq = frame->seq();
     const bool cut = f.close_mid_frame_after && count >= *f.close_mid_frame_after;
-    const bool corrupt = f.corrupt_every && *f.corrupt_every > 0 && (count + 1) % *f.corrupt_every == 0;
+    const bool corrupt =
+        f.corrupt_every && *f.corrupt_every > 0 && (count + 1) % *f.corrupt_every == 0;
 
     std::vector<std::uint8_t> broken;
     std::span<const std::uint8_t> jpeg = frame->bytes();
@@ -480,12 +487,13 @@ asio::awaitable<void> server::serve_stream(connection_ptr c) {
     }
     std::string prefix;
     stream_format::append_chunk(prefix, stream_format::kPartBoundary);
-    stream_format::append_chunk(prefix, stream_format::part_header(jpeg.size(), frame->capture_us()));
+    stream_format::append_chunk(prefix,
+                                stream_format::part_header(jpeg.size(), frame->capture_us()));
     prefix += stream_format::chunk_size_line(jpeg.size());
     if (cut) jpeg = jpeg.first(jpeg.size() / 2);
-    const std::array<asio::const_buffer, 3> parts{
-        asio::buffer(prefix), asio::buffer(jpeg.data(), jpeg.size()),
-        asio::buffer("\r\n", cut ? 0 : 2)};
+    const std::array<asio::const_buffer, 3> parts{asio::buffer(prefix),
+                                                  asio::buffer(jpeg.data(), jpeg.size()),
+                                                  asio::buffer("\r\n", cut ? 0 : 2)};
     co_await asio::async_write(c->socket, parts, asio::redirect_error(asio::use_awaitable, ec));
     if (ec || cut) break;
     ++count;

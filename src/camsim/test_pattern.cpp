@@ -109,7 +109,8 @@ void test_pattern::draw(yuv420_image& img, std::uint64_t number) {
   const int grad_rows = h - bars_rows;
   if (grad_rows > 0) {
     ensure_noise(w, grad_rows);
-    for (int x = 0; x < w; ++x) row_y[x] = static_cast<std::uint8_t>(16 + ((x + w - shift) % w) * 219 / w);
+    for (int x = 0; x < w; ++x)
+      row_y[x] = static_cast<std::uint8_t>(16 + ((x + w - shift) % w) * 219 / w);
     const int noise_shift = phase * 7 % grad_rows;
     for (int r = 0; r < grad_rows; ++r) {
       const std::uint8_t* n = &noise_[static_cast<std::size_t>((r + noise_shift) % grad_rows) * w];
@@ -139,13 +140,13 @@ void test_pattern::draw(yuv420_image& img, std::uint64_t number) {
     auto seg_fill = [&](int bit, int sx, int sy, int sw, int sh) {
       if (seg & (1 << bit)) fill(img.y.data(), ys, w, h, sx, sy, sw, sh, kInk);
     };
-    seg_fill(0, x + t, y, dw - 2 * t, t);                      // a
-    seg_fill(1, x + dw - t, y + t, t, half - t);               // b
-    seg_fill(2, x + dw - t, y + half, t, half - t);            // c
-    seg_fill(3, x + t, y + dh - t, dw - 2 * t, t);             // d
-    seg_fill(4, x, y + half, t, half - t);                     // e
-    seg_fill(5, x, y + t, t, half - t);                        // f
-    seg_fill(6, x + t, y + half - t / 2, dw - 2 * t, t);       // g
+    seg_fill(0, x + t, y, dw - 2 * t, t);                 // a
+    seg_fill(1, x + dw - t, y + t, t, half - t);          // b
+    seg_fill(2, x + dw - t, y + half, t, half - t);       // c
+    seg_fill(3, x + t, y + dh - t, dw - 2 * t, t);        // d
+    seg_fill(4, x, y + half, t, half - t);                // e
+    seg_fill(5, x, y + t, t, half - t);                   // f
+    seg_fill(6, x + t, y + half - t / 2, dw - 2 * t, t);  // g
     x += dw + m.gap;
   }
 }

@@ -252,7 +252,8 @@ struct camera_source::impl {
     std::string tried;
     std::vector<camera_url> candidates{{endpoint.host, endpoint.port, "/stream"}};
     if (endpoint.port < 65535) {
-      candidates.push_back({endpoint.host, static_cast<std::uint16_t>(endpoint.port + 1), "/stream"});
+      candidates.push_back(
+          {endpoint.host, static_cast<std::uint16_t>(endpoint.port + 1), "/stream"});
     }
     candidates.push_back({endpoint.host, endpoint.port, "/capture"});
     for (const auto& url : candidates) {
@@ -310,9 +311,7 @@ struct camera_source::impl {
     chunked_decoder chunks;
     multipart_parser parts(
         boundary,
-        [this](std::vector<std::uint8_t>&& jpeg, const part_headers&) {
-          publish(std::move(jpeg));
-        },
+        [this](std::vector<std::uint8_t>&& jpeg, const part_headers&) { publish(std::move(jpeg)); },
         {options.max_frame_bytes, kPartHeaderLimit});
     std::uint64_t problems = 0;
     std::uint64_t skipped = 0;
@@ -367,8 +366,8 @@ struct camera_source::impl {
       if (stopped) break;
       if (ec == http::error::body_limit) {
         add_dropped(1);
-        a.error = "GET " + where + ": picture over " + std::to_string(options.max_frame_bytes) +
-                  " bytes";
+        a.error =
+            "GET " + where + ": picture over " + std::to_string(options.max_frame_bytes) + " bytes";
         break;
       }
       if (ec) {
@@ -400,8 +399,7 @@ struct camera_source::impl {
         break;
       } else {
         add_dropped(1);
-        warn("GET " + where + ": not a complete JPEG (" + std::to_string(body.size()) +
-             " bytes)");
+        warn("GET " + where + ": not a complete JPEG (" + std::to_string(body.size()) + " bytes)");
       }
       if (clock::now() - last_picture > options.stall_timeout) {
         a.error = "no complete picture from " + where + " for " +
@@ -433,7 +431,9 @@ camera_source::camera_source(asio::any_io_executor ex, camera_endpoint endpoint,
       impl_(std::make_shared<impl>(std::move(ex), std::move(endpoint), options,
                                    std::move(channel))) {}
 
-camera_source::~camera_source() { stop(); }
+camera_source::~camera_source() {
+  stop();
+}
 
 void camera_source::start() {
   auto d = impl_;
@@ -478,8 +478,8 @@ source_status camera_source::status() const {
     // Polling at a low rate must not look stale between two polls.
     auto threshold = std::chrono::duration_cast<std::chrono::microseconds>(d.options.stale_after);
     if (s.state == source_state::polling) {
-      threshold = std::max(threshold, std::chrono::duration_cast<std::chrono::microseconds>(
-                                          2 * d.poll_interval()));
+      threshold = std::max(
+          threshold, std::chrono::duration_cast<std::chrono::microseconds>(2 * d.poll_interval()));
     }
     if (now - std::max(d.connected_us, d.last_frame_us) > threshold.count()) {
       s.state = source_state::stale;

@@ -33,9 +33,9 @@ struct source_options {
 
 struct source_status {
   source_state state = source_state::connecting;
-  std::string mode;        // "mjpeg" or "capture" once known
-  std::string active_url;  // the URL frames come from
-  double fps = 0;          // measured over the last seconds
+  std::string mode;                     // "mjpeg" or "capture" once known
+  std::string active_url;               // the URL frames come from
+  double fps = 0;                       // measured over the last seconds
   std::int64_t last_frame_age_ms = -1;  // -1: no frame yet
   std::uint64_t frames = 0;
   std::uint64_t bytes_in = 0;

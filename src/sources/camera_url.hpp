@@ -12,7 +12,7 @@ struct camera_url {
   std::uint16_t port = 80;
   std::string path = "/";  // with the query, as sent in the request line
 
-  std::string to_string() const;     // "http://host:port/path"
+  std::string to_string() const;    // "http://host:port/path"
   std::string host_header() const;  // "host" or "host:port"
 };
 

@@ -4,7 +4,9 @@ namespace camgate::sources {
 
 http_connection::http_connection(asio::any_io_executor ex) : resolver_(ex), stream_(ex) {}
 
-http_connection::~http_connection() { close(); }
+http_connection::~http_connection() {
+  close();
+}
 
 asio::awaitable<error_code> http_connection::connect(std::string host, std::uint16_t port,
                                                      std::chrono::milliseconds timeout) {
@@ -75,8 +77,8 @@ asio::awaitable<error_code> http_connection::read_message(
 }
 
 asio::awaitable<std::size_t> http_connection::read_some(std::span<std::uint8_t> into,
-                                                       clock::time_point deadline,
-                                                       error_code& ec) {
+                                                        clock::time_point deadline,
+                                                        error_code& ec) {
   ec = {};
   stream_.expires_at(deadline);
   const std::size_t n = co_await stream_.async_read_some(
@@ -103,6 +105,8 @@ void http_connection::close() {
   stream_.close();
 }
 
-bool http_connection::is_open() const { return !closed_ && stream_.socket().is_open(); }
+bool http_connection::is_open() const {
+  return !closed_ && stream_.socket().is_open();
+}
 
 }  // namespace camgate::sources

@@ -34,8 +34,8 @@ class http_connection : public std::enable_shared_from_this<http_connection> {
       http::response_parser<http::vector_body<std::uint8_t>>& parser,
       std::chrono::milliseconds timeout);
   // Raw body bytes, ready by `deadline` or beast::error::timeout (which closes).
-  asio::awaitable<std::size_t> read_some(std::span<std::uint8_t> into,
-                                         clock::time_point deadline, error_code& ec);
+  asio::awaitable<std::size_t> read_some(std::span<std::uint8_t> into, clock::time_point deadline,
+                                         error_code& ec);
 
   std::span<const std::uint8_t> buffered() const;
   void consume_buffered();

@@ -13,7 +13,9 @@ namespace {
 
 constexpr std::size_t kMaxBoundary = 200;  // RFC 2046 allows 70; be lenient, but bounded
 
-bool is_blank(char c) { return c == ' ' || c == '\t'; }
+bool is_blank(char c) {
+  return c == ' ' || c == '\t';
+}
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (is_blank(s.front()) || s.front() == '\r')) s.remove_prefix(1);
@@ -98,7 +100,8 @@ std::size_t multipart_parser::buffered_bytes() const {
 void multipart_parser::feed(std::span<const std::uint8_t> bytes) {
   for (;;) {
     const bool from_replay = replay_pos_ < replay_.size();
-    const auto in = from_replay ? std::span<const std::uint8_t>(replay_).subspan(replay_pos_) : bytes;
+    const auto in =
+        from_replay ? std::span<const std::uint8_t>(replay_).subspan(replay_pos_) : bytes;
     if (in.empty()) return;
     const std::size_t used = step(in);
     if (!pending_replay_.empty()) {
@@ -144,7 +147,7 @@ std::size_t multipart_parser::step(std::span<const std::uint8_t> in) {
 // A delimiter line starts at p: "--boundary" (or the alternative form), optionally
 // "--" (the close delimiter), up to kMaxBoundaryPadding blanks, then CRLF or LF.
 multipart_parser::match multipart_parser::match_delimiter(const std::uint8_t* p, std::size_t n,
-                                                         std::size_t& line_len) const {
+                                                          std::size_t& line_len) const {
   if (n == 0) return match::need_more;
   match result = match::no;
   for (const std::string* form : {&delimiter_, &alt_delimiter_}) {
@@ -298,10 +301,9 @@ std::string multipart_parser::header_field(std::string_view line) {
     std::uint64_t n = 0;
     const auto* end = value.data() + value.size();
     auto [p, ec] = std::from_chars(value.data(), end, n);
-    const bool digits_only =
-        !value.empty() && std::all_of(value.begin(), value.end(), [](char c) {
-          return c >= '0' && c <= '9';
-        });
+    const bool digits_only = !value.empty() && std::all_of(value.begin(), value.end(), [](char c) {
+      return c >= '0' && c <= '9';
+    });
     if (!digits_only || ec != std::errc{} || p != end) {
       return "bad part Content-Length \"" + printable(value) + "\"";
     }
@@ -350,8 +352,8 @@ void multipart_parser::append_part(std::span<const std::uint8_t> bytes) {
   if (need > part_.capacity()) {
     // Grow geometrically, but never past the most a part may legitimately need.
     const std::size_t ceiling = limits_.max_part_bytes + 2 * max_line_ + 8;
-    part_.reserve(std::max(need, std::min(ceiling, std::max<std::size_t>(part_.capacity() * 2,
-                                                                         4096))));
+    part_.reserve(
+        std::max(need, std::min(ceiling, std::max<std::size_t>(part_.capacity() * 2, 4096))));
   }
   part_.insert(part_.end(), bytes.begin(), bytes.end());
 }

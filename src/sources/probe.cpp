@@ -45,8 +45,8 @@ asio::awaitable<probe_result> probe(http_connection& conn, std::string host, std
   const auto& res = parser.get();
   r.http_status = res.result_int();
   const auto& body = res.body();
-  r.body.assign(body.begin(), body.begin() + static_cast<std::ptrdiff_t>(
-                                                 std::min(body.size(), kProbeBodyKept)));
+  r.body.assign(body.begin(),
+                body.begin() + static_cast<std::ptrdiff_t>(std::min(body.size(), kProbeBodyKept)));
   if (r.http_status / 100 == 2) {
     r.result = probe_result::outcome::ok;
   } else {

@@ -26,13 +26,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   constexpr std::size_t kCap = 4096;
   // A lying Content-Length is parsed again, so up to about twice the cap is legitimate.
   constexpr std::size_t kMemoryBound = 2 * kCap + 16 * 1024;
-  multipart_parser parser(
-      boundary,
-      [](std::vector<std::uint8_t>&& jpeg, const part_headers&) {
-        if (jpeg.size() > kCap) std::abort();
-        if (camgate::core::jpeg::complete_length(jpeg) != jpeg.size()) std::abort();
-      },
-      {kCap, 512});
+  multipart_parser parser(boundary,
+                          [](std::vector<std::uint8_t>&& jpeg, const part_headers&) {
+                            if (jpeg.size() > kCap) std::abort();
+                            if (camgate::core::jpeg::complete_length(jpeg) != jpeg.size())
+                              std::abort();
+                          },
+                          {kCap, 512});
   chunked_decoder decoder;
 
   std::span<const std::uint8_t> rest(data + 1, size - 1);

@@ -93,8 +93,8 @@ TEST(CamsimBinary, PrintsItsPortsServesAndExitsOnSigterm) {
   child c({"--listen", "127.0.0.1:0", "--resolution", "320x240", "--fps", "20"});
   const auto line = c.read_stdout(3000ms, true);
   std::smatch m;
-  ASSERT_TRUE(std::regex_match(line, m,
-                               std::regex("camsim listening capture_port=(\\d+) stream_port=(\\d+)\n")))
+  ASSERT_TRUE(std::regex_match(
+      line, m, std::regex("camsim listening capture_port=(\\d+) stream_port=(\\d+)\n")))
       << line;
   const auto capture = static_cast<std::uint16_t>(std::stoi(m[1]));
   EXPECT_EQ(std::stoi(m[2]), capture + 1);
@@ -114,7 +114,8 @@ TEST(CamsimBinary, NoStreamReportsStreamPortZero) {
   if (!std::filesystem::exists(binary())) GTEST_SKIP() << binary() << " not built";
   child c({"--listen", "127.0.0.1:0", "--no-stream"});
   const auto line = c.read_stdout(3000ms, true);
-  EXPECT_TRUE(std::regex_match(line, std::regex("camsim listening capture_port=\\d+ stream_port=0\n")))
+  EXPECT_TRUE(
+      std::regex_match(line, std::regex("camsim listening capture_port=\\d+ stream_port=0\n")))
       << line;
   ::kill(c.pid, SIGINT);
   EXPECT_EQ(c.wait_exit(2000ms), 0);

@@ -44,10 +44,12 @@ std::optional<decoded> decode(std::span<const std::uint8_t> jpeg) {
   decoded d;
   int subsamp = 0, colorspace = 0;
   auto* data = const_cast<unsigned char*>(jpeg.data());
-  bool ok = tjDecompressHeader3(h, data, jpeg.size(), &d.width, &d.height, &subsamp, &colorspace) == 0;
+  bool ok =
+      tjDecompressHeader3(h, data, jpeg.size(), &d.width, &d.height, &subsamp, &colorspace) == 0;
   if (ok) {
     d.gray.resize(static_cast<std::size_t>(d.width) * d.height);
-    ok = tjDecompress2(h, data, jpeg.size(), d.gray.data(), d.width, 0, d.height, TJPF_GRAY, 0) == 0;
+    ok =
+        tjDecompress2(h, data, jpeg.size(), d.gray.data(), d.width, 0, d.height, TJPF_GRAY, 0) == 0;
   }
   tjDestroy(h);
   if (!ok) return std::nullopt;
@@ -151,9 +153,10 @@ TEST(FrameGenerator, EncodesHdFramesQuickly) {
     bytes += static_cast<std::int64_t>(f->size());
   }
   const auto encode_avg = encode_total / kFrames, render_avg = render_total / kFrames;
-  std::printf("[ camsim  ] 1280x720 q80: encode %lld us, draw+encode %lld us, %lld bytes per frame\n",
-              static_cast<long long>(encode_avg), static_cast<long long>(render_avg),
-              static_cast<long long>(bytes / kFrames));
+  std::printf(
+      "[ camsim  ] 1280x720 q80: encode %lld us, draw+encode %lld us, %lld bytes per frame\n",
+      static_cast<long long>(encode_avg), static_cast<long long>(render_avg),
+      static_cast<long long>(bytes / kFrames));
   RecordProperty("encode_us_1280x720", static_cast<int>(encode_avg));
   RecordProperty("render_us_1280x720", static_cast<int>(render_avg));
   EXPECT_GT(encode_avg, 0);

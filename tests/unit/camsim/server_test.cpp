@@ -167,7 +167,8 @@ TEST(CamsimServer, IndexStatusAndControlBehaveLikeTheFirmware) {
   ASSERT_TRUE(index);
   EXPECT_EQ(index->status, 200);
   EXPECT_EQ(index->header("content-type"), "text/html");
-  EXPECT_NE(index->body.find(":" + std::to_string(s->stream_port()) + "/stream"), std::string::npos);
+  EXPECT_NE(index->body.find(":" + std::to_string(s->stream_port()) + "/stream"),
+            std::string::npos);
 
   auto status = nlohmann::json::parse(http_get(s->capture_port(), "/status")->body);
   EXPECT_EQ(status["framesize"], 5);  // 320x240
@@ -186,8 +187,8 @@ TEST(CamsimServer, IndexStatusAndControlBehaveLikeTheFirmware) {
 
   std::this_thread::sleep_for(40ms);  // older than one frame period: a fresh capture
   const auto r = http_get(s->capture_port(), "/capture");
-  const auto info = core::jpeg::scan(
-      {reinterpret_cast<const std::uint8_t*>(r->body.data()), r->body.size()});
+  const auto info =
+      core::jpeg::scan({reinterpret_cast<const std::uint8_t*>(r->body.data()), r->body.size()});
   EXPECT_EQ(info.width, 640);
   EXPECT_EQ(info.height, 480);
 }
@@ -207,9 +208,10 @@ TEST(CamsimServer, StreamIsChunkedWithTheFirmwaresBoundaryAndPartHeaders) {
     const auto info = core::jpeg::scan(p->bytes());
     EXPECT_EQ(info.width, 320);
     ASSERT_TRUE(info.capture_us);
-    EXPECT_EQ(p->timestamp, std::to_string(*info.capture_us / 1000000) + "." +
-                                std::string(6 - std::to_string(*info.capture_us % 1000000).size(), '0') +
-                                std::to_string(*info.capture_us % 1000000));
+    EXPECT_EQ(p->timestamp,
+              std::to_string(*info.capture_us / 1000000) + "." +
+                  std::string(6 - std::to_string(*info.capture_us % 1000000).size(), '0') +
+                  std::to_string(*info.capture_us % 1000000));
     EXPECT_GT(p->seq(), last);
     last = p->seq();
   }
@@ -238,9 +240,9 @@ TEST(CamsimServer, CaptureDuringAStreamGetsTheSharedFrame) {
   const auto generated = s.stats()["frames_generated"].get<int>();
   for (int i = 0; i < 5; ++i) {
     const auto r = http_get(s->capture_port(), "/capture");
-    const auto seq = core::jpeg::scan({reinterpret_cast<const std::uint8_t*>(r->body.data()),
-                                       r->body.size()})
-                         .seq.value_or(0);
+    const auto seq =
+        core::jpeg::scan({reinterpret_cast<const std::uint8_t*>(r->body.data()), r->body.size()})
+            .seq.value_or(0);
     EXPECT_GE(seq, first->seq());
     EXPECT_LT(seq, first->seq() + 20);
   }
@@ -256,7 +258,8 @@ TEST(CamsimServer, SecondStreamClientWaitsSilentlyUntilTheFirstLeaves) {
   test_client b(s->stream_port());
   b.get("/stream");
   EXPECT_EQ(b.received_within(300ms), 0u);
-  EXPECT_TRUE(s.wait_stats([](const nlohmann::json& j) { return j["waiting_stream_clients"] == 1; }));
+  EXPECT_TRUE(
+      s.wait_stats([](const nlohmann::json& j) { return j["waiting_stream_clients"] == 1; }));
   const auto st = s.stats();
   EXPECT_EQ(st["active_stream_clients"], 1);
   EXPECT_EQ(st["stream_connections_total"], 2);
@@ -282,10 +285,12 @@ TEST(CamsimServer, WaitingClientThatGoesAwayIsForgotten) {
     EXPECT_TRUE(
         s.wait_stats([](const nlohmann::json& j) { return j["waiting_stream_clients"] == 1; }));
   }
-  EXPECT_TRUE(s.wait_stats([](const nlohmann::json& j) { return j["waiting_stream_clients"] == 0; }));
+  EXPECT_TRUE(
+      s.wait_stats([](const nlohmann::json& j) { return j["waiting_stream_clients"] == 0; }));
   ASSERT_TRUE(read_part(*a));
   a->close();
-  EXPECT_TRUE(s.wait_stats([](const nlohmann::json& j) { return j["active_stream_clients"] == 0; }));
+  EXPECT_TRUE(
+      s.wait_stats([](const nlohmann::json& j) { return j["active_stream_clients"] == 0; }));
   // And the slot is free for the next one.
   auto c = open_stream(s->stream_port());
   EXPECT_TRUE(read_part(*c));
@@ -348,7 +353,8 @@ TEST(CamsimServer, StallAfterKeepsTheConnectionButSendsNothing) {
   EXPECT_FALSE(c->wait_closed(10ms));
   EXPECT_EQ(s.stats()["active_stream_clients"], 1);
   c->close();  // the gateway gives up: the slot must come free
-  EXPECT_TRUE(s.wait_stats([](const nlohmann::json& j) { return j["active_stream_clients"] == 0; }));
+  EXPECT_TRUE(
+      s.wait_stats([](const nlohmann::json& j) { return j["active_stream_clients"] == 0; }));
 }
 
 TEST(CamsimServer, CorruptEveryBreaksEveryNthFrameWithAMatchingLength) {
@@ -419,7 +425,8 @@ TEST(CamsimServer, StopEndsEveryConnection) {
   test_client b((*s)->stream_port());
   b.get("/stream");
   test_client idle((*s)->capture_port());
-  ASSERT_TRUE(s->wait_stats([](const nlohmann::json& j) { return j["waiting_stream_clients"] == 1; }));
+  ASSERT_TRUE(
+      s->wait_stats([](const nlohmann::json& j) { return j["waiting_stream_clients"] == 1; }));
   s.reset();  // stop() and join: must not hang on any of the three
   EXPECT_TRUE(a->wait_closed());
   EXPECT_TRUE(b.wait_closed());
@@ -441,6 +448,7 @@ TEST(CamsimServer, GarbageAndAbruptDisconnectsDoNotHurt) {
     test_client c(s->capture_port());
     c.get("/capture");
   }  // gone before the answer
-  EXPECT_TRUE(s.wait_stats([](const nlohmann::json& j) { return j["active_stream_clients"] == 0; }));
+  EXPECT_TRUE(
+      s.wait_stats([](const nlohmann::json& j) { return j["active_stream_clients"] == 0; }));
   EXPECT_EQ(http_get(s->capture_port(), "/capture")->status, 200);
 }

@@ -8,7 +8,8 @@
 using namespace camgate::camsim;
 
 TEST(ServerOptions, ParsesListenAddresses) {
-  EXPECT_EQ(parse_listen("127.0.0.1:8081"), (std::pair<std::string, std::uint16_t>{"127.0.0.1", 8081}));
+  EXPECT_EQ(parse_listen("127.0.0.1:8081"),
+            (std::pair<std::string, std::uint16_t>{"127.0.0.1", 8081}));
   EXPECT_EQ(parse_listen("[::1]:0"), (std::pair<std::string, std::uint16_t>{"::1", 0}));
   EXPECT_FALSE(parse_listen("127.0.0.1"));
   EXPECT_FALSE(parse_listen(":80"));

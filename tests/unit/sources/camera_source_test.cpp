@@ -332,9 +332,8 @@ TEST_F(CameraSourceTest, StopWhileWaitingToRetry) {
 }
 
 TEST_F(CameraSourceTest, StopBeforeStartAndTwiceIsHarmless) {
-  auto src = std::make_shared<camera_source>(ioc_.get_executor(),
-                                             camera_endpoint{"127.0.0.1", 9, ""}, fast_options(),
-                                             channel_);
+  auto src = std::make_shared<camera_source>(
+      ioc_.get_executor(), camera_endpoint{"127.0.0.1", 9, ""}, fast_options(), channel_);
   src->stop();
   src->start();
   src->stop();

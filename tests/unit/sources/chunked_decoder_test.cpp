@@ -33,13 +33,16 @@ decoded decode(const bytes& in, std::size_t step = 0) {
   return out;
 }
 
-bytes text(std::string_view s) { return bytes(s.begin(), s.end()); }
+bytes text(std::string_view s) {
+  return bytes(s.begin(), s.end());
+}
 
 }  // namespace
 
 TEST(ChunkedDecoder, DecodesChunksExtensionsAndTrailer) {
-  const auto r = decode(text("4\r\nWiki\r\n5;ext=1;q=\"a;b\"\r\npedia\r\nE\r\n in\r\n\r\nchunks.\r\n"
-                             "0\r\nExpires: never\r\nX-Other: 1\r\n\r\n"));
+  const auto r =
+      decode(text("4\r\nWiki\r\n5;ext=1;q=\"a;b\"\r\npedia\r\nE\r\n in\r\n\r\nchunks.\r\n"
+                  "0\r\nExpires: never\r\nX-Other: 1\r\n\r\n"));
   EXPECT_TRUE(r.ok);
   EXPECT_TRUE(r.done);
   EXPECT_EQ(std::string(r.data.begin(), r.data.end()), "Wikipedia in\r\n\r\nchunks.");

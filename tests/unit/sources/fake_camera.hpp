@@ -91,7 +91,7 @@ class fake_camera {
     if (!s.is_open()) return false;
     char c;
     const auto r = ::recv(s.native_handle(), &c, 1, MSG_PEEK | MSG_DONTWAIT);
-    if (r == 0) return false;  // FIN
+    if (r == 0) return false;                                   // FIN
     if (r < 0) return errno == EAGAIN || errno == EWOULDBLOCK;  // else reset
     return true;
   }
@@ -107,7 +107,8 @@ class fake_camera {
   asio::awaitable<void> accept_loop() {
     for (;;) {
       error_code ec;
-      tcp::socket s = co_await acceptor_.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+      tcp::socket s =
+          co_await acceptor_.async_accept(asio::redirect_error(asio::use_awaitable, ec));
       if (ec) co_return;
       ++connections_;
       if (close_first_ > 0) {
@@ -123,7 +124,8 @@ class fake_camera {
 
   asio::awaitable<bool> write(const socket_ptr& s, const std::string& text) {
     error_code ec;
-    co_await asio::async_write(*s, asio::buffer(text), asio::redirect_error(asio::use_awaitable, ec));
+    co_await asio::async_write(*s, asio::buffer(text),
+                               asio::redirect_error(asio::use_awaitable, ec));
     co_return !ec;
   }
 
@@ -132,7 +134,8 @@ class fake_camera {
     char sink[512];
     error_code ec;
     while (!ec) {
-      co_await s->async_read_some(asio::buffer(sink), asio::redirect_error(asio::use_awaitable, ec));
+      co_await s->async_read_some(asio::buffer(sink),
+                                  asio::redirect_error(asio::use_awaitable, ec));
     }
   }
 
@@ -185,8 +188,9 @@ class fake_camera {
     if (others + 1 > max_concurrent_) max_concurrent_ = others + 1;
     streams_.push_back(s);
 
-    std::string head = "HTTP/1.1 200 OK\r\nContent-Type: multipart/x-mixed-replace;boundary=" +
-                       opt_.boundary + "\r\n";
+    std::string head =
+        "HTTP/1.1 200 OK\r\nContent-Type: multipart/x-mixed-replace;boundary=" + opt_.boundary +
+        "\r\n";
     if (opt_.chunked) head += "Transfer-Encoding: chunked\r\n";
     head += "Access-Control-Allow-Origin: *\r\n\r\n";
     if (!co_await write(s, head)) co_return;

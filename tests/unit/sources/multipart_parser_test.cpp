@@ -34,7 +34,8 @@ collected parse(const bytes& stream, std::string_view boundary, Cut cut,
       limits);
   std::size_t at = 0;
   while (at < stream.size()) {
-    const std::size_t n = std::min<std::size_t>(std::max<std::size_t>(cut(at), 1), stream.size() - at);
+    const std::size_t n =
+        std::min<std::size_t>(std::max<std::size_t>(cut(at), 1), stream.size() - at);
     p.feed(std::span(stream.data() + at, n));
     at += n;
   }
@@ -47,7 +48,8 @@ collected parse(const bytes& stream, std::string_view boundary, Cut cut,
 
 collected parse_all(const bytes& stream, std::string_view boundary = "frame",
                     multipart_limits limits = {}) {
-  return parse(stream, boundary, [&](std::size_t) { return stream.size(); }, limits);
+  return parse(
+      stream, boundary, [&](std::size_t) { return stream.size(); }, limits);
 }
 
 std::vector<bytes> three_jpegs() {
@@ -106,8 +108,8 @@ TEST(BoundaryFromContentType, NoBoundaryIsNullopt) {
   EXPECT_FALSE(boundary_from_content_type("multipart/x-mixed-replace; boundary=\"\""));
   EXPECT_FALSE(boundary_from_content_type("multipart/x-mixed-replace; myboundary=x"));
   EXPECT_FALSE(boundary_from_content_type("image/jpeg"));
-  EXPECT_FALSE(boundary_from_content_type("multipart/x-mixed-replace; boundary=" +
-                                          std::string(300, 'b')));
+  EXPECT_FALSE(
+      boundary_from_content_type("multipart/x-mixed-replace; boundary=" + std::string(300, 'b')));
 }
 
 // ---------------------------------------------------------------------------------
@@ -208,8 +210,7 @@ TEST(MultipartParser, BoundaryDeclaredWithDashesAndSentWithout) {
     stream_style s;
     s.boundary = "--myboundary";
     s.delimiter = "--myboundary";
-    expect_split_invariant(build_stream(as_parts(jpegs, content_length), s), "--myboundary",
-                           jpegs);
+    expect_split_invariant(build_stream(as_parts(jpegs, content_length), s), "--myboundary", jpegs);
     // And the RFC form for the same declaration: "----myboundary".
     s.delimiter = "----myboundary";
     EXPECT_EQ(parse_all(build_stream(as_parts(jpegs, content_length), s), "--myboundary").parts,
@@ -311,21 +312,23 @@ void expect_skipped_then_good(const bytes& stream, std::uint64_t invalid, std::u
   EXPECT_EQ(r.oversize, oversize) << r.last_problem;
   EXPECT_FALSE(r.last_problem.empty());
   // Byte by byte too.
-  const auto slow = parse(stream, "frame", [](std::size_t) { return 1; }, limits);
+  const auto slow = parse(
+      stream, "frame", [](std::size_t) { return 1; }, limits);
   EXPECT_EQ(slow.parts, r.parts);
   EXPECT_EQ(slow.invalid, invalid);
   EXPECT_EQ(slow.oversize, oversize);
 }
 
-std::string jpeg_text(const bytes& j) { return std::string(j.begin(), j.end()); }
+std::string jpeg_text(const bytes& j) {
+  return std::string(j.begin(), j.end());
+}
 
 }  // namespace
 
 TEST(MultipartParserHostile, HugeContentLength) {
-  expect_skipped_then_good(
-      broken_then_good("--frame\r\nContent-Length: 99999999999999\r\n\r\n" +
-                       jpeg_text(make_jpeg(8, 8, 500, 1)) + "\r\n"),
-      0, 1);
+  expect_skipped_then_good(broken_then_good("--frame\r\nContent-Length: 99999999999999\r\n\r\n" +
+                                            jpeg_text(make_jpeg(8, 8, 500, 1)) + "\r\n"),
+                           0, 1);
   expect_skipped_then_good(
       broken_then_good("--frame\r\nContent-Length: 999999999999999999999999999\r\n\r\nxx\r\n"), 1,
       0);
@@ -334,10 +337,10 @@ TEST(MultipartParserHostile, HugeContentLength) {
 TEST(MultipartParserHostile, NegativeOrNonNumericContentLength) {
   for (const char* value : {"-5", "abc", "12abc", "", "+12", "1 2", "0x10", "1e3"}) {
     SCOPED_TRACE(value);
-    expect_skipped_then_good(broken_then_good(std::string("--frame\r\nContent-Length: ") + value +
-                                              "\r\n\r\n" + jpeg_text(make_jpeg(8, 8, 30, 1)) +
-                                              "\r\n"),
-                             1, 0);
+    expect_skipped_then_good(
+        broken_then_good(std::string("--frame\r\nContent-Length: ") + value + "\r\n\r\n" +
+                         jpeg_text(make_jpeg(8, 8, 30, 1)) + "\r\n"),
+        1, 0);
   }
 }
 
@@ -358,10 +361,9 @@ TEST(MultipartParserHostile, HeaderFlood) {
 }
 
 TEST(MultipartParserHostile, BadHeaderLine) {
-  expect_skipped_then_good(
-      broken_then_good("--frame\r\nthis is no header\r\n\r\n" + jpeg_text(make_jpeg(8, 8, 30, 1)) +
-                       "\r\n"),
-      1, 0);
+  expect_skipped_then_good(broken_then_good("--frame\r\nthis is no header\r\n\r\n" +
+                                            jpeg_text(make_jpeg(8, 8, 30, 1)) + "\r\n"),
+                           1, 0);
   expect_skipped_then_good(broken_then_good("--frame\r\n: empty name\r\n\r\nx\r\n"), 1, 0);
 }
 
@@ -403,9 +405,8 @@ TEST(MultipartParserHostile, ContentLengthTooLongSwallowsTheNextDelimiter) {
 
 TEST(MultipartParserHostile, ContentLengthTooShort) {
   const auto j = make_jpeg(8, 8, 300, 1);
-  expect_skipped_then_good(broken_then_good("--frame\r\nContent-Length: 100\r\n\r\n" +
-                                            jpeg_text(j) + "\r\n"),
-                           1, 0);
+  expect_skipped_then_good(
+      broken_then_good("--frame\r\nContent-Length: 100\r\n\r\n" + jpeg_text(j) + "\r\n"), 1, 0);
 }
 
 TEST(MultipartParserHostile, PartsAtAndJustOverTheCap) {
@@ -423,9 +424,9 @@ TEST(MultipartParserHostile, PartsAtAndJustOverTheCap) {
     EXPECT_EQ(r.parts, (std::vector<bytes>{at_cap, good_jpeg()}));
     EXPECT_EQ(r.oversize, 1u);
     EXPECT_EQ(r.invalid, 0u);
-    const auto slow =
-        parse(build_stream({{over, length, {}}, {at_cap, length, {}}}, {}), "frame",
-              [](std::size_t) { return 1; }, limits);
+    const auto slow = parse(
+        build_stream({{over, length, {}}, {at_cap, length, {}}}, {}), "frame",
+        [](std::size_t) { return 1; }, limits);
     EXPECT_EQ(slow.parts, (std::vector<bytes>{at_cap}));
     EXPECT_EQ(slow.oversize, 1u);
   }
@@ -479,7 +480,8 @@ TEST(MultipartParserHostile, RandomNoiseNeverDeliversAndStaysBounded) {
   std::mt19937 rng(99);
   for (int round = 0; round < 50; ++round) {
     bytes noise(20000);
-    for (auto& b : noise) b = static_cast<std::uint8_t>(rng() % 6 == 0 ? "-\r\nframe"[rng() % 8] : rng());
+    for (auto& b : noise)
+      b = static_cast<std::uint8_t>(rng() % 6 == 0 ? "-\r\nframe"[rng() % 8] : rng());
     std::size_t delivered = 0;
     multipart_parser p(
         "frame",

@@ -11,16 +11,41 @@ namespace camgate::test {
 
 using bytes = std::vector<std::uint8_t>;
 
-inline void append(bytes& out, std::string_view s) { out.insert(out.end(), s.begin(), s.end()); }
-inline void append(bytes& out, const bytes& b) { out.insert(out.end(), b.begin(), b.end()); }
+inline void append(bytes& out, std::string_view s) {
+  out.insert(out.end(), s.begin(), s.end());
+}
+inline void append(bytes& out, const bytes& b) {
+  out.insert(out.end(), b.begin(), b.end());
+}
 
 // A structurally valid JPEG: SOI, SOF0 with the size, SOS, `payload` entropy bytes
 // (no 0xFF, derived from `seed`), EOI.
 inline bytes make_jpeg(int width, int height, std::size_t payload, std::uint32_t seed) {
-  bytes j = {0xFF, 0xD8, 0xFF, 0xC0, 0x00, 0x0B, 0x08,
-             static_cast<std::uint8_t>(height >> 8), static_cast<std::uint8_t>(height & 0xFF),
-             static_cast<std::uint8_t>(width >> 8), static_cast<std::uint8_t>(width & 0xFF),
-             0x01, 0x01, 0x11, 0x00, 0xFF, 0xDA, 0x00, 0x08, 0x01, 0x01, 0x00, 0x00, 0x3F, 0x00};
+  bytes j = {0xFF,
+             0xD8,
+             0xFF,
+             0xC0,
+             0x00,
+             0x0B,
+             0x08,
+             static_cast<std::uint8_t>(height >> 8),
+             static_cast<std::uint8_t>(height & 0xFF),
+             static_cast<std::uint8_t>(width >> 8),
+             static_cast<std::uint8_t>(width & 0xFF),
+             0x01,
+             0x01,
+             0x11,
+             0x00,
+             0xFF,
+             0xDA,
+             0x00,
+             0x08,
+             0x01,
+             0x01,
+             0x00,
+             0x00,
+             0x3F,
+             0x00};
   std::uint32_t x = seed * 2654435761u + 1;
   for (std::size_t i = 0; i < payload; ++i) {
     x = x * 1664525u + 1013904223u;
