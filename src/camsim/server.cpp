@@ -482,7 +482,7 @@ asio::awaitable<void> server::serve_stream(connection_ptr c) {
     std::vector<std::uint8_t> broken;
     std::span<const std::uint8_t> jpeg = frame->bytes();
     if (corrupt) {
-      broken.assign(jpeg.begin(), jpeg.end());
+      broken = corrupted(jpeg, frame->seq());
       jpeg = broken;
     }
     std::string prefix;

@@ -11,7 +11,7 @@ stream_gate::ticket stream_gate::enqueue() {
 
 bool stream_gate::try_enter(ticket t) {
   if (holder_ == t) return true;
-  if (queue_.empty()) return false;
+  if (holder_ || queue_.empty() || queue_.front() != t) return false;
   queue_.pop_front();
   holder_ = t;
   return true;

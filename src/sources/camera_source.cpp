@@ -26,6 +26,7 @@ namespace {
 using clock = std::chrono::steady_clock;
 constexpr std::size_t kReadChunk = 64 * 1024;
 constexpr std::size_t kPartHeaderLimit = 16 * 1024;
+constexpr int kKnownUrlTries = 5;  // failures of a found URL before discovery runs again
 
 bool istarts_with(std::string_view s, std::string_view prefix) {
   return s.size() >= prefix.size() &&
@@ -90,6 +91,7 @@ struct camera_source::impl {
   std::shared_ptr<http_connection> conn;  // the one upstream connection, if any
   found known = found::nothing;           // remembered from discovery
   camera_url known_url;
+  int known_failures = 0;
   std::uint64_t seq = 0;
   clock::time_point progress;  // connection or last frame: stalls count from here
   log_throttle warn_limit;
@@ -231,8 +233,14 @@ struct camera_source::impl {
     }
     if (known != found::nothing) {
       const auto a = co_await open(known_url, known == found::capture);
-      // A clear "not here" runs discovery again; a dead or busy camera keeps its URL.
-      if (!a.answered && a.http_answer) known = found::nothing;
+      // A clear "not here" runs discovery again at once; a dead or busy camera keeps its
+      // URL for a few tries (an ESP32 still serving our previous connection times out).
+      if (a.answered) {
+        known_failures = 0;
+      } else if (a.http_answer || ++known_failures >= kKnownUrlTries) {
+        known = found::nothing;
+        known_failures = 0;
+      }
       co_return a.error;
     }
     co_return co_await discover();

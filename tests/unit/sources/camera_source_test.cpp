@@ -182,6 +182,14 @@ TEST_F(CameraSourceTest, UrlEndpointNamesTheResource) {
   EXPECT_EQ(cam.stream_requests(), 0);
 }
 
+TEST_F(CameraSourceTest, UrlEndpointToAStreamSkipsDiscovery) {
+  fake_camera cam({});
+  auto src = start({"127.0.0.1", 1, "http://127.0.0.1:" + std::to_string(cam.port()) + "/stream"});
+  ASSERT_TRUE(wait_frames(3));
+  EXPECT_EQ(src->status().mode, "mjpeg");
+  EXPECT_EQ(cam.requests(), 1);  // no GET / probe, no /capture
+}
+
 TEST_F(CameraSourceTest, ReconnectsAfterTheServerDiesAndComesBack) {
   auto cam = std::make_unique<fake_camera>(fake_camera::options{});
   const auto port = cam->port();
