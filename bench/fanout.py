@@ -69,15 +69,19 @@ def wait_until_idle(max_wait_s, busy_limit=25.0):
     """Waits (up to max_wait_s) for a second in which the host is at most busy_limit %
     busy, so other work on a shared machine does not skew the runs. Returns the last
     busy % seen."""
-    deadline = time.monotonic() + max_wait_s
+    start = time.monotonic()
+    next_note = start
     while True:
         b0, t0 = machine_cpu()
         time.sleep(1.0)
         b1, t1 = machine_cpu()
         busy = 100.0 * (b1 - b0) / max(1, t1 - t0)
-        if busy <= busy_limit or time.monotonic() >= deadline:
+        now = time.monotonic()
+        if busy <= busy_limit or now - start >= max_wait_s:
             return round(busy, 1)
-        log(f"host {busy:.0f} % busy with other work: waiting")
+        if now >= next_note:
+            log(f"host {busy:.0f} % busy with other work: waiting (up to {max_wait_s:.0f} s)")
+            next_note = now + 30
 
 
 def machine_cpu():

@@ -33,7 +33,73 @@ CREATE TABLE camera_selections (
 CREATE INDEX camera_selections_by_camera ON camera_selections (camera_id);
 )sql";
 
-constexpr std::array<std::string_view, 1> kSteps = {kV1};
+// Bookings bind access to time windows; a robot is a bookable device whose identity is a
+// users row with role 'robot'. A booking names its resource by kind and id (no foreign
+// key can), so triggers keep it honest: it must name an existing camera or robot, and
+// it goes when that resource goes, otherwise a new camera reusing the id (SQLite reuses
+// the highest freed rowid) would inherit the old camera's bookings.
+constexpr std::string_view kV2 = R"sql(
+CREATE TABLE robots (
+  id INTEGER PRIMARY KEY,
+  name TEXT UNIQUE NOT NULL,
+  user_id INTEGER NOT NULL UNIQUE REFERENCES users(id) ON DELETE CASCADE,
+  created_at INTEGER NOT NULL
+);
+CREATE TRIGGER robots_need_robot_user_insert BEFORE INSERT ON robots
+WHEN (SELECT role FROM users WHERE id = NEW.user_id) <> 'robot'
+BEGIN SELECT RAISE(ABORT, 'the user is not a robot account'); END;
+CREATE TRIGGER robots_need_robot_user_update BEFORE UPDATE OF user_id ON robots
+WHEN (SELECT role FROM users WHERE id = NEW.user_id) <> 'robot'
+BEGIN SELECT RAISE(ABORT, 'the user is not a robot account'); END;
+CREATE TABLE bookings (
+  id INTEGER PRIMARY KEY,
+  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  resource_kind TEXT NOT NULL CHECK (resource_kind IN ('camera', 'robot')),
+  resource_id INTEGER NOT NULL,
+  starts_at INTEGER NOT NULL,
+  ends_at INTEGER NOT NULL,
+  note TEXT NOT NULL DEFAULT '',
+  created_by INTEGER REFERENCES users(id) ON DELETE SET NULL,
+  created_at INTEGER NOT NULL,
+  CHECK (ends_at > starts_at)
+);
+CREATE INDEX bookings_by_user_resource ON bookings (user_id, resource_kind, resource_id, ends_at);
+CREATE INDEX bookings_by_resource ON bookings (resource_kind, resource_id, starts_at);
+CREATE INDEX bookings_by_creator ON bookings (created_by);
+CREATE TRIGGER bookings_need_resource_insert BEFORE INSERT ON bookings
+WHEN NEW.resource_kind IN ('camera', 'robot') AND NOT EXISTS (
+  SELECT 1 FROM cameras WHERE NEW.resource_kind = 'camera' AND id = NEW.resource_id
+  UNION ALL
+  SELECT 1 FROM robots WHERE NEW.resource_kind = 'robot' AND id = NEW.resource_id)
+BEGIN SELECT RAISE(ABORT, 'the booked resource does not exist'); END;
+CREATE TRIGGER bookings_need_resource_update BEFORE UPDATE OF resource_kind, resource_id ON bookings
+WHEN NEW.resource_kind IN ('camera', 'robot') AND NOT EXISTS (
+  SELECT 1 FROM cameras WHERE NEW.resource_kind = 'camera' AND id = NEW.resource_id
+  UNION ALL
+  SELECT 1 FROM robots WHERE NEW.resource_kind = 'robot' AND id = NEW.resource_id)
+BEGIN SELECT RAISE(ABORT, 'the booked resource does not exist'); END;
+CREATE TRIGGER cameras_drop_bookings AFTER DELETE ON cameras
+BEGIN DELETE FROM bookings WHERE resource_kind = 'camera' AND resource_id = OLD.id; END;
+CREATE TRIGGER robots_drop_bookings AFTER DELETE ON robots
+BEGIN DELETE FROM bookings WHERE resource_kind = 'robot' AND resource_id = OLD.id; END;
+CREATE TABLE audit_log (
+  id INTEGER PRIMARY KEY,
+  user_id INTEGER,
+  user_name TEXT NOT NULL,
+  resource_kind TEXT NOT NULL,
+  resource_id INTEGER NOT NULL,
+  protocol TEXT NOT NULL,
+  remote TEXT NOT NULL DEFAULT '',
+  started_at INTEGER NOT NULL,
+  ended_at INTEGER,
+  end_reason TEXT
+);
+CREATE INDEX audit_log_by_start ON audit_log (started_at);
+CREATE INDEX audit_log_by_user ON audit_log (user_id);
+CREATE INDEX audit_log_open ON audit_log (id) WHERE ended_at IS NULL;
+)sql";
+
+constexpr std::array<std::string_view, 2> kSteps = {kV1, kV2};
 
 }  // namespace
 

@@ -15,8 +15,9 @@ void expect_error(const http_result& r, unsigned status, const std::string& cont
   ASSERT_TRUE(j.is_object()) << r.body;
   EXPECT_EQ(j.value("success", true), false);
   ASSERT_TRUE(j.contains("error") && j["error"].is_string()) << r.body;
-  if (!contains.empty())
+  if (!contains.empty()) {
     EXPECT_NE(j["error"].get<std::string>().find(contains), std::string::npos) << r.body;
+  }
 }
 
 std::uint16_t unused_port() {

@@ -1,0 +1,40 @@
+#include "access/end_reason.hpp"
+
+namespace camgate::access {
+
+std::string_view to_string(end_reason r) {
+  switch (r) {
+    case end_reason::viewer_closed:
+      return "closed by viewer";
+    case end_reason::booking_ended:
+      return "booking ended";
+    case end_reason::token_expired:
+      return "token expired";
+    case end_reason::camera_removed:
+      return "camera removed";
+    case end_reason::gateway_stopping:
+      return "gateway stopping";
+    case end_reason::replaced:
+      return "replaced";
+  }
+  return "closed by viewer";
+}
+
+int websocket_close_code(end_reason r) {
+  switch (r) {
+    case end_reason::booking_ended:
+      return 4001;
+    case end_reason::token_expired:
+      return 4002;
+    case end_reason::camera_removed:
+      return 4004;
+    case end_reason::gateway_stopping:
+      return 1001;
+    case end_reason::viewer_closed:
+    case end_reason::replaced:
+      return 1000;
+  }
+  return 1000;
+}
+
+}  // namespace camgate::access

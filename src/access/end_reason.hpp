@@ -1,0 +1,27 @@
+#pragma once
+#include <string_view>
+
+namespace camgate::access {
+
+// Why a live stream ended; written to the audit log and told to the viewer.
+enum class end_reason {
+  viewer_closed,
+  booking_ended,
+  token_expired,
+  camera_removed,
+  gateway_stopping,
+  replaced,
+};
+
+inline constexpr int end_reason_count = 6;
+
+// "closed by viewer", "booking ended", "token expired", "camera removed",
+// "gateway stopping", "replaced".
+std::string_view to_string(end_reason r);
+
+// The close code a WebSocket stream ends with: 4001 booking ended, 4002 token expired,
+// 4004 camera removed (application codes a page can act on), 1001 gateway stopping
+// ("going away"), 1000 otherwise.
+int websocket_close_code(end_reason r);
+
+}  // namespace camgate::access
