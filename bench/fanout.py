@@ -117,19 +117,37 @@ class cpu_window:
         self.result["wall_s"] = round(wall, 2)
 
 
+PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
+
+
+def tcp_mem_kb():
+    """Memory the kernel holds in TCP socket buffers, host-wide (/proc/net/sockstat)."""
+    with open("/proc/net/sockstat") as f:
+        for line in f:
+            if line.startswith("TCP:"):
+                parts = line.split()
+                return int(parts[parts.index("mem") + 1]) * PAGE_KB
+    return 0
+
+
 class rss_sampler(threading.Thread):
-    """Largest VmRSS of a process seen every 100 ms while running."""
+    """Largest VmRSS of a process, and largest kernel TCP buffer memory, every 100 ms.
+    Frames queued for a slow viewer sit in its socket's send buffer, in the kernel:
+    RSS alone would not show them."""
 
     def __init__(self, pid):
         super().__init__(daemon=True)
         self.pid = pid
         self.max_kb = 0
+        self.tcp_base_kb = tcp_mem_kb()
+        self.tcp_max_kb = 0
         self.stop_event = threading.Event()
 
     def run(self):
         while not self.stop_event.is_set():
             try:
                 self.max_kb = max(self.max_kb, proc_mem_kb(self.pid).get("VmRSS", 0))
+                self.tcp_max_kb = max(self.tcp_max_kb, tcp_mem_kb() - self.tcp_base_kb)
             except OSError:
                 return
             self.stop_event.wait(0.1)
@@ -357,6 +375,9 @@ class bench_env:
             # Peak RSS since the process started. With a fresh gateway that is this run,
             # but it includes the login: Argon2id password checks take ~64 MiB for a moment.
             "vm_hwm_kb": mem.get("VmHWM", 0),
+            # Kernel TCP buffers of all sockets on the host (both ends of every viewer
+            # connection on loopback), above what they held before the run.
+            "tcp_buffers_max_kb": rss.tcp_max_kb,
             "vm_rss_end_kb": mem.get("VmRSS", 0),
             "fresh_process": fresh,
             "frames_skipped": (metrics_after.get(skipped_key, 0) - metrics_before.get(skipped_key, 0))
@@ -386,9 +407,9 @@ def fmt(v, digits=1):
 
 def table(runs):
     rows = ["| run | mode | viewers | fps min / p50 | >=29 fps | latency p50 / p99 / max ms | "
-            "skipped | errors | gateway CPU % | gateway RSS MB (max) | camsim CPU % | "
-            "viewers CPU % | other CPU % |",
-            "|---|---|---:|---|---:|---|---:|---:|---:|---:|---:|---:|---:|"]
+            "skipped | errors | gateway CPU % | gateway RSS MB (max) | TCP buffers MB (max) | "
+            "camsim CPU % | viewers CPU % | other CPU % |",
+            "|---|---|---:|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in runs:
         if r["mode"] == "snapshot":
             lat = r["latency_ms"]
@@ -396,7 +417,8 @@ def table(runs):
                 f"| {r['name']} | snapshot | {r['clients']} | {r['requests_per_s']:.0f} req/s | - | "
                 f"{fmt(lat['p50'], 2)} / {fmt(lat['p99'], 2)} / {fmt(lat['max'], 1)} | - | "
                 f"{r['errors'] + r['disconnects']} | {fmt(r['gateway']['cpu_percent'])} | "
-                f"{r['gateway']['rss_max_kb'] / 1024:.1f} | {fmt(r['camsim']['cpu_percent'])} | "
+                f"{r['gateway']['rss_max_kb'] / 1024:.1f} | "
+                f"{r['gateway']['tcp_buffers_max_kb'] / 1024:.1f} | {fmt(r['camsim']['cpu_percent'])} | "
                 f"{fmt(r['client']['cpu_percent'])} | {fmt(r['others_cpu_percent'])} |")
             continue
         groups = [("", r["all"])]
@@ -410,7 +432,7 @@ def table(runs):
                 f"{g['viewers_ge_min_fps']} | {fmt(lat['p50'], 1)} / {fmt(lat['p99'], 1)} / {fmt(lat['max'], 1)} | "
                 f"{g['frames_skipped']} | {r['errors'] + r['disconnects']} | "
                 f"{fmt(r['gateway']['cpu_percent'])} | {r['gateway']['rss_max_kb'] / 1024:.1f} | "
-                f"{fmt(r['camsim']['cpu_percent'])} | {fmt(r['client']['cpu_percent'])} | "
+                f"{r['gateway']['tcp_buffers_max_kb'] / 1024:.1f} | {fmt(r['camsim']['cpu_percent'])} | {fmt(r['client']['cpu_percent'])} | "
                 f"{fmt(r['others_cpu_percent'])} |")
     return "\n".join(rows)
 
@@ -470,6 +492,12 @@ def main():
     summary = report["summary"]
     runs = report["runs"]
     t_start = time.monotonic()
+
+    def save():
+        report["elapsed_s"] = round(time.monotonic() - t_start, 1)
+        out_path.parent.mkdir(parents=True, exist_ok=True)
+        out_path.write_text(json.dumps(report, indent=2) + "\n")
+
     try:
         env.start_camsim()
         env.setup_data()
@@ -477,6 +505,7 @@ def main():
         def run(*a, **kw):
             r = env.run(*a, **kw)
             runs.append(r)
+            save()  # after every run, so an interrupted benchmark still leaves its data
             return r
 
         if "fanout" in scenarios:
@@ -515,6 +544,10 @@ def main():
                 "gateway_rss_max_mb_all_fast": round(base["gateway"]["rss_max_kb"] / 1024, 1),
                 "gateway_rss_max_mb_with_slow": round(mixed["gateway"]["rss_max_kb"] / 1024, 1),
                 "rss_ratio": ratio(mixed["gateway"]["rss_max_kb"], base["gateway"]["rss_max_kb"]),
+                "tcp_buffers_max_mb_all_fast": round(base["gateway"]["tcp_buffers_max_kb"] / 1024, 1),
+                "tcp_buffers_max_mb_with_slow": round(mixed["gateway"]["tcp_buffers_max_kb"] / 1024, 1),
+                "slow_latency_p50_ms": mixed["slow"]["latency_ms"]["p50"],
+                "slow_latency_max_ms": mixed["slow"]["latency_ms"]["max"],
             }
 
         if "ws" in scenarios:
@@ -544,9 +577,7 @@ def main():
     finally:
         env.close()
 
-    report["elapsed_s"] = round(time.monotonic() - t_start, 1)
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    out_path.write_text(json.dumps(report, indent=2) + "\n")
+    save()
     print(table(runs))
     print()
     for key, value in summary.items():

@@ -27,7 +27,9 @@ std::int64_t to_ms(std::int64_t s) {
   return std::clamp(s, -limit, limit) * 1000;
 }
 
-std::size_t index_of(end_reason r) { return static_cast<std::size_t>(r); }
+std::size_t index_of(end_reason r) {
+  return static_cast<std::size_t>(r);
+}
 
 // Session callbacks must not take the registry down with them.
 template <typename F>
@@ -102,9 +104,9 @@ session_registry::~session_registry() {
   stop();
 }
 
-std::uint64_t session_registry::add(std::weak_ptr<live_session> session,
-                                    const auth::identity& who, resource r, std::string protocol,
-                                    std::string remote, std::int64_t token_expires_at_s) {
+std::uint64_t session_registry::add(std::weak_ptr<live_session> session, const auth::identity& who,
+                                    resource r, std::string protocol, std::string remote,
+                                    std::int64_t token_expires_at_s) {
   const std::int64_t now_s = floor_seconds(clock_.now_ms());
   const std::int64_t audit_id =
       audit_.begin(who.user_id, who.name, to_string(r.kind), r.id, protocol, remote, now_s);
@@ -416,7 +418,7 @@ void session_registry::finish(std::vector<warning>& warns, std::vector<ending>& 
 }
 
 session_info session_registry::info_of(std::uint64_t id, const entry& e) {
-  return session_info{id,         e.who,        e.resource, e.protocol,        e.remote,
+  return session_info{id,           e.who,      e.resource,        e.protocol, e.remote,
                       e.started_at, e.deadline, e.deadline_reason, e.audit_id};
 }
 

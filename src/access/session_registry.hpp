@@ -37,8 +37,8 @@ struct session_info {
   access::resource resource;
   std::string protocol;
   std::string remote;
-  std::int64_t started_at = 0;             // unix seconds
-  std::optional<std::int64_t> deadline;    // unix seconds; nullopt: nothing ends it
+  std::int64_t started_at = 0;           // unix seconds
+  std::optional<std::int64_t> deadline;  // unix seconds; nullopt: nothing ends it
   end_reason deadline_reason = end_reason::booking_ended;
   std::int64_t audit_id = 0;
 };
@@ -47,7 +47,7 @@ struct session_info {
 // viewer's booking (none for admins and robots acting as themselves) or the expiry of
 // the token it was opened with, whichever comes first. At that time the stream is cut
 // (live_session::cut with booking_ended or token_expired) and its audit row ended;
-// warn_before earlier it is warned once.
+// warn_before earlier it is warned, once per deadline (again when the deadline moves).
 //
 // All timed work happens in tick(now_ms), which returns when it is next needed; start()
 // runs it on an asio timer against the injected clock, so tests call tick() and never
@@ -71,19 +71,19 @@ class session_registry {
   // id for remove(). `token_expires_at_s` is the token's exp (0: no token limit). Should
   // access have ended meanwhile, the stream is cut at the next tick. Throws store::error
   // when the audit row or the bookings cannot be read or written: no unaudited streams.
-  std::uint64_t add(std::weak_ptr<live_session> session, const auth::identity& who,
-                    resource r, std::string protocol, std::string remote,
-                    std::int64_t token_expires_at_s);
+  std::uint64_t add(std::weak_ptr<live_session> session, const auth::identity& who, resource r,
+                    std::string protocol, std::string remote, std::int64_t token_expires_at_s);
 
   // The stream ended for another reason (viewer closed, camera removed, replaced): forget
   // it and end its audit row; cut() is not called. False when it was already gone (for
   // instance cut a moment ago).
   bool remove(std::uint64_t id, end_reason why);
 
-  // Call after any booking of `user_id` was added, changed or deleted (and committed):
-  // recomputes the deadlines of that user's streams. A later end moves the deadline and
-  // cuts nothing; an earlier one cuts then, or now if it has passed. Throws store::error
-  // when the bookings cannot be read (deadlines already recomputed stay).
+  // Call after any booking of `user_id` was added, changed or deleted, once committed
+  // (not inside a store::transaction: it reads the store): recomputes the deadlines of
+  // that user's streams. A later end moves the deadline and cuts nothing; an earlier one
+  // cuts then, or now, on this thread, if it has passed. Throws store::error when the
+  // bookings cannot be read; the deadlines then stay as they were.
   void bookings_changed(std::int64_t user_id);
   // The same for every stream, when bookings may have changed behind our back.
   void bookings_changed_all();
@@ -101,7 +101,8 @@ class session_registry {
   // Runs tick() on a timer on `executor` (through a strand of it), re-armed for the next
   // due time and early when a deadline moves closer. The timer never waits longer than a
   // second, so a step of the wall clock is noticed. stop() (also done by the destructor)
-  // waits for a running tick to finish; do not call it from warn() or cut().
+  // waits for a running tick to finish; do not call it from warn() or cut(). Stop (or
+  // destroy the registry) before the io_context goes away.
   void start(asio::any_io_executor executor);
   void stop();
 

@@ -4,9 +4,9 @@
 
 #include "analysis/frame_analysis.hpp"
 #include "api/camera_json.hpp"
-#include "outputs/mjpeg_session.hpp"
+#include "outputs/mjpeg_output.hpp"
 #include "outputs/snapshot.hpp"
-#include "outputs/websocket_session.hpp"
+#include "outputs/websocket_output.hpp"
 
 namespace camgate::api {
 namespace {
@@ -61,7 +61,7 @@ httpd::response mjpeg_response(services& s, std::shared_ptr<const cameras::camer
   outputs::mjpeg_options opts;
   opts.write_timeout = std::chrono::seconds(s.config.cameras.viewer_write_timeout_s);
   res.takeover = [channel = cam->channel, opts](httpd::connection&& c) {
-    outputs::mjpeg_session::start(std::move(c), channel, opts);
+    outputs::start_mjpeg(std::move(c), channel, opts);
   };
   return res;
 }
@@ -80,7 +80,7 @@ httpd::response websocket_response(services&, const httpd::request_context& ctx,
   }
   httpd::response res;
   res.takeover = [channel = cam->channel, format](httpd::connection&& c) {
-    outputs::websocket_session::start(std::move(c), channel, format);
+    outputs::start_websocket(std::move(c), channel, {format, {}});
   };
   return res;
 }

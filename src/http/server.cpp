@@ -64,18 +64,45 @@ asio::awaitable<void> server::session(tcp::socket socket) {
     auto ep = socket.remote_endpoint(ec);
     if (!ec) remote_ip = ep.address().to_string();
   }
-  beast::tcp_stream stream(std::move(socket));
+  plain_stream stream(std::move(socket));
   beast::flat_buffer buffer;
+  if (options_.tls) {
+    stream.expires_after(options_.request_timeout);
+    const bool is_tls =
+        co_await beast::async_detect_ssl(stream, buffer, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) co_return;
+    if (is_tls) {
+      tls_stream tls(std::move(stream), *options_.tls);
+      const auto used = co_await tls.async_handshake(ssl::stream_base::server, buffer.data(),
+                                                     asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) {
+        spdlog::debug("TLS handshake with {} failed: {}", remote_ip, ec.message());
+        co_return;
+      }
+      buffer.consume(used);
+      co_await serve(tls, buffer, std::move(remote_ip));
+      co_return;
+    }
+  }
+  co_await serve(stream, buffer, std::move(remote_ip));
+}
+
+template <typename Stream>
+asio::awaitable<void> server::serve(Stream& stream, beast::flat_buffer& buffer,
+                                    std::string remote_ip) {
+  error_code ec;
+  auto& lowest = beast::get_lowest_layer(stream);
   bool first = true;
   for (;;) {
     http::request_parser<http::string_body> parser;
     parser.header_limit(options_.header_limit);
     parser.body_limit(options_.body_limit);
-    stream.expires_after(first ? options_.request_timeout : options_.idle_timeout);
+    lowest.expires_after(first ? options_.request_timeout : options_.idle_timeout);
     first = false;
     co_await http::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
     if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
-        ec == asio::error::connection_reset || ec == asio::error::eof)
+        ec == asio::error::connection_reset || ec == asio::error::eof ||
+        ec == ssl::error::stream_truncated)
       break;
     if (ec) {
       // Malformed or oversized request: answer once, then close.
@@ -85,7 +112,7 @@ asio::awaitable<void> server::session(tcp::socket socket) {
       r.message.keep_alive(false);
       r.message.set(http::field::server, options_.server_name);
       r.message.prepare_payload();
-      stream.expires_after(options_.request_timeout);
+      lowest.expires_after(options_.request_timeout);
       co_await http::async_write(stream, r.message, asio::redirect_error(asio::use_awaitable, ec));
       break;
     }
@@ -113,28 +140,27 @@ asio::awaitable<void> server::session(tcp::socket socket) {
                   res.takeover ? 101 : res.message.result_int());
 
     if (res.takeover) {
-      stream.expires_never();
-      res.takeover(connection{std::move(stream), std::move(buffer), std::move(req)});
+      lowest.expires_never();
+      res.takeover(connection{std::move(stream), std::move(buffer), std::move(req), remote_ip});
       co_return;
     }
     const bool keep_alive = req.keep_alive() && res.message.keep_alive();
     res.message.version(req.version());
     res.message.keep_alive(keep_alive);
     res.message.set(http::field::server, options_.server_name);
+    if (options_.decorate) options_.decorate(req, res.message);
     res.message.prepare_payload();
+    lowest.expires_after(options_.request_timeout);
     if (req.method() == http::verb::head) {
       // Same headers as GET, no body.
       http::response<http::empty_body> head{res.message.base()};
-      stream.expires_after(options_.request_timeout);
       co_await http::async_write(stream, head, asio::redirect_error(asio::use_awaitable, ec));
     } else {
-      stream.expires_after(options_.request_timeout);
-      co_await http::async_write(stream, res.message,
-                                 asio::redirect_error(asio::use_awaitable, ec));
+      co_await http::async_write(stream, res.message, asio::redirect_error(asio::use_awaitable, ec));
     }
     if (ec || !keep_alive) break;
   }
-  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  lowest.socket().shutdown(tcp::socket::shutdown_send, ec);
 }
 
 }  // namespace camgate::httpd

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <functional>
 #include <string>
 
 #include "core/asio.hpp"
@@ -16,6 +17,11 @@ struct server_options {
   std::uint64_t body_limit = 1024 * 1024;      // bytes of request body
   std::uint32_t header_limit = 16 * 1024;      // bytes of request header
   std::string server_name = "camgate";
+  // Set to serve HTTPS and WSS on the same port as plain HTTP: each connection's
+  // first bytes tell a TLS ClientHello from a plain request.
+  std::shared_ptr<ssl::context> tls;
+  // Adds headers to every answer (CORS); may be empty.
+  std::function<void(const request&, response_message&)> decorate;
 };
 
 // Accepts connections and runs one coroutine per connection on its own strand:
@@ -35,6 +41,8 @@ class server {
  private:
   asio::awaitable<void> accept_loop();
   asio::awaitable<void> session(tcp::socket socket);
+  template <typename Stream>
+  asio::awaitable<void> serve(Stream& stream, beast::flat_buffer& buffer, std::string remote_ip);
 
   asio::io_context& ioc_;
   const router& router_;

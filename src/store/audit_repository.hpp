@@ -19,9 +19,9 @@ struct audit_entry {
   std::string user_name;
   std::string resource_kind;  // "camera" or "robot"
   std::int64_t resource_id = 0;
-  std::string protocol;  // "mjpeg", "websocket", "webrtc", ...
-  std::string remote;    // the viewer's address, may be empty
-  std::int64_t started_at = 0;          // unix seconds
+  std::string protocol;                  // "mjpeg", "websocket", "webrtc", ...
+  std::string remote;                    // the viewer's address, may be empty
+  std::int64_t started_at = 0;           // unix seconds
   std::optional<std::int64_t> ended_at;  // unset while the stream runs
   std::optional<std::string> end_reason;
 };
@@ -48,8 +48,7 @@ class audit_repository {
   // Records the start of a stream and returns the row's id.
   std::int64_t begin(std::optional<std::int64_t> user_id, std::string_view user_name,
                      std::string_view resource_kind, std::int64_t resource_id,
-                     std::string_view protocol, std::string_view remote,
-                     std::int64_t started_at);
+                     std::string_view protocol, std::string_view remote, std::int64_t started_at);
   // Records the end of stream `id`. False when there is no such row or it already ended
   // (the first end wins).
   bool end(std::int64_t id, std::int64_t ended_at, std::string_view reason);

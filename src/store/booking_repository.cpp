@@ -31,7 +31,9 @@ std::string select_where(std::string_view condition) {
   return "SELECT " + std::string(kColumns) + " FROM bookings WHERE " + std::string(condition);
 }
 
-bool known_kind(std::string_view kind) { return kind == "camera" || kind == "robot"; }
+bool known_kind(std::string_view kind) {
+  return kind == "camera" || kind == "robot";
+}
 
 // The checks the schema also makes, done first so the message can say what is wrong.
 void validate(const booking& b, const std::string& what) {
@@ -52,8 +54,7 @@ bool exists(database& db, std::string_view table, std::int64_t id) {
 }
 
 // Turns a refused write into a message that names the missing row.
-[[noreturn]] void explain(database& db, const booking& b, const std::string& what,
-                          const error& e) {
+[[noreturn]] void explain(database& db, const booking& b, const std::string& what, const error& e) {
   // SQLite names neither the foreign key nor the trigger that refused: look which row is
   // missing (the lock is held, so nothing changed since the failed statement).
   if (e.code() == SQLITE_CONSTRAINT_FOREIGNKEY) {
@@ -61,16 +62,16 @@ bool exists(database& db, std::string_view table, std::int64_t id) {
       throw not_found(what + ": user " + std::to_string(b.user_id) + " does not exist", e.code());
     }
     if (b.created_by && !exists(db, "users", *b.created_by)) {
-      throw not_found(what + ": its creator (user " + std::to_string(*b.created_by) +
-                          ") does not exist",
-                      e.code());
+      throw not_found(
+          what + ": its creator (user " + std::to_string(*b.created_by) + ") does not exist",
+          e.code());
     }
     throw not_found(what + ": " + e.what(), e.code());
   }
   if (e.code() == SQLITE_CONSTRAINT_TRIGGER) {
-    throw not_found(what + ": " + b.resource_kind + " " + std::to_string(b.resource_id) +
-                        " does not exist",
-                    e.code());
+    throw not_found(
+        what + ": " + b.resource_kind + " " + std::to_string(b.resource_id) + " does not exist",
+        e.code());
   }
   throw error(what + ": " + e.what(), e.code());
 }
@@ -178,8 +179,7 @@ std::vector<booking> booking_repository::active_or_next(std::int64_t user_id,
 
 std::optional<booking> booking_repository::last_ended(std::int64_t user_id,
                                                       std::string_view resource_kind,
-                                                      std::int64_t resource_id,
-                                                      std::int64_t now) {
+                                                      std::int64_t resource_id, std::int64_t now) {
   statement s(db_, select_where("user_id = ? AND resource_kind = ? AND resource_id = ? AND "
                                 "ends_at <= ? ORDER BY ends_at DESC LIMIT 1"));
   s.bind_int64(1, user_id).bind_text(2, resource_kind).bind_int64(3, resource_id);

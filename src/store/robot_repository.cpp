@@ -23,16 +23,16 @@ std::string select_where(std::string_view condition) {
 }  // namespace
 
 robot_record robot_repository::add(std::string_view name, std::int64_t user_id) {
-  statement s(db_,
-              "INSERT INTO robots (name, user_id, created_at) VALUES (?, ?, ?) RETURNING " +
-                  std::string(kColumns));
+  statement s(db_, "INSERT INTO robots (name, user_id, created_at) VALUES (?, ?, ?) RETURNING " +
+                       std::string(kColumns));
   s.bind_text(1, name).bind_int64(2, user_id).bind_int64(3, core::unix_micros() / 1'000'000);
   const std::string what = "cannot add robot '" + std::string(name) + "'";
   try {
     s.step();
   } catch (const conflict& e) {
     // Two UNIQUE columns: say which one refused.
-    if (find_by_name(name)) throw conflict("a robot named '" + std::string(name) + "' already exists", e.code());
+    if (find_by_name(name))
+      throw conflict("a robot named '" + std::string(name) + "' already exists", e.code());
     throw conflict(what + ": user " + std::to_string(user_id) + " already is a robot", e.code());
   } catch (const not_found& e) {
     throw not_found(what + ": user " + std::to_string(user_id) + " does not exist", e.code());

@@ -67,11 +67,10 @@ gateway::gateway(const std::string& extra_config) {
 
 gateway::~gateway() { stop(); }
 
-void gateway::stop() {
-  if (process_ && process_->running()) {
-    process_->signal(SIGTERM);
-    process_->wait();
-  }
+int gateway::stop() {
+  if (!process_) return -1;
+  if (process_->running()) process_->signal(SIGTERM);
+  return process_->wait();
 }
 
 std::string gateway::login(const std::string& user, const std::string& password) {

@@ -1,0 +1,162 @@
+#include "outputs/mjpeg_output.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <array>
+#include <cstdio>
+
+#include "hub/latest_frame_slot.hpp"
+
+namespace camgate::outputs {
+namespace {
+
+template <typename Stream>
+class mjpeg_session : public output_session,
+                      public std::enable_shared_from_this<mjpeg_session<Stream>> {
+ public:
+  mjpeg_session(Stream&& stream, std::shared_ptr<hub::channel> channel, mjpeg_options options)
+      : stream_(std::move(stream)),
+        channel_(std::move(channel)),
+        options_(std::move(options)),
+        write_timer_(stream_.get_executor()) {}
+
+  auto executor() { return stream_.get_executor(); }
+
+  void begin() {
+    static const std::string head =
+        "HTTP/1.1 200 OK\r\n"
+        "Content-Type: multipart/x-mixed-replace; boundary=" +
+        std::string(mjpeg_boundary) +
+        "\r\n"
+        "Cache-Control: no-store, no-cache, must-revalidate, max-age=0\r\n"
+        "Pragma: no-cache\r\n"
+        "Expires: 0\r\n"
+        "Connection: close\r\n"
+        "X-Content-Type-Options: nosniff\r\n"
+        "\r\n";
+    writing_ = true;
+    asio::async_write(stream_, asio::buffer(head),
+                      [self = this->shared_from_this()](error_code ec, std::size_t n) {
+                        self->write_done(ec, n);
+                      });
+    watch_for_close();
+    // Show the latest picture at once instead of waiting for the next one.
+    if (auto latest = channel_->latest()) slot_.offer(latest);
+    channel_->subscribe(this->shared_from_this());
+  }
+
+  void deliver(const core::frame_ptr& f) override {
+    if (slot_.offer(f))
+      asio::post(stream_.get_executor(), [self = this->shared_from_this()] { self->pump(); });
+  }
+
+  void end(std::string_view reason) override { finish(1001, std::string(reason)); }
+
+  void notify(std::string) override {}
+
+  void finish(std::uint16_t, std::string reason) override {
+    asio::post(stream_.get_executor(), [self = this->shared_from_this(), why = std::move(reason)] {
+      self->close(why);
+    });
+  }
+
+ private:
+  void pump() {
+    if (writing_ || closed_) return;
+    in_flight_ = slot_.take();
+    if (!in_flight_) return;
+    const auto ts = in_flight_->capture_us();
+    char header[256];
+    const int n = std::snprintf(header, sizeof header,
+                                "--%.*s\r\nContent-Type: image/jpeg\r\nContent-Length: %zu\r\n"
+                                "X-Timestamp: %lld.%06lld\r\nX-Frame-Seq: %llu\r\n\r\n",
+                                static_cast<int>(mjpeg_boundary.size()), mjpeg_boundary.data(),
+                                in_flight_->size(), static_cast<long long>(ts / 1000000),
+                                static_cast<long long>(ts % 1000000),
+                                static_cast<unsigned long long>(in_flight_->seq()));
+    part_header_.assign(header, static_cast<std::size_t>(n));
+    static constexpr char crlf[] = "\r\n";
+    // Scatter-gather: the frame's bytes go out from the shared frame, never copied.
+    const std::array<asio::const_buffer, 3> buffers{
+        asio::buffer(part_header_), asio::buffer(in_flight_->bytes().data(), in_flight_->size()),
+        asio::buffer(crlf, 2)};
+    writing_ = true;
+    write_timer_.expires_after(options_.write_timeout);
+    write_timer_.async_wait([self = this->shared_from_this()](error_code ec) {
+      if (!ec) self->close("write timeout");
+    });
+    asio::async_write(stream_, buffers,
+                      [self = this->shared_from_this()](error_code ec, std::size_t n) {
+                        self->write_done(ec, n);
+                      });
+  }
+
+  void write_done(error_code ec, std::size_t bytes) {
+    writing_ = false;
+    write_timer_.cancel();
+    in_flight_.reset();
+    if (ec) {
+      close("closed by viewer");
+      return;
+    }
+    channel_->count_bytes_out(bytes);
+    const auto skipped = slot_.skipped();
+    channel_->count_skipped(skipped - skipped_reported_);
+    skipped_reported_ = skipped;
+    pump();
+  }
+
+  void watch_for_close() {
+    // A viewer sends nothing after its request: a read that ends means it went away.
+    stream_.async_read_some(asio::buffer(read_buffer_),
+                            [self = this->shared_from_this()](error_code ec, std::size_t) {
+                              if (ec)
+                                self->close("closed by viewer");
+                              else if (!self->closed_)
+                                self->watch_for_close();
+                            });
+  }
+
+  void close(std::string_view why) {
+    if (closed_) return;
+    closed_ = true;
+    spdlog::debug("mjpeg viewer of camera {} ends: {}", channel_->camera_id(), why);
+    channel_->unsubscribe(this);
+    write_timer_.cancel();
+    error_code ec;
+    auto& socket = beast::get_lowest_layer(stream_).socket();
+    socket.shutdown(tcp::socket::shutdown_both, ec);
+    socket.close(ec);
+    if (options_.on_closed) options_.on_closed(why);
+  }
+
+  Stream stream_;
+  std::shared_ptr<hub::channel> channel_;
+  mjpeg_options options_;
+  hub::latest_frame_slot slot_;
+  asio::steady_timer write_timer_;
+  core::frame_ptr in_flight_;
+  std::string part_header_;
+  std::array<char, 512> read_buffer_{};
+  std::uint64_t skipped_reported_ = 0;
+  bool writing_ = false;
+  bool closed_ = false;
+};
+
+}  // namespace
+
+std::shared_ptr<output_session> start_mjpeg(httpd::connection&& c,
+                                            std::shared_ptr<hub::channel> channel,
+                                            mjpeg_options options) {
+  return std::visit(
+      [&](auto&& stream) -> std::shared_ptr<output_session> {
+        using stream_type = std::decay_t<decltype(stream)>;
+        auto s = std::make_shared<mjpeg_session<stream_type>>(std::move(stream), std::move(channel),
+                                                              std::move(options));
+        asio::dispatch(s->executor(), [s] { s->begin(); });
+        return s;
+      },
+      std::move(c.stream));
+}
+
+}  // namespace camgate::outputs

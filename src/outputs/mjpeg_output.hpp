@@ -1,0 +1,26 @@
+#pragma once
+#include <chrono>
+#include <memory>
+
+#include "http/connection.hpp"
+#include "hub/channel.hpp"
+#include "outputs/output_session.hpp"
+
+namespace camgate::outputs {
+
+inline constexpr std::string_view mjpeg_boundary = "camgateframe";
+
+struct mjpeg_options {
+  std::chrono::seconds write_timeout{10};  // one part not drained by then: the viewer is gone
+  output_session::closed_handler on_closed;
+};
+
+// Answers the request with a multipart/x-mixed-replace stream of `channel`: one JPEG
+// part per frame, each with its own Content-Length, capture time and sequence number.
+// At most one part in flight and one pending (hub::latest_frame_slot), so a slow viewer
+// skips frames and never slows the camera or another viewer.
+std::shared_ptr<output_session> start_mjpeg(httpd::connection&& c,
+                                            std::shared_ptr<hub::channel> channel,
+                                            mjpeg_options options);
+
+}  // namespace camgate::outputs

@@ -1,0 +1,191 @@
+#include "outputs/websocket_output.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <deque>
+#include <optional>
+
+#include "hub/latest_frame_slot.hpp"
+
+namespace camgate::outputs {
+namespace {
+
+template <typename Stream>
+class websocket_session : public output_session,
+                          public std::enable_shared_from_this<websocket_session<Stream>> {
+ public:
+  websocket_session(Stream&& stream, httpd::request req, std::shared_ptr<hub::channel> channel,
+                    websocket_options options)
+      : ws_(std::move(stream)),
+        req_(std::move(req)),
+        channel_(std::move(channel)),
+        options_(std::move(options)) {}
+
+  auto executor() { return ws_.get_executor(); }
+
+  void begin() {
+    ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+    ws_.set_option(websocket::stream_base::decorator(
+        [](websocket::response_type& res) { res.set(http::field::server, "camgate"); }));
+    ws_.read_message_max(64 * 1024);
+    ws_.async_accept(req_, [self = this->shared_from_this()](error_code ec) { self->accepted(ec); });
+  }
+
+  void deliver(const core::frame_ptr& f) override {
+    if (slot_.offer(f))
+      asio::post(ws_.get_executor(), [self = this->shared_from_this()] { self->pump(); });
+  }
+
+  void end(std::string_view reason) override {
+    finish(static_cast<std::uint16_t>(websocket::close_code::going_away), std::string(reason));
+  }
+
+  void notify(std::string text) override {
+    asio::post(ws_.get_executor(), [self = this->shared_from_this(), t = std::move(text)]() mutable {
+      // Notices are rare (a session-expiring warning): bounded, and sent before the next frame.
+      if (self->notices_.size() < 8) self->notices_.push_back(std::move(t));
+      self->pump();
+    });
+  }
+
+  void finish(std::uint16_t code, std::string reason) override {
+    asio::post(ws_.get_executor(), [self = this->shared_from_this(), code, why = std::move(reason)] {
+      self->close(code, why);
+    });
+  }
+
+ private:
+  void accepted(error_code ec) {
+    if (ec) {
+      spdlog::debug("websocket handshake failed: {}", ec.message());
+      stop("handshake failed");
+      return;
+    }
+    open_ = true;
+    if (pending_close_) {
+      auto [code, why] = *pending_close_;
+      close(code, why);
+      return;
+    }
+    read_next();
+    if (auto latest = channel_->latest()) slot_.offer(latest);
+    channel_->subscribe(this->shared_from_this());
+    pump();
+  }
+
+  void pump() {
+    if (!open_ || writing_ || closing_) return;
+    auto done = [self = this->shared_from_this()](error_code ec, std::size_t n) {
+      self->write_done(ec, n);
+    };
+    if (!notices_.empty()) {
+      notice_in_flight_ = std::move(notices_.front());
+      notices_.pop_front();
+      writing_ = true;
+      ws_.text(true);
+      ws_.async_write(asio::buffer(notice_in_flight_), done);
+      return;
+    }
+    in_flight_ = slot_.take();
+    if (!in_flight_) return;
+    writing_ = true;
+    if (options_.format == ws_format::binary) {
+      ws_.binary(true);
+      ws_.async_write(asio::buffer(in_flight_->bytes().data(), in_flight_->size()), done);
+    } else {
+      ws_.text(true);
+      ws_.async_write(asio::buffer(in_flight_->data_url()), done);
+    }
+  }
+
+  void write_done(error_code ec, std::size_t bytes) {
+    writing_ = false;
+    const bool was_frame = static_cast<bool>(in_flight_);
+    in_flight_.reset();
+    if (ec) {
+      stop("closed by viewer");
+      return;
+    }
+    if (was_frame) {
+      channel_->count_bytes_out(bytes);
+      const auto skipped = slot_.skipped();
+      channel_->count_skipped(skipped - skipped_reported_);
+      skipped_reported_ = skipped;
+    }
+    if (closing_) return;
+    pump();
+  }
+
+  void read_next() {
+    // Viewers may send anything (the seed's page sends nothing); reading keeps pings,
+    // pongs and the close handshake flowing and tells us when the viewer leaves.
+    ws_.async_read(read_buffer_, [self = this->shared_from_this()](error_code ec, std::size_t) {
+      self->read_buffer_.clear();
+      if (ec) {
+        self->stop(self->closing_ ? self->close_reason_ : std::string("closed by viewer"));
+        return;
+      }
+      self->read_next();
+    });
+  }
+
+  void close(std::uint16_t code, std::string_view why) {
+    if (closing_ || stopped_) return;
+    if (!open_) {
+      pending_close_ = std::make_pair(code, std::string(why));
+      return;
+    }
+    closing_ = true;
+    close_reason_ = why;
+    channel_->unsubscribe(this);
+    websocket::close_reason reason(static_cast<websocket::close_code>(code), why);
+    // Beast allows a close alongside a pending write; the pending read then ends.
+    ws_.async_close(reason, [self = this->shared_from_this()](error_code) {
+      self->stop(self->close_reason_);
+    });
+  }
+
+  void stop(std::string_view why) {
+    if (stopped_) return;
+    stopped_ = true;
+    channel_->unsubscribe(this);
+    error_code ec;
+    beast::get_lowest_layer(ws_).socket().close(ec);
+    if (options_.on_closed) options_.on_closed(why);
+  }
+
+  websocket::stream<Stream> ws_;
+  httpd::request req_;
+  std::shared_ptr<hub::channel> channel_;
+  websocket_options options_;
+  hub::latest_frame_slot slot_;
+  core::frame_ptr in_flight_;
+  std::string notice_in_flight_;
+  std::deque<std::string> notices_;
+  beast::flat_buffer read_buffer_;
+  std::optional<std::pair<std::uint16_t, std::string>> pending_close_;
+  std::string close_reason_;
+  std::uint64_t skipped_reported_ = 0;
+  bool open_ = false;
+  bool writing_ = false;
+  bool closing_ = false;
+  bool stopped_ = false;
+};
+
+}  // namespace
+
+std::shared_ptr<output_session> start_websocket(httpd::connection&& c,
+                                                std::shared_ptr<hub::channel> channel,
+                                                websocket_options options) {
+  return std::visit(
+      [&](auto&& stream) -> std::shared_ptr<output_session> {
+        using stream_type = std::decay_t<decltype(stream)>;
+        auto s = std::make_shared<websocket_session<stream_type>>(
+            std::move(stream), std::move(c.req), std::move(channel), std::move(options));
+        asio::dispatch(s->executor(), [s] { s->begin(); });
+        return s;
+      },
+      std::move(c.stream));
+}
+
+}  // namespace camgate::outputs
