@@ -1,5 +1,7 @@
 // Offline administration against the data directory's database.
+#include <ctime>
 #include <iostream>
+#include <optional>
 #include <string>
 
 #include <unistd.h>
@@ -8,6 +10,7 @@
 #include "commands.hpp"
 #include "core/clock.hpp"
 #include "core/config.hpp"
+#include "store/booking_repository.hpp"
 #include "store/camera_repository.hpp"
 #include "store/database.hpp"
 #include "store/error.hpp"
@@ -73,7 +76,8 @@ int camera_add(const std::filesystem::path& data, const std::string& name, const
       return 2;
     }
     const auto end = url.find('/', 7);
-    auto hp = core::parse_host_port(url.substr(7, end == std::string::npos ? std::string::npos : end - 7));
+    auto hp = core::parse_host_port(
+        url.substr(7, end == std::string::npos ? std::string::npos : end - 7));
     if (!hp) {
       std::cerr << "camgate: --url must be http://HOST:PORT[/path]\n";
       return 2;
@@ -101,6 +105,55 @@ int camera_list(const std::filesystem::path& data) {
   store::camera_repository cams(db);
   for (const auto& c : cams.list())
     std::cout << c.id << "\t" << c.name << "\t" << c.host << ":" << c.port << "\t" << c.url << "\n";
+  return 0;
+}
+
+namespace {
+std::optional<std::int64_t> parse_time(const std::string& text) {
+  if (!text.empty() && text.find_first_not_of("0123456789") == std::string::npos)
+    return std::stoll(text);
+  std::tm tm{};
+  const char* end = strptime(text.c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
+  if (!end || !(*end == '\0' || (end[0] == 'Z' && end[1] == '\0'))) return std::nullopt;
+  return static_cast<std::int64_t>(timegm(&tm));
+}
+}  // namespace
+
+int booking_add(const std::filesystem::path& data, const std::string& user,
+                const std::string& resource, const std::string& start, const std::string& end,
+                const std::string& note) {
+  auto db = open_db(data);
+  store::user_repository users(db);
+  auto u = users.find_by_name(user);
+  if (!u) {
+    std::cerr << "camgate: no user named '" << user << "'\n";
+    return 2;
+  }
+  const auto colon = resource.find(':');
+  const auto kind = resource.substr(0, colon);
+  if (colon == std::string::npos || (kind != "camera" && kind != "robot") ||
+      resource.find_first_not_of("0123456789", colon + 1) != std::string::npos ||
+      colon + 1 == resource.size()) {
+    std::cerr << "camgate: --resource must be camera:<id> or robot:<id>\n";
+    return 2;
+  }
+  auto s = parse_time(start), e = parse_time(end);
+  if (!s || !e || *e <= *s) {
+    std::cerr << "camgate: --start and --end must be times (unix seconds or ISO 8601 UTC), end "
+                 "after start\n";
+    return 2;
+  }
+  store::booking b;
+  b.user_id = u->id;
+  b.resource_kind = kind;
+  b.resource_id = std::stoll(resource.substr(colon + 1));
+  b.starts_at = *s;
+  b.ends_at = *e;
+  b.note = note;
+  b.created_at = core::unix_micros() / 1000000;
+  store::booking_repository bookings(db);
+  auto stored = bookings.add(b);
+  std::cout << "booking " << stored.id << " added\n";
   return 0;
 }
 

@@ -11,6 +11,8 @@ struct serve_args {
   std::optional<std::filesystem::path> config_file;
   std::optional<std::string> log_level;
   std::optional<std::string> web_root;
+  std::optional<std::filesystem::path> tls_cert;
+  std::optional<std::filesystem::path> tls_key;
 };
 
 int serve(const serve_args& args);
@@ -21,5 +23,8 @@ int user_list(const std::filesystem::path& data);
 int camera_add(const std::filesystem::path& data, const std::string& name, const std::string& url,
                const std::string& host, int port);
 int camera_list(const std::filesystem::path& data);
+int booking_add(const std::filesystem::path& data, const std::string& user,
+                const std::string& resource, const std::string& start, const std::string& end,
+                const std::string& note);
 
 }  // namespace camgate::app

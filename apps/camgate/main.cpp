@@ -13,11 +13,19 @@ int main(int argc, char** argv) {
 
   serve_args sa;
   auto* serve_cmd = cli.add_subcommand("serve", "run the gateway");
-  serve_cmd->add_option("--listen", sa.listen, "HOST:PORT to listen on (default 0.0.0.0:8080; port 0 picks one)");
+  serve_cmd->add_option("--listen", sa.listen,
+                        "HOST:PORT to listen on (default 0.0.0.0:8080; port 0 picks one)");
   serve_cmd->add_option("--data", sa.data, "data directory (database, secrets)");
-  serve_cmd->add_option("--config", sa.config_file, "TOML configuration file")->check(CLI::ExistingFile);
+  serve_cmd->add_option("--config", sa.config_file, "TOML configuration file")
+      ->check(CLI::ExistingFile);
   serve_cmd->add_option("--log-level", sa.log_level, "trace, debug, info, warn, error");
   serve_cmd->add_option("--web-root", sa.web_root, "folder of the web page");
+  serve_cmd
+      ->add_option("--tls-cert", sa.tls_cert,
+                   "PEM certificate chain: serve HTTPS and WSS on the same port")
+      ->check(CLI::ExistingFile);
+  serve_cmd->add_option("--tls-key", sa.tls_key, "PEM private key of --tls-cert")
+      ->check(CLI::ExistingFile);
 
   std::filesystem::path data = "data";
   auto* user_cmd = cli.add_subcommand("user", "manage users")->require_subcommand(1);
@@ -25,8 +33,10 @@ int main(int argc, char** argv) {
   bool password_stdin = false;
   auto* user_add_cmd = user_cmd->add_subcommand("add", "add a user");
   user_add_cmd->add_option("name", user_name, "user name")->required();
-  user_add_cmd->add_option("--role", role, "admin or user")->check(CLI::IsMember({"admin", "user"}));
-  user_add_cmd->add_flag("--password-stdin", password_stdin, "read the password from standard input");
+  user_add_cmd->add_option("--role", role, "admin or user")
+      ->check(CLI::IsMember({"admin", "user"}));
+  user_add_cmd->add_flag("--password-stdin", password_stdin,
+                         "read the password from standard input");
   user_add_cmd->add_option("--data", data, "data directory");
   auto* user_list_cmd = user_cmd->add_subcommand("list", "list users");
   user_list_cmd->add_option("--data", data, "data directory");
@@ -36,12 +46,25 @@ int main(int argc, char** argv) {
   int cam_port = 80;
   auto* camera_add_cmd = camera_cmd->add_subcommand("add", "register a camera");
   camera_add_cmd->add_option("--name", cam_name, "display name");
-  auto* url_opt = camera_add_cmd->add_option("--url", cam_url, "http://HOST:PORT[/path] of the camera");
+  auto* url_opt =
+      camera_add_cmd->add_option("--url", cam_url, "http://HOST:PORT[/path] of the camera");
   camera_add_cmd->add_option("--host", cam_host, "IP address or host name")->excludes(url_opt);
   camera_add_cmd->add_option("--port", cam_port, "port")->check(CLI::Range(1, 65535));
   camera_add_cmd->add_option("--data", data, "data directory");
   auto* camera_list_cmd = camera_cmd->add_subcommand("list", "list cameras");
   camera_list_cmd->add_option("--data", data, "data directory");
+
+  auto* booking_cmd = cli.add_subcommand("booking", "manage bookings")->require_subcommand(1);
+  std::string b_user, b_resource, b_start, b_end, b_note;
+  auto* booking_add_cmd = booking_cmd->add_subcommand("add", "book a camera or robot for a user");
+  booking_add_cmd->add_option("--user", b_user, "user name")->required();
+  booking_add_cmd->add_option("--resource", b_resource, "camera:<id> or robot:<id>")->required();
+  booking_add_cmd
+      ->add_option("--start", b_start, "unix seconds or ISO 8601 UTC (2026-11-22T10:00:00Z)")
+      ->required();
+  booking_add_cmd->add_option("--end", b_end, "unix seconds or ISO 8601 UTC")->required();
+  booking_add_cmd->add_option("--note", b_note, "free text");
+  booking_add_cmd->add_option("--data", data, "data directory");
 
   CLI11_PARSE(cli, argc, argv);
   try {
@@ -50,6 +73,8 @@ int main(int argc, char** argv) {
     if (user_list_cmd->parsed()) return user_list(data);
     if (camera_add_cmd->parsed()) return camera_add(data, cam_name, cam_url, cam_host, cam_port);
     if (camera_list_cmd->parsed()) return camera_list(data);
+    if (booking_add_cmd->parsed())
+      return booking_add(data, b_user, b_resource, b_start, b_end, b_note);
   } catch (const std::exception& e) {
     std::cerr << "camgate: " << e.what() << "\n";
     return 1;

@@ -4,17 +4,24 @@
 #include <iostream>
 #include <thread>
 
+#include "access/policy.hpp"
+#include "access/session_registry.hpp"
+#include "access/system_clock_source.hpp"
 #include "api/routes.hpp"
 #include "auth/secret_file.hpp"
 #include "auth/token_service.hpp"
 #include "cameras/camera_registry.hpp"
 #include "commands.hpp"
+#include "core/clock.hpp"
 #include "core/config.hpp"
 #include "core/logging.hpp"
 #include "http/server.hpp"
 #include "http/static_files.hpp"
 #include "http/token_authenticator.hpp"
+#include "store/audit_repository.hpp"
+#include "store/booking_repository.hpp"
 #include "store/database.hpp"
+#include "store/robot_repository.hpp"
 
 #include <unistd.h>
 
@@ -54,13 +61,19 @@ int serve(const serve_args& args) {
   if (args.log_level) cfg.log.level = *args.log_level;
   core::init_logging(cfg.log.level);
   const auto listen = core::parse_host_port(cfg.server.listen);
-  if (!listen) throw std::runtime_error("--listen must be HOST:PORT, got '" + cfg.server.listen + "'");
+  if (!listen)
+    throw std::runtime_error("--listen must be HOST:PORT, got '" + cfg.server.listen + "'");
 
   std::filesystem::create_directories(args.data);
   store::database db(args.data / "camgate.db");
   store::user_repository users(db);
   store::camera_repository camera_records(db);
   store::selection_repository selections(db);
+  store::booking_repository bookings(db);
+  store::robot_repository robots(db);
+  store::audit_repository audit(db);
+  if (auto n = audit.close_dangling(core::unix_micros() / 1000000, "gateway stopped"))
+    spdlog::info("audit: closed {} session(s) left open by an earlier run", n);
   if (users.count() == 0)
     spdlog::warn("no users yet: add one with `camgate user add NAME --role admin --data {}`",
                  args.data.string());
@@ -78,19 +91,36 @@ int serve(const serve_args& args) {
   cameras::camera_registry registry(ioc, camera_records, source_options_from(cfg.cameras));
   registry.load();
 
-  api::services services{cfg, users, camera_records, selections, tokens, registry, blocking};
+  access::system_clock_source wall_clock;
+  access::policy policy(bookings, robots);
+  access::session_registry live(policy, audit, wall_clock, {cfg.access.warn_before_s});
+  live.start(ioc.get_executor());
+
+  api::services services{cfg,      users, camera_records, selections, tokens,  registry,
+                         bookings, audit, policy,         live,       blocking};
   httpd::router router;
   router.set_authenticator(httpd::token_authenticator(tokens));
   api::register_routes(router, services);
   const auto web_root = find_web_root(cfg, args);
   router.set_fallback(httpd::static_files(web_root));
 
-  httpd::server server(ioc, router);
+  httpd::server_options http_options;
+  if (args.tls_cert || args.tls_key) {
+    if (!args.tls_cert || !args.tls_key)
+      throw std::runtime_error("--tls-cert and --tls-key go together");
+    auto tls = std::make_shared<ssl::context>(ssl::context::tls_server);
+    tls->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                     ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+    tls->use_certificate_chain_file(args.tls_cert->string());
+    tls->use_private_key_file(args.tls_key->string(), ssl::context::pem);
+    http_options.tls = std::move(tls);
+  }
+  httpd::server server(ioc, router, http_options);
   auto bound = server.listen(tcp::endpoint(asio::ip::make_address(listen->host), listen->port));
   server.start();
   // Tests and scripts read this line to learn the port.
-  std::cout << "camgate listening on http://" << bound.address().to_string() << ":" << bound.port()
-            << std::endl;
+  std::cout << "camgate listening on " << (http_options.tls ? "https://" : "http://")
+            << bound.address().to_string() << ":" << bound.port() << std::endl;
   spdlog::info("camgate {} serving {} camera(s), web page from {}, {} thread(s)", CAMGATE_VERSION,
                registry.list().size(), web_root.string(), threads);
 
@@ -100,6 +130,7 @@ int serve(const serve_args& args) {
     if (ec) return;
     spdlog::info("signal {}: shutting down", sig);
     server.stop();
+    live.cut_all(access::end_reason::gateway_stopping);
     registry.stop_all("gateway stopping");
     // Give viewers a moment to receive their close frames, then stop.
     grace.expires_after(std::chrono::milliseconds(300));
@@ -110,6 +141,7 @@ int serve(const serve_args& args) {
   for (int i = 1; i < threads; ++i) pool.emplace_back([&] { ioc.run(); });
   ioc.run();
   for (auto& t : pool) t.join();
+  live.stop();
   blocking.join();
   spdlog::info("camgate stopped");
   return 0;

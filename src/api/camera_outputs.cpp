@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "analysis/frame_analysis.hpp"
+#include "api/access_gate.hpp"
 #include "api/camera_json.hpp"
 #include "outputs/mjpeg_output.hpp"
 #include "outputs/snapshot.hpp"
@@ -20,8 +21,7 @@ httpd::response no_frame(services& s, const cameras::camera& cam) {
                                  (st.last_error.empty() ? "" : ": " + st.last_error));
   }
   return httpd::json_error(http::status::gateway_timeout,
-                           "camera " + std::to_string(cam.record.id) +
-                               " sent no frame within " +
+                           "camera " + std::to_string(cam.record.id) + " sent no frame within " +
                                std::to_string(s.config.cameras.snapshot_wait_ms) + " ms");
 }
 
@@ -40,34 +40,42 @@ std::string timestamp_text(std::int64_t us) {
 
 }  // namespace
 
-asio::awaitable<httpd::response> snapshot_response(services& s,
+asio::awaitable<httpd::response> snapshot_response(services& s, const httpd::request_context& ctx,
                                                    std::shared_ptr<const cameras::camera> cam) {
+  if (auto denied = deny_unless_allowed(s, ctx, cam->record.id)) co_return std::move(*denied);
   auto f = co_await current_frame(s, *cam);
   if (!f) co_return no_frame(s, *cam);
   auto bytes = f->bytes();
-  auto res = httpd::bytes_response(http::status::ok, "image/jpeg",
-                                   std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+  auto res =
+      httpd::bytes_response(http::status::ok, "image/jpeg",
+                            std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
   res.message.set(http::field::cache_control, "no-store");
-  res.message.set(http::field::content_disposition,
-                  "inline; filename=\"camera-" + std::to_string(cam->record.id) + "-" +
-                      std::to_string(f->seq()) + ".jpg\"");
+  res.message.set(http::field::content_disposition, "inline; filename=\"camera-" +
+                                                        std::to_string(cam->record.id) + "-" +
+                                                        std::to_string(f->seq()) + ".jpg\"");
   res.message.set("X-Timestamp", timestamp_text(f->capture_us()));
   res.message.set("X-Frame-Seq", std::to_string(f->seq()));
   co_return res;
 }
 
-httpd::response mjpeg_response(services& s, std::shared_ptr<const cameras::camera> cam) {
+httpd::response mjpeg_response(services& s, const httpd::request_context& ctx,
+                               std::shared_ptr<const cameras::camera> cam) {
+  if (auto denied = deny_unless_allowed(s, ctx, cam->record.id)) return std::move(*denied);
   httpd::response res;
+  auto link = make_live_link(s);
   outputs::mjpeg_options opts;
   opts.write_timeout = std::chrono::seconds(s.config.cameras.viewer_write_timeout_s);
-  res.takeover = [channel = cam->channel, opts](httpd::connection&& c) {
-    outputs::start_mjpeg(std::move(c), channel, opts);
+  opts.on_closed = link.on_closed;
+  res.takeover = [&s, cam, opts, link, v = viewer_of(ctx)](httpd::connection&& c) {
+    auto out = outputs::start_mjpeg(std::move(c), cam->channel, opts);
+    register_live(s, link, std::move(out), v, cam->record.id, "mjpeg");
   };
   return res;
 }
 
-httpd::response websocket_response(services&, const httpd::request_context& ctx,
+httpd::response websocket_response(services& s, const httpd::request_context& ctx,
                                    std::shared_ptr<const cameras::camera> cam) {
+  if (auto denied = deny_unless_allowed(s, ctx, cam->record.id)) return std::move(*denied);
   if (!websocket::is_upgrade(ctx.req))
     return httpd::json_error(http::status::upgrade_required,
                              "this endpoint speaks WebSocket: send an Upgrade request");
@@ -79,14 +87,18 @@ httpd::response websocket_response(services&, const httpd::request_context& ctx,
       return httpd::json_error(http::status::bad_request, "format must be text or binary");
   }
   httpd::response res;
-  res.takeover = [channel = cam->channel, format](httpd::connection&& c) {
-    outputs::start_websocket(std::move(c), channel, {format, {}});
+  auto link = make_live_link(s);
+  res.takeover = [&s, cam, format, link, v = viewer_of(ctx)](httpd::connection&& c) {
+    auto out = outputs::start_websocket(std::move(c), cam->channel, {format, link.on_closed});
+    register_live(s, link, std::move(out), v, cam->record.id,
+                  format == outputs::ws_format::binary ? "websocket-binary" : "websocket");
   };
   return res;
 }
 
-asio::awaitable<httpd::response> analysis_response(services& s,
+asio::awaitable<httpd::response> analysis_response(services& s, const httpd::request_context& ctx,
                                                    std::shared_ptr<const cameras::camera> cam) {
+  if (auto denied = deny_unless_allowed(s, ctx, cam->record.id)) co_return std::move(*denied);
   auto f = co_await current_frame(s, *cam);
   if (!f) co_return no_frame(s, *cam);
   // Decoding a 720p frame takes milliseconds: do it off the I/O threads.

@@ -9,13 +9,16 @@ namespace camgate::api {
 
 // The four ways to read a camera, shared by the seed's /streaming API and the
 // multi-camera /api/cameras API so both behave the same.
-asio::awaitable<httpd::response> snapshot_response(services& s,
+// Each checks the access policy first (403 when the caller holds no booking now);
+// the streams are registered with the session registry, which ends them on time.
+asio::awaitable<httpd::response> snapshot_response(services& s, const httpd::request_context& ctx,
                                                    std::shared_ptr<const cameras::camera> cam);
-httpd::response mjpeg_response(services& s, std::shared_ptr<const cameras::camera> cam);
+httpd::response mjpeg_response(services& s, const httpd::request_context& ctx,
+                               std::shared_ptr<const cameras::camera> cam);
 httpd::response websocket_response(services& s, const httpd::request_context& ctx,
                                    std::shared_ptr<const cameras::camera> cam);
 // The seed's analyze-stream answer, plus picture-quality measures.
-asio::awaitable<httpd::response> analysis_response(services& s,
+asio::awaitable<httpd::response> analysis_response(services& s, const httpd::request_context& ctx,
                                                    std::shared_ptr<const cameras::camera> cam);
 
 }  // namespace camgate::api

@@ -19,7 +19,8 @@ std::variant<cam_ptr, response> find_camera(services& s, const request_context& 
   auto id = parse_id(ctx.param("id"));
   if (!id) return json_error(http::status::bad_request, "camera id must be a positive integer");
   auto cam = s.cameras.get(*id);
-  if (!cam) return json_error(http::status::not_found, "camera " + std::to_string(*id) + " does not exist");
+  if (!cam)
+    return json_error(http::status::not_found, "camera " + std::to_string(*id) + " does not exist");
   return cam;
 }
 
@@ -32,23 +33,29 @@ httpd::handler with_camera(services& s, F f) {
   };
 }
 
-bool is_admin(const request_context& ctx) { return ctx.identity->role == auth::role::admin; }
+bool is_admin(const request_context& ctx) {
+  return ctx.identity->role == auth::role::admin;
+}
 
 // Body: {"name"?, "ip_address" | "host", "port"?, "url"?}
 asio::awaitable<response> add_camera(services& s, request_context& ctx) {
   auto body = json_object_body(ctx);
   if (auto* r = std::get_if<response>(&body)) co_return std::move(*r);
   const auto& obj = std::get<nlohmann::json>(body);
-  store::camera_record rec{0, "", "", 80, "", "api", ctx.identity->user_id,
-                           core::unix_micros() / 1000000};
+  store::camera_record rec{
+      0, "", "", 80, "", "api", ctx.identity->user_id, core::unix_micros() / 1000000};
   for (const char* key : {"name", "host", "ip_address", "url"}) {
     auto field = string_field(obj, key);
-    if (auto* err = std::get_if<std::string>(&field)) co_return json_error(http::status::bad_request, *err);
+    if (auto* err = std::get_if<std::string>(&field))
+      co_return json_error(http::status::bad_request, *err);
     auto value = std::get<std::optional<std::string>>(field);
     if (!value) continue;
-    if (std::string_view(key) == "name") rec.name = *value;
-    else if (std::string_view(key) == "url") rec.url = *value;
-    else rec.host = *value;
+    if (std::string_view(key) == "name")
+      rec.name = *value;
+    else if (std::string_view(key) == "url")
+      rec.url = *value;
+    else
+      rec.host = *value;
   }
   if (auto it = obj.find("port"); it != obj.end() && !it->is_null()) {
     if (!it->is_number_integer() || it->get<std::int64_t>() < 1 || it->get<std::int64_t>() > 65535)
@@ -60,8 +67,8 @@ asio::awaitable<response> add_camera(services& s, request_context& ctx) {
     if (!rec.url.starts_with("http://"))
       co_return json_error(http::status::bad_request, "url must start with http://");
     const auto authority_end = rec.url.find('/', 7);
-    const auto authority = rec.url.substr(7, authority_end == std::string::npos ? std::string::npos
-                                                                                 : authority_end - 7);
+    const auto authority = rec.url.substr(
+        7, authority_end == std::string::npos ? std::string::npos : authority_end - 7);
     auto hp = core::parse_host_port(authority);
     if (hp) {
       rec.host = hp->host;
@@ -73,14 +80,17 @@ asio::awaitable<response> add_camera(services& s, request_context& ctx) {
       co_return json_error(http::status::bad_request, "url has no valid host[:port]");
     }
   }
-  if (rec.host.empty()) co_return json_error(http::status::bad_request, "ip_address (or host or url) is required");
+  if (rec.host.empty())
+    co_return json_error(http::status::bad_request, "ip_address (or host or url) is required");
   if (rec.host.size() > 253 || rec.host.find_first_of(" /?#@") != std::string::npos)
     co_return json_error(http::status::bad_request, "host is not an IP address or host name");
   if (rec.name.empty()) rec.name = "Camera " + rec.host;
-  if (rec.name.size() > 200) co_return json_error(http::status::bad_request, "name is longer than 200 characters");
+  if (rec.name.size() > 200)
+    co_return json_error(http::status::bad_request, "name is longer than 200 characters");
   auto cam = s.cameras.add(std::move(rec));
   spdlog::info("user {} added camera {}", ctx.identity->name, cam->record.id);
-  auto res = httpd::json_response(http::status::created, {{"success", true}, {"camera", camera_json(*cam)}});
+  auto res = httpd::json_response(http::status::created,
+                                  {{"success", true}, {"camera", camera_json(*cam)}});
   res.message.set(http::field::location, "/api/cameras/" + std::to_string(cam->record.id));
   co_return res;
 }
@@ -95,18 +105,21 @@ asio::awaitable<response> rename_camera(services& s, request_context& ctx, cam_p
   auto body = json_object_body(ctx);
   if (auto* r = std::get_if<response>(&body)) co_return std::move(*r);
   auto field = string_field(std::get<nlohmann::json>(body), "name");
-  if (auto* err = std::get_if<std::string>(&field)) co_return json_error(http::status::bad_request, *err);
+  if (auto* err = std::get_if<std::string>(&field))
+    co_return json_error(http::status::bad_request, *err);
   auto name = std::get<std::optional<std::string>>(field);
   if (!name || name->empty() || name->size() > 200)
     co_return json_error(http::status::bad_request, "name must be 1 to 200 characters");
   s.camera_records.rename(cam->record.id, *name);
-  co_return httpd::json_response(http::status::ok, {{"success", true}, {"id", cam->record.id}, {"name", *name}});
+  co_return httpd::json_response(http::status::ok,
+                                 {{"success", true}, {"id", cam->record.id}, {"name", *name}});
 }
 
 asio::awaitable<response> delete_camera(services& s, request_context& ctx, cam_ptr cam) {
   const bool owner = cam->record.created_by && *cam->record.created_by == ctx.identity->user_id;
   if (!is_admin(ctx) && !owner)
-    co_return json_error(http::status::forbidden, "only an admin or the user who added a camera may remove it");
+    co_return json_error(http::status::forbidden,
+                         "only an admin or the user who added a camera may remove it");
   s.cameras.remove(cam->record.id, "camera removed");
   co_return httpd::json_response(http::status::ok, {{"success", true}, {"id", cam->record.id}});
 }
@@ -114,28 +127,35 @@ asio::awaitable<response> delete_camera(services& s, request_context& ctx, cam_p
 }  // namespace
 
 void register_camera_routes(httpd::router& r, services& s) {
-  r.add(http::verb::get, "/api/cameras", [&s](request_context& ctx) { return list_cameras(s, ctx); });
-  r.add(http::verb::post, "/api/cameras", [&s](request_context& ctx) { return add_camera(s, ctx); });
+  r.add(http::verb::get, "/api/cameras",
+        [&s](request_context& ctx) { return list_cameras(s, ctx); });
+  r.add(http::verb::post, "/api/cameras",
+        [&s](request_context& ctx) { return add_camera(s, ctx); });
   r.add(http::verb::get, "/api/cameras/{id}",
         with_camera(s, [](request_context&, cam_ptr cam) -> asio::awaitable<response> {
-          co_return httpd::json_response(http::status::ok, {{"success", true}, {"camera", camera_json(*cam)}});
+          co_return httpd::json_response(http::status::ok,
+                                         {{"success", true}, {"camera", camera_json(*cam)}});
         }));
   r.add(http::verb::patch, "/api/cameras/{id}",
-        with_camera(s, [&s](request_context& ctx, cam_ptr cam) { return rename_camera(s, ctx, cam); }));
+        with_camera(
+            s, [&s](request_context& ctx, cam_ptr cam) { return rename_camera(s, ctx, cam); }));
   r.add(http::verb::delete_, "/api/cameras/{id}",
-        with_camera(s, [&s](request_context& ctx, cam_ptr cam) { return delete_camera(s, ctx, cam); }));
+        with_camera(
+            s, [&s](request_context& ctx, cam_ptr cam) { return delete_camera(s, ctx, cam); }));
   r.add(http::verb::get, "/api/cameras/{id}/snapshot",
-        with_camera(s, [&s](request_context&, cam_ptr cam) { return snapshot_response(s, cam); }));
+        with_camera(
+            s, [&s](request_context& ctx, cam_ptr cam) { return snapshot_response(s, ctx, cam); }));
   r.add(http::verb::get, "/api/cameras/{id}/stream",
-        with_camera(s, [&s](request_context&, cam_ptr cam) -> asio::awaitable<response> {
-          co_return mjpeg_response(s, cam);
+        with_camera(s, [&s](request_context& ctx, cam_ptr cam) -> asio::awaitable<response> {
+          co_return mjpeg_response(s, ctx, cam);
         }));
   r.add(http::verb::get, "/api/cameras/{id}/ws",
         with_camera(s, [&s](request_context& ctx, cam_ptr cam) -> asio::awaitable<response> {
           co_return websocket_response(s, ctx, cam);
         }));
   r.add(http::verb::post, "/api/cameras/{id}/analyze",
-        with_camera(s, [&s](request_context&, cam_ptr cam) { return analysis_response(s, cam); }));
+        with_camera(
+            s, [&s](request_context& ctx, cam_ptr cam) { return analysis_response(s, ctx, cam); }));
 }
 
 }  // namespace camgate::api

@@ -7,6 +7,7 @@ void register_routes(httpd::router& r, services& s) {
   register_auth_routes(r, s);
   register_seed_routes(r, s);
   register_camera_routes(r, s);
+  register_booking_routes(r, s);
 }
 
 }  // namespace camgate::api

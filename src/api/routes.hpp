@@ -11,5 +11,6 @@ void register_auth_routes(httpd::router& r, services& s);
 void register_seed_routes(httpd::router& r, services& s);
 void register_camera_routes(httpd::router& r, services& s);
 void register_system_routes(httpd::router& r, services& s);
+void register_booking_routes(httpd::router& r, services& s);
 
 }  // namespace camgate::api

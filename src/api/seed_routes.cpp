@@ -19,13 +19,14 @@ using httpd::request_context;
 using httpd::response;
 
 bool valid_host(const std::string& host) {
-  static const std::regex pattern(R"(^[A-Za-z0-9]([A-Za-z0-9.\-]{0,251}[A-Za-z0-9])?$|^[0-9A-Fa-f:.]{2,45}$)");
+  static const std::regex pattern(
+      R"(^[A-Za-z0-9]([A-Za-z0-9.\-]{0,251}[A-Za-z0-9])?$|^[0-9A-Fa-f:.]{2,45}$)");
   return std::regex_match(host, pattern);
 }
 
 // The camera a seed call acts on, or the answer to send instead.
 std::variant<std::shared_ptr<const cameras::camera>, response> target_camera(services& s,
-                                                                           request_context& ctx) {
+                                                                             request_context& ctx) {
   std::optional<std::int64_t> id;
   if (auto q = ctx.query_value("camera_id")) {
     id = parse_id(*q);
@@ -34,10 +35,12 @@ std::variant<std::shared_ptr<const cameras::camera>, response> target_camera(ser
     id = s.selections.selected(ctx.identity->user_id);
   }
   if (!id)
-    return json_error(http::status::not_found,
-                      "no camera selected: call POST /streaming/setup-camera first or pass ?camera_id=");
+    return json_error(
+        http::status::not_found,
+        "no camera selected: call POST /streaming/setup-camera first or pass ?camera_id=");
   auto cam = s.cameras.get(*id);
-  if (!cam) return json_error(http::status::not_found, "camera " + std::to_string(*id) + " does not exist");
+  if (!cam)
+    return json_error(http::status::not_found, "camera " + std::to_string(*id) + " does not exist");
   return cam;
 }
 
@@ -47,7 +50,8 @@ asio::awaitable<response> setup_camera(services& s, request_context& ctx) {
   const auto& obj = std::get<nlohmann::json>(body);
 
   auto ip_field = string_field(obj, "ip_address");
-  if (auto* err = std::get_if<std::string>(&ip_field)) co_return json_error(http::status::bad_request, *err);
+  if (auto* err = std::get_if<std::string>(&ip_field))
+    co_return json_error(http::status::bad_request, *err);
   auto ip = std::get<std::optional<std::string>>(ip_field);
   if (!ip || ip->empty()) co_return json_error(http::status::bad_request, "ip_address is required");
   if (!valid_host(*ip))
@@ -59,7 +63,8 @@ asio::awaitable<response> setup_camera(services& s, request_context& ctx) {
       port = it->get<std::int64_t>();
     } else if (it->is_string()) {
       auto parsed = parse_id(it->get<std::string>());
-      if (!parsed) co_return json_error(http::status::bad_request, "port must be an integer from 1 to 65535");
+      if (!parsed)
+        co_return json_error(http::status::bad_request, "port must be an integer from 1 to 65535");
       port = *parsed;
     } else {
       co_return json_error(http::status::bad_request, "port must be an integer from 1 to 65535");
@@ -70,8 +75,9 @@ asio::awaitable<response> setup_camera(services& s, request_context& ctx) {
 
   store::camera_record probe_target{0, "", *ip, static_cast<int>(port), "", "setup", {}, 0};
   const auto camera_url = camera_base_url(probe_target);
-  auto result = co_await sources::probe(*ip, static_cast<std::uint16_t>(port),
-                                        std::chrono::milliseconds(s.config.cameras.probe_timeout_ms));
+  auto result =
+      co_await sources::probe(*ip, static_cast<std::uint16_t>(port),
+                              std::chrono::milliseconds(s.config.cameras.probe_timeout_ms));
   if (!result.ok()) {
     const auto status = result.result == sources::probe_result::outcome::timeout
                             ? http::status::gateway_timeout
@@ -82,8 +88,14 @@ asio::awaitable<response> setup_camera(services& s, request_context& ctx) {
 
   auto cam = s.cameras.find_by_address(*ip, static_cast<int>(port));
   if (!cam) {
-    store::camera_record record{0,   "ESP32 " + *ip, *ip, static_cast<int>(port), "", "setup",
-                                ctx.identity->user_id, core::unix_micros() / 1000000};
+    store::camera_record record{0,
+                                "ESP32 " + *ip,
+                                *ip,
+                                static_cast<int>(port),
+                                "",
+                                "setup",
+                                ctx.identity->user_id,
+                                core::unix_micros() / 1000000};
     cam = s.cameras.add(std::move(record));
   }
   s.selections.select(ctx.identity->user_id, cam->record.id);
@@ -163,17 +175,19 @@ void register_seed_routes(httpd::router& r, services& s) {
   r.add(http::verb::delete_, "/streaming/disconnect-camera",
         [&s](request_context& ctx) { return disconnect_camera(s, ctx); });
   r.add(http::verb::get, "/streaming/snapshot",
-        with_camera(s, [&s](request_context&, cam_ptr cam) { return snapshot_response(s, cam); }));
+        with_camera(
+            s, [&s](request_context& ctx, cam_ptr cam) { return snapshot_response(s, ctx, cam); }));
   r.add(http::verb::get, "/streaming/stream",
-        with_camera(s, [&s](request_context&, cam_ptr cam) -> asio::awaitable<response> {
-          co_return mjpeg_response(s, cam);
+        with_camera(s, [&s](request_context& ctx, cam_ptr cam) -> asio::awaitable<response> {
+          co_return mjpeg_response(s, ctx, cam);
         }));
   r.add(http::verb::get, "/streaming/ws-stream",
         with_camera(s, [&s](request_context& ctx, cam_ptr cam) -> asio::awaitable<response> {
           co_return websocket_response(s, ctx, cam);
         }));
   r.add(http::verb::post, "/streaming/analyze-stream",
-        with_camera(s, [&s](request_context&, cam_ptr cam) { return analysis_response(s, cam); }));
+        with_camera(
+            s, [&s](request_context& ctx, cam_ptr cam) { return analysis_response(s, ctx, cam); }));
 }
 
 }  // namespace camgate::api

@@ -14,16 +14,22 @@ void read(const toml::table& t, std::string_view section, std::string_view key, 
   if (!node) return;
   if constexpr (std::is_same_v<T, std::string>) {
     auto v = node.template value<std::string>();
-    if (!v) throw std::runtime_error(std::string(section) + "." + std::string(key) + " must be a string");
+    if (!v)
+      throw std::runtime_error(std::string(section) + "." + std::string(key) + " must be a string");
     out = *v;
   } else if constexpr (std::is_floating_point_v<T>) {
     auto v = node.template value<double>();
-    if (!v) throw std::runtime_error(std::string(section) + "." + std::string(key) + " must be a number");
+    if (!v)
+      throw std::runtime_error(std::string(section) + "." + std::string(key) + " must be a number");
     out = *v;
   } else {
     auto v = node.template value<std::int64_t>();
-    if (!v) throw std::runtime_error(std::string(section) + "." + std::string(key) + " must be an integer");
-    if (*v < 0) throw std::runtime_error(std::string(section) + "." + std::string(key) + " must not be negative");
+    if (!v)
+      throw std::runtime_error(std::string(section) + "." + std::string(key) +
+                               " must be an integer");
+    if (*v < 0)
+      throw std::runtime_error(std::string(section) + "." + std::string(key) +
+                               " must not be negative");
     out = static_cast<T>(*v);
   }
 }
@@ -57,6 +63,7 @@ config load_config(const std::filesystem::path& file) {
   read(t, "cameras", "snapshot_max_age_ms", cam.snapshot_max_age_ms);
   read(t, "cameras", "snapshot_wait_ms", cam.snapshot_wait_ms);
   read(t, "cameras", "viewer_write_timeout_s", cam.viewer_write_timeout_s);
+  read(t, "access", "warn_before_s", c.access.warn_before_s);
   read(t, "log", "level", c.log.level);
   if (!parse_host_port(c.server.listen))
     throw std::runtime_error("server.listen must be HOST:PORT, got '" + c.server.listen + "'");

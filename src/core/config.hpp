@@ -11,7 +11,7 @@ namespace camgate::core {
 struct config {
   struct server_section {
     std::string listen = "0.0.0.0:8080";
-    int threads = 0;  // 0: one per core
+    int threads = 0;       // 0: one per core
     std::string web_root;  // empty: the installed or source-tree web/ folder
   } server;
   struct auth_section {
@@ -31,6 +31,10 @@ struct config {
     std::int64_t snapshot_wait_ms = 2000;
     std::int64_t viewer_write_timeout_s = 10;
   } cameras;
+  struct access_section {
+    std::int64_t warn_before_s =
+        60;  // live streams get "session-expiring" this long before the end
+  } access;
   struct log_section {
     std::string level = "info";
   } log;

@@ -18,6 +18,7 @@ struct request_context {
   std::map<std::string, std::string, std::less<>> params;
   std::string remote_ip;
   std::optional<auth::identity> identity;
+  std::int64_t token_expires_at = 0;
 
   std::optional<std::string_view> query_value(std::string_view name) const {
     auto it = query.find(name);

@@ -49,8 +49,9 @@ std::optional<response> router::authenticate(access a, request_context& ctx) con
   if (a == access::open) return std::nullopt;
   if (!authenticator_) return json_error(http::status::unauthorized, "authentication required");
   auto outcome = authenticator_(ctx);
-  if (auto* id = std::get_if<auth::identity>(&outcome)) {
-    ctx.identity = *id;
+  if (auto* who = std::get_if<authenticated>(&outcome)) {
+    ctx.identity = who->identity;
+    ctx.token_expires_at = who->expires_at;
     return std::nullopt;
   }
   auto r = json_error(http::status::unauthorized, std::get<std::string>(outcome));

@@ -15,7 +15,11 @@ using handler = std::function<asio::awaitable<response>(request_context&)>;
 enum class access { open, authenticated };
 
 // Who is asking, or why we cannot tell (a reason for the 401 body).
-using auth_outcome = std::variant<auth::identity, std::string>;
+struct authenticated {
+  auth::identity identity;
+  std::int64_t expires_at = 0;  // unix seconds; live streams end then ("token expired")
+};
+using auth_outcome = std::variant<authenticated, std::string>;
 using authenticator = std::function<auth_outcome(const request_context&)>;
 
 // Maps method + path pattern ("/api/cameras/{id}/snapshot") to a handler. The one

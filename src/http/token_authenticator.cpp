@@ -19,7 +19,7 @@ authenticator token_authenticator(const auth::token_service& tokens) {
       return std::string("authentication required: send Authorization: Bearer <token>");
     auto result = tokens.verify(token, core::unix_micros() / 1000000);
     if (!result) return "invalid token: " + result.reason;
-    return *result.identity;
+    return authenticated{*result.identity, result.expires_at};
   };
 }
 

@@ -1,6 +1,7 @@
 // One upstream connection per camera, whatever the number of viewers.
 #include <gtest/gtest.h>
 
+#include <ctime>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -14,7 +15,9 @@ TEST(Fanout, FiftyViewersShareOneUpstreamConnection) {
   camsim cam;  // stock firmware: /stream on port+1, one stream client at a time
   gateway gw;
   const auto id = gw.add_camera(cam.port, gw.admin_token());
-  const auto target = "/api/cameras/" + std::to_string(id) + "/stream?access_token=" + gw.user_token();
+  gw.book("alice", id, std::time(nullptr) - 5, std::time(nullptr) + 3600);
+  const auto target =
+      "/api/cameras/" + std::to_string(id) + "/stream?access_token=" + gw.user_token();
 
   std::vector<std::unique_ptr<mjpeg_reader>> viewers;
   for (int i = 0; i < 50; ++i) viewers.push_back(std::make_unique<mjpeg_reader>(gw.port(), target));
@@ -50,7 +53,8 @@ TEST(Fanout, AStalledViewerDoesNotSlowAnother) {
   camsim cam;
   gateway gw;
   const auto id = gw.add_camera(cam.port, gw.admin_token());
-  const auto target = "/api/cameras/" + std::to_string(id) + "/stream?access_token=" + gw.admin_token();
+  const auto target =
+      "/api/cameras/" + std::to_string(id) + "/stream?access_token=" + gw.admin_token();
   mjpeg_reader stalled(gw.port(), target);  // never reads
   mjpeg_reader fast(gw.port(), target);
   ASSERT_TRUE(fast.next_frame(std::chrono::seconds(5)));
@@ -66,7 +70,8 @@ TEST(Fanout, MetricsCountViewersAndBytes) {
   camsim cam;
   gateway gw;
   const auto id = gw.add_camera(cam.port, gw.admin_token());
-  mjpeg_reader v(gw.port(), "/api/cameras/" + std::to_string(id) + "/stream?access_token=" + gw.admin_token());
+  mjpeg_reader v(gw.port(),
+                 "/api/cameras/" + std::to_string(id) + "/stream?access_token=" + gw.admin_token());
   ASSERT_TRUE(v.next_frame(std::chrono::seconds(5)));
   ASSERT_TRUE(v.next_frame(std::chrono::seconds(5)));
   auto m = gw.get("/metrics", gw.admin_token());

@@ -2,6 +2,8 @@
 // simulated ESP32 running the seed's own sketch (GET / and /capture only).
 #include <gtest/gtest.h>
 
+#include <ctime>
+
 #include <nlohmann/json.hpp>
 
 #include "core/base64.hpp"
@@ -25,8 +27,12 @@ class SeedApi : public ::testing::Test {
     auto r = gw.post("/streaming/setup-camera",
                      json{{"ip_address", "127.0.0.1"}, {"port", cam.port}}.dump(), gw.user_token());
     EXPECT_EQ(r.status, 200u) << r.body;
-    return json::parse(r.body);
+    auto j = json::parse(r.body);
+    // A user watches only inside a booking: book alice for the next hour.
+    gw.book("alice", j.at("camera_id").get<std::int64_t>(), now() - 5, now() + 3600);
+    return j;
   }
+  static std::int64_t now() { return std::time(nullptr); }
 };
 }  // namespace
 
@@ -134,6 +140,7 @@ TEST_F(SeedApi, DisconnectCameraUnselectsIt) {
 
 TEST_F(SeedApi, CameraIdQueryOverridesTheSelection) {
   const auto id = gw.add_camera(cam.port, gw.admin_token());
+  gw.book("alice", id, now() - 5, now() + 3600);
   auto r = gw.get("/streaming/snapshot?camera_id=" + std::to_string(id), gw.user_token());
   EXPECT_EQ(r.status, 200u) << r.body;
   auto missing = gw.get("/streaming/snapshot?camera_id=999", gw.user_token());

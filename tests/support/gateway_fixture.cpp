@@ -23,8 +23,13 @@ std::map<std::string, std::string> bearer(const std::string& token) {
 }
 
 camsim::camsim(std::vector<std::string> extra_args, std::uint16_t want_port) {
-  args = {bin_path("camgate-camsim"), "--listen", "127.0.0.1:" + std::to_string(want_port),
-          "--resolution", "640x480", "--fps", "30"};
+  args = {bin_path("camgate-camsim"),
+          "--listen",
+          "127.0.0.1:" + std::to_string(want_port),
+          "--resolution",
+          "640x480",
+          "--fps",
+          "30"};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
   process = std::make_unique<child_process>(args);
   auto m = process->wait_for_line(std::regex(R"(capture_port=(\d+) stream_port=(\d+))"),
@@ -34,7 +39,9 @@ camsim::camsim(std::vector<std::string> extra_args, std::uint16_t want_port) {
   stream_port = static_cast<std::uint16_t>(std::stoi((*m)[2]));
 }
 
-std::string camsim::stats() { return http_request(port, http::verb::get, "/camsim/stats").body; }
+std::string camsim::stats() {
+  return http_request(port, http::verb::get, "/camsim/stats").body;
+}
 
 gateway::gateway(const std::string& extra_config) {
   const auto dir = data_.path();
@@ -54,9 +61,9 @@ gateway::gateway(const std::string& extra_config) {
                            "probe_timeout_ms = 1000\n"
                            "snapshot_wait_ms = 1500\n"
                         << extra_config;
-  process_ = std::make_unique<child_process>(std::vector<std::string>{
-      bin_path("camgate"), "serve", "--listen", "127.0.0.1:0", "--data", dir, "--config", config,
-      "--log-level", "warn"});
+  process_ = std::make_unique<child_process>(
+      std::vector<std::string>{bin_path("camgate"), "serve", "--listen", "127.0.0.1:0", "--data",
+                               dir, "--config", config, "--log-level", "warn"});
   auto m = process_->wait_for_line(std::regex(R"(listening on http://[^:]+:(\d+))"),
                                    std::chrono::seconds(15));
   if (!m) throw std::runtime_error("camgate did not start: " + process_->output());
@@ -65,7 +72,9 @@ gateway::gateway(const std::string& extra_config) {
   user_token_ = login("alice", user_password);
 }
 
-gateway::~gateway() { stop(); }
+gateway::~gateway() {
+  stop();
+}
 
 int gateway::stop() {
   if (!process_) return -1;
@@ -89,6 +98,17 @@ http_result gateway::post(const std::string& target, const std::string& body,
 }
 http_result gateway::del(const std::string& target, const std::string& token) {
   return http_request(port_, http::verb::delete_, target, "", bearer(token));
+}
+
+std::int64_t gateway::book(const std::string& user, std::int64_t camera_id, std::int64_t from,
+                           std::int64_t to) {
+  nlohmann::json body = {{"username", user},
+                         {"resource", "camera:" + std::to_string(camera_id)},
+                         {"starts_at", from},
+                         {"ends_at", to}};
+  auto r = post("/api/bookings", body.dump(), admin_token_);
+  if (r.status != 201) throw std::runtime_error("booking failed: " + r.body);
+  return nlohmann::json::parse(r.body).at("booking").at("id").get<std::int64_t>();
 }
 
 std::int64_t gateway::add_camera(std::uint16_t camera_port, const std::string& token) {

@@ -38,6 +38,10 @@ class gateway {
   http_result get(const std::string& target, const std::string& token);
   http_result post(const std::string& target, const std::string& body, const std::string& token);
   http_result del(const std::string& target, const std::string& token);
+  // POST /api/bookings (as admin): books `user` on camera `camera_id` from `from` to
+  // `to` (unix seconds); returns the booking id.
+  std::int64_t book(const std::string& user, std::int64_t camera_id, std::int64_t from,
+                    std::int64_t to);
   // POST /api/cameras for host:port; returns the new id.
   std::int64_t add_camera(std::uint16_t camera_port, const std::string& token);
   // SIGTERM, then waits; returns the exit status (0 = clean, incl. no leak report

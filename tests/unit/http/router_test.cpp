@@ -15,7 +15,8 @@ response run(const router& r, http::verb method, std::string path, std::string t
   if (!token.empty()) req.set(http::field::authorization, "Bearer " + token);
   request_context ctx{req, path, {}, {}, "127.0.0.1", std::nullopt};
   response out;
-  asio::co_spawn(ioc, [&]() -> asio::awaitable<void> { out = co_await r.dispatch(ctx); }, asio::detached);
+  asio::co_spawn(
+      ioc, [&]() -> asio::awaitable<void> { out = co_await r.dispatch(ctx); }, asio::detached);
   ioc.run();
   return out;
 }
@@ -33,7 +34,7 @@ router make_router() {
   router r;
   r.set_authenticator([](const request_context& ctx) -> auth_outcome {
     if (ctx.req[http::field::authorization] == "Bearer good")
-      return auth::identity{7, "alice", auth::role::user};
+      return authenticated{auth::identity{7, "alice", auth::role::user}, 0};
     return std::string("invalid token: bad signature");
   });
   r.add(http::verb::get, "/health", echo_params(), access::open);
@@ -66,10 +67,12 @@ TEST(Router, EveryOtherRouteNeedsAValidToken) {
 
 TEST(Router, UnknownPathIs404AndWrongMethodIs405) {
   auto r = make_router();
-  EXPECT_EQ(run(r, http::verb::get, "/api/cameras/3/nothing", "good").message.result(), http::status::not_found);
+  EXPECT_EQ(run(r, http::verb::get, "/api/cameras/3/nothing", "good").message.result(),
+            http::status::not_found);
   EXPECT_EQ(run(r, http::verb::post, "/api/cameras/3/snapshot", "good").message.result(),
             http::status::method_not_allowed);
-  EXPECT_EQ(run(r, http::verb::get, "/api/cameras/3", "good").message.result(), http::status::method_not_allowed);
+  EXPECT_EQ(run(r, http::verb::get, "/api/cameras/3", "good").message.result(),
+            http::status::method_not_allowed);
 }
 
 TEST(Router, HeadIsAnsweredByGet) {
@@ -79,5 +82,6 @@ TEST(Router, HeadIsAnsweredByGet) {
 
 TEST(Router, SlashesAreNormalised) {
   auto r = make_router();
-  EXPECT_EQ(run(r, http::verb::get, "//api/cameras/9/snapshot/", "good").message.result(), http::status::ok);
+  EXPECT_EQ(run(r, http::verb::get, "//api/cameras/9/snapshot/", "good").message.result(),
+            http::status::ok);
 }

@@ -1,0 +1,101 @@
+#include "api/access_gate.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <mutex>
+
+#include "core/clock.hpp"
+
+namespace camgate::api {
+
+std::optional<httpd::response> deny_unless_allowed(services& s, const httpd::request_context& ctx,
+                                                   std::int64_t camera_id) {
+  const auto now = core::unix_micros() / 1000000;
+  auto d = s.policy.decide(*ctx.identity, {access::resource_kind::camera, camera_id}, now);
+  if (d.allowed) return std::nullopt;
+  auto res = httpd::json_error(http::status::forbidden, d.reason);
+  return res;
+}
+
+viewer viewer_of(const httpd::request_context& ctx) {
+  return {*ctx.identity, ctx.token_expires_at, ctx.remote_ip};
+}
+
+class live_binding : public access::live_session {
+ public:
+  explicit live_binding(access::session_registry& registry) : registry_(registry) {}
+
+  void attach(std::shared_ptr<outputs::output_session> out, std::uint64_t id) {
+    bool ended_already;
+    {
+      std::lock_guard lock(mutex_);
+      output_ = out;
+      id_ = id;
+      ended_already = ended_;
+    }
+    if (ended_already) registry_.remove(id, end_reason_);
+  }
+
+  // The output ended (viewer left, camera removed, or our own cut).
+  void closed(std::string_view why) {
+    std::uint64_t id;
+    {
+      std::lock_guard lock(mutex_);
+      ended_ = true;
+      end_reason_ = why == "camera removed"     ? access::end_reason::camera_removed
+                    : why == "gateway stopping" ? access::end_reason::gateway_stopping
+                                                : access::end_reason::viewer_closed;
+      id = id_;
+    }
+    if (id) registry_.remove(id, end_reason_);
+  }
+
+  void warn(std::int64_t ends_at_s) override {
+    if (auto out = output()) {
+      out->notify(R"({"type":"session-expiring","ends_at":)" + std::to_string(ends_at_s) + "}");
+    }
+  }
+
+  void cut(access::end_reason r) override {
+    if (auto out = output()) {
+      out->notify(R"({"type":"session-ended","reason":")" + std::string(access::to_string(r)) +
+                  "\"}");
+      out->finish(static_cast<std::uint16_t>(access::websocket_close_code(r)),
+                  std::string(access::to_string(r)));
+    }
+  }
+
+ private:
+  std::shared_ptr<outputs::output_session> output() {
+    std::lock_guard lock(mutex_);
+    return output_.lock();
+  }
+
+  access::session_registry& registry_;
+  std::mutex mutex_;
+  std::weak_ptr<outputs::output_session> output_;
+  std::uint64_t id_ = 0;
+  bool ended_ = false;
+  access::end_reason end_reason_ = access::end_reason::viewer_closed;
+};
+
+live_link make_live_link(services& s) {
+  auto binding = std::make_shared<live_binding>(s.live);
+  return {binding, [binding](std::string_view why) { binding->closed(why); }};
+}
+
+void register_live(services& s, const live_link& link, std::shared_ptr<outputs::output_session> out,
+                   const viewer& v, std::int64_t camera_id, std::string protocol) {
+  try {
+    const auto id = s.live.add(link.binding, v.who, {access::resource_kind::camera, camera_id},
+                               std::move(protocol), v.remote, v.token_expires_at);
+    link.binding->attach(std::move(out), id);
+  } catch (const std::exception& e) {
+    // No unaudited streams: refuse rather than stream without a record.
+    spdlog::error("cannot register a stream of camera {} for {}: {}", camera_id, v.who.name,
+                  e.what());
+    out->finish(1011, "cannot record this session");
+  }
+}
+
+}  // namespace camgate::api
