@@ -117,39 +117,56 @@ class cpu_window:
         self.result["wall_s"] = round(wall, 2)
 
 
-PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
-
-
-def tcp_mem_kb():
-    """Memory the kernel holds in TCP socket buffers, host-wide (/proc/net/sockstat)."""
-    with open("/proc/net/sockstat") as f:
-        for line in f:
-            if line.startswith("TCP:"):
-                parts = line.split()
-                return int(parts[parts.index("mem") + 1]) * PAGE_KB
-    return 0
+def socket_queues(port):
+    """Bytes queued on the gateway's TCP connections (/proc/net/tcp and tcp6): unsent or
+    unacknowledged in the gateway's send queues, and received but not yet read by the
+    viewers. Frames waiting for a slow viewer sit there, in the kernel, where the
+    gateway's RSS does not show them."""
+    send = recv = 0
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            with open(table) as f:
+                next(f)
+                for line in f:
+                    fields = line.split()
+                    local_port = int(fields[1].rsplit(":", 1)[1], 16)
+                    remote_port = int(fields[2].rsplit(":", 1)[1], 16)
+                    tx, rx = (int(x, 16) for x in fields[4].split(":"))
+                    if local_port == port:
+                        send += tx
+                    elif remote_port == port:
+                        recv += rx
+        except OSError:
+            pass
+    return send, recv
 
 
 class rss_sampler(threading.Thread):
-    """Largest VmRSS of a process, and largest kernel TCP buffer memory, every 100 ms.
-    Frames queued for a slow viewer sit in its socket's send buffer, in the kernel:
-    RSS alone would not show them."""
+    """Every 100 ms the largest VmRSS of the gateway; every 500 ms the most bytes
+    queued on its connections (see socket_queues; reading /proc/net/tcp with hundreds
+    of sockets is not free, and this process shares the cores with the measurement)."""
 
-    def __init__(self, pid):
+    def __init__(self, pid, port):
         super().__init__(daemon=True)
         self.pid = pid
+        self.port = port
         self.max_kb = 0
-        self.tcp_base_kb = tcp_mem_kb()
-        self.tcp_max_kb = 0
+        self.queued_max_kb = 0
+        self.send_max_kb = 0
+        self.ticks = 0
         self.stop_event = threading.Event()
 
     def run(self):
         while not self.stop_event.is_set():
             try:
                 self.max_kb = max(self.max_kb, proc_mem_kb(self.pid).get("VmRSS", 0))
-                self.tcp_max_kb = max(self.tcp_max_kb, tcp_mem_kb() - self.tcp_base_kb)
             except OSError:
                 return
+            self.ticks += 1
+            if self.ticks % 5 == 1:
+                send, recv = socket_queues(self.port)
+                self.queued_max_kb = max(self.queued_max_kb, (send + recv) // 1024)
+                self.send_max_kb = max(self.send_max_kb, send // 1024)
             self.stop_event.wait(0.1)
 
     def stop(self):
@@ -259,7 +276,8 @@ class bench_env:
             [str(self.bin / "camgate"), "serve", "--listen", "127.0.0.1:0",
              "--data", str(self.data), "--config", str(self.config)],
             r"listening on http://([\d.]+):(\d+)", self.tmp / "camgate.log")
-        self.base = f"http://127.0.0.1:{self.gateway.match.group(2)}"
+        self.port = int(self.gateway.match.group(2))
+        self.base = f"http://127.0.0.1:{self.port}"
         _, body = http_json("POST", f"{self.base}/auth/login",
                             {"username": "admin", "password": PASSWORD})
         self.token = json.loads(body)["access_token"]
@@ -334,9 +352,9 @@ class bench_env:
             argv += ["--slow-fraction", str(slow_fraction), "--slow-fps", str(slow_fps)]
         log(f"{name}: {mode} x{viewers}" + (f" ({slow_fraction:.0%} at {slow_fps} fps)" if slow_fraction else ""))
 
-        pids = {"gateway": self.gateway.pid, "camsim": self.camsim.pid}
+        pids = {"gateway": self.gateway.pid, "camsim": self.camsim.pid, "driver": os.getpid()}
         window = cpu_window(pids)
-        rss = rss_sampler(self.gateway.pid)
+        rss = rss_sampler(self.gateway.pid, self.port)
         metrics_before = self.metrics()
         rss.start()  # from the first connection on: the ramp-up counts too
         proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -375,9 +393,10 @@ class bench_env:
             # Peak RSS since the process started. With a fresh gateway that is this run,
             # but it includes the login: Argon2id password checks take ~64 MiB for a moment.
             "vm_hwm_kb": mem.get("VmHWM", 0),
-            # Kernel TCP buffers of all sockets on the host (both ends of every viewer
-            # connection on loopback), above what they held before the run.
-            "tcp_buffers_max_kb": rss.tcp_max_kb,
+            # Most bytes queued in the kernel on the viewer connections at once (gateway
+            # send queues + viewers' unread receive queues), and the send side alone.
+            "socket_queued_max_kb": rss.queued_max_kb,
+            "send_queued_max_kb": rss.send_max_kb,
             "vm_rss_end_kb": mem.get("VmRSS", 0),
             "fresh_process": fresh,
             "frames_skipped": (metrics_after.get(skipped_key, 0) - metrics_before.get(skipped_key, 0))
@@ -385,11 +404,13 @@ class bench_env:
         }
         result["camsim"] = {"cpu_percent": window.result["camsim"]}
         result["machine_busy_percent"] = window.result["machine_busy"]
-        # CPU that neither camsim, the gateway nor camgate-viewers used (other work on
-        # the host), in % of one core: a run with much of it is disturbed.
+        # CPU that neither camsim, the gateway, camgate-viewers nor this script used
+        # (other work on the host), in % of one core: a run with much of it is disturbed.
         result["others_cpu_percent"] = round(max(0.0, window.result["machine_busy"] * (os.cpu_count() or 1)
                                                  - window.result["gateway"] - window.result["camsim"]
+                                                 - window.result["driver"]
                                                  - result["client"]["cpu_percent"]), 1)
+        result["driver_cpu_percent"] = window.result["driver"]  # this script's sampling
         result["load_average"] = os.getloadavg()[0]
         if idle_busy is not None:
             result["host_busy_before_percent"] = idle_busy
@@ -407,7 +428,7 @@ def fmt(v, digits=1):
 
 def table(runs):
     rows = ["| run | mode | viewers | fps min / p50 | >=29 fps | latency p50 / p99 / max ms | "
-            "skipped | errors | gateway CPU % | gateway RSS MB (max) | TCP buffers MB (max) | "
+            "skipped | errors | gateway CPU % | gateway RSS MB (max) | queued in sockets MB (max) | "
             "camsim CPU % | viewers CPU % | other CPU % |",
             "|---|---|---:|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in runs:
@@ -418,7 +439,7 @@ def table(runs):
                 f"{fmt(lat['p50'], 2)} / {fmt(lat['p99'], 2)} / {fmt(lat['max'], 1)} | - | "
                 f"{r['errors'] + r['disconnects']} | {fmt(r['gateway']['cpu_percent'])} | "
                 f"{r['gateway']['rss_max_kb'] / 1024:.1f} | "
-                f"{r['gateway']['tcp_buffers_max_kb'] / 1024:.1f} | {fmt(r['camsim']['cpu_percent'])} | "
+                f"{r['gateway']['socket_queued_max_kb'] / 1024:.1f} | {fmt(r['camsim']['cpu_percent'])} | "
                 f"{fmt(r['client']['cpu_percent'])} | {fmt(r['others_cpu_percent'])} |")
             continue
         groups = [("", r["all"])]
@@ -432,7 +453,7 @@ def table(runs):
                 f"{g['viewers_ge_min_fps']} | {fmt(lat['p50'], 1)} / {fmt(lat['p99'], 1)} / {fmt(lat['max'], 1)} | "
                 f"{g['frames_skipped']} | {r['errors'] + r['disconnects']} | "
                 f"{fmt(r['gateway']['cpu_percent'])} | {r['gateway']['rss_max_kb'] / 1024:.1f} | "
-                f"{r['gateway']['tcp_buffers_max_kb'] / 1024:.1f} | {fmt(r['camsim']['cpu_percent'])} | {fmt(r['client']['cpu_percent'])} | "
+                f"{r['gateway']['socket_queued_max_kb'] / 1024:.1f} | {fmt(r['camsim']['cpu_percent'])} | {fmt(r['client']['cpu_percent'])} | "
                 f"{fmt(r['others_cpu_percent'])} |")
     return "\n".join(rows)
 
@@ -544,8 +565,8 @@ def main():
                 "gateway_rss_max_mb_all_fast": round(base["gateway"]["rss_max_kb"] / 1024, 1),
                 "gateway_rss_max_mb_with_slow": round(mixed["gateway"]["rss_max_kb"] / 1024, 1),
                 "rss_ratio": ratio(mixed["gateway"]["rss_max_kb"], base["gateway"]["rss_max_kb"]),
-                "tcp_buffers_max_mb_all_fast": round(base["gateway"]["tcp_buffers_max_kb"] / 1024, 1),
-                "tcp_buffers_max_mb_with_slow": round(mixed["gateway"]["tcp_buffers_max_kb"] / 1024, 1),
+                "socket_queued_max_mb_all_fast": round(base["gateway"]["socket_queued_max_kb"] / 1024, 1),
+                "socket_queued_max_mb_with_slow": round(mixed["gateway"]["socket_queued_max_kb"] / 1024, 1),
                 "slow_latency_p50_ms": mixed["slow"]["latency_ms"]["p50"],
                 "slow_latency_max_ms": mixed["slow"]["latency_ms"]["max"],
             }

@@ -47,7 +47,7 @@ struct options {
   double slow_fps = 1;
   int threads = 1;
   double min_fps = 29;
-  std::string token;                 // sent as "Authorization: Bearer" when set
+  std::string token;                   // sent as "Authorization: Bearer" when set
   std::string text_decode = "prefix";  // ws-text: prefix | full
   std::size_t read_buffer = 64 * 1024;
   int rcvbuf = 0;  // SO_RCVBUF for every viewer; 0 keeps the kernel's autotuning
@@ -177,12 +177,12 @@ struct run_setup {
 struct viewer_stats {
   std::uint64_t frames = 0;  // completed inside the window
   std::uint64_t frames_total = 0;
-  std::uint64_t bytes = 0;    // picture bytes inside the window
-  std::uint64_t skipped = 0;  // gaps in the frame sequence inside the window
-  std::uint64_t bad_frames = 0;     // not SOI..EOI, or wrong message type
-  std::uint64_t no_timestamp = 0;   // no capture time found
-  histogram latency;                // µs, receipt - capture
-  histogram age;                    // snapshot only: receipt - capture of the picture
+  std::uint64_t bytes = 0;         // picture bytes inside the window
+  std::uint64_t skipped = 0;       // gaps in the frame sequence inside the window
+  std::uint64_t bad_frames = 0;    // not SOI..EOI, or wrong message type
+  std::uint64_t no_timestamp = 0;  // no capture time found
+  histogram latency;               // µs, receipt - capture
+  histogram age;                   // snapshot only: receipt - capture of the picture
   bool connected = false;
   bool failed = false;
   bool disconnected = false;  // the stream ended after it had started
@@ -216,7 +216,8 @@ bool iequals_prefix(std::string_view line, std::string_view name) {
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
+    s.remove_suffix(1);
   return s;
 }
 
@@ -268,7 +269,9 @@ class socket_viewer : public viewer {
  public:
   socket_viewer(asio::io_context& ioc, const run_setup& rs, bool is_slow, double slow_fps,
                 const std::string& request)
-      : rs_(rs), request_(request), socket_(asio::make_strand(ioc)),
+      : rs_(rs),
+        request_(request),
+        socket_(asio::make_strand(ioc)),
         pause_(socket_.get_executor()),
         buffer_(std::make_unique<std::uint8_t[]>(rs.read_buffer)),
         period_(std::chrono::duration_cast<std::chrono::steady_clock::duration>(
@@ -831,7 +834,8 @@ int run(const options& opt) {
   rs.target = url->target;
   // The gateway picks binary frames with ?format=binary: add it when the URL has none.
   if (rs.m == mode::ws_binary && rs.target.find("format=") == std::string::npos)
-    rs.target += (rs.target.find('?') == std::string::npos ? "?" : "&") + std::string("format=binary");
+    rs.target +=
+        (rs.target.find('?') == std::string::npos ? "?" : "&") + std::string("format=binary");
   rs.host_header = url->host + ":" + url->port;
   rs.token = opt.token;
   rs.full_text_decode = opt.text_decode == "full";
@@ -841,8 +845,10 @@ int run(const options& opt) {
                         "\r\nUser-Agent: camgate-viewers\r\n";
   if (rs.m == mode::mjpeg) request += "Accept: multipart/x-mixed-replace\r\n";
   if (rs.m == mode::ws_binary || rs.m == mode::ws_text)
-    request += "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
-               "Sec-WebSocket-Key: " + std::string(ws_key) + "\r\n";
+    request +=
+        "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+        "Sec-WebSocket-Key: " +
+        std::string(ws_key) + "\r\n";
   if (!opt.token.empty()) request += "Authorization: Bearer " + opt.token + "\r\n";
   request += "\r\n";
 

@@ -54,8 +54,8 @@ std::optional<frame_report> analyze_jpeg(std::span<const std::uint8_t> jpeg, std
   // Decode the full RGB picture: the shape the seed reports comes from a real decode,
   // and a frame that does not decode is reported as broken.
   std::vector<std::uint8_t> rgb(static_cast<std::size_t>(width) * height * 3);
-  if (tjDecompress2(tj.get(), data, size, rgb.data(), width, 0, height, TJPF_RGB,
-                    TJFLAG_FASTDCT) != 0 &&
+  if (tjDecompress2(tj.get(), data, size, rgb.data(), width, 0, height, TJPF_RGB, TJFLAG_FASTDCT) !=
+          0 &&
       tjGetErrorCode(tj.get()) == TJERR_FATAL)
     return fail(std::string("broken JPEG: ") + tjGetErrorStr2(tj.get()));
 

@@ -13,8 +13,8 @@ struct frame_report {
   int height = 0;
   int width = 0;
   int channels = 3;
-  double mean_luma = 0;   // 0..255
-  double sharpness = 0;   // variance of the Laplacian of the luma; low means blurred
+  double mean_luma = 0;  // 0..255
+  double sharpness = 0;  // variance of the Laplacian of the luma; low means blurred
   double decode_ms = 0;
 };
 

@@ -20,8 +20,10 @@ asio::awaitable<response> login(services& s, request_context& ctx) {
   const auto& obj = std::get<nlohmann::json>(body);
   auto name_field = string_field(obj, "username");
   auto pass_field = string_field(obj, "password");
-  if (auto* err = std::get_if<std::string>(&name_field)) co_return json_error(http::status::bad_request, *err);
-  if (auto* err = std::get_if<std::string>(&pass_field)) co_return json_error(http::status::bad_request, *err);
+  if (auto* err = std::get_if<std::string>(&name_field))
+    co_return json_error(http::status::bad_request, *err);
+  if (auto* err = std::get_if<std::string>(&pass_field))
+    co_return json_error(http::status::bad_request, *err);
   auto name = std::get<std::optional<std::string>>(name_field);
   auto password = std::get<std::optional<std::string>>(pass_field);
   if (!name || name->empty() || !password)
@@ -42,7 +44,8 @@ asio::awaitable<response> login(services& s, request_context& ctx) {
     spdlog::warn("failed login for '{}' from {}", *name, ctx.remote_ip);
     co_return json_error(http::status::unauthorized, "wrong username or password");
   }
-  auth::identity id{user->id, user->name, auth::role_from_string(user->role).value_or(auth::role::user)};
+  auth::identity id{user->id, user->name,
+                    auth::role_from_string(user->role).value_or(auth::role::user)};
   auto issued = s.tokens.issue(id, core::unix_micros() / 1000000);
   spdlog::info("user {} logged in from {}", user->name, ctx.remote_ip);
   co_return httpd::json_response(http::status::ok, {{"access_token", issued.token},
@@ -61,8 +64,9 @@ asio::awaitable<response> me(services&, request_context& ctx) {
 }  // namespace
 
 void register_auth_routes(httpd::router& r, services& s) {
-  r.add(http::verb::post, "/auth/login", [&s](request_context& ctx) { return login(s, ctx); },
-        httpd::access::open);
+  r.add(
+      http::verb::post, "/auth/login", [&s](request_context& ctx) { return login(s, ctx); },
+      httpd::access::open);
   r.add(http::verb::get, "/auth/me", [&s](request_context& ctx) { return me(s, ctx); });
 }
 

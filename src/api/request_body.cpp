@@ -10,7 +10,8 @@ std::variant<nlohmann::json, httpd::response> json_object_body(const httpd::requ
   const auto& body = ctx.req.body();
   const auto type = ctx.req[http::field::content_type];
   const auto first = body.find_first_not_of(" \t\r\n");
-  const bool looks_like_json = first != std::string::npos && (body[first] == '{' || body[first] == '[');
+  const bool looks_like_json =
+      first != std::string::npos && (body[first] == '{' || body[first] == '[');
   // curl -d sends JSON labelled as a form: trust the bytes over the label.
   if (type.starts_with("application/x-www-form-urlencoded") && !looks_like_json) {
     nlohmann::json obj = nlohmann::json::object();

@@ -18,8 +18,8 @@ asio::awaitable<response> health(services& s, request_context&) {
     ++total;
     if (is_online(cam->source->status().state)) ++online;
   }
-  const auto uptime =
-      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - s.started);
+  const auto uptime = std::chrono::duration_cast<std::chrono::seconds>(
+      std::chrono::steady_clock::now() - s.started);
   co_return httpd::json_response(http::status::ok, {{"status", "ok"},
                                                     {"version", CAMGATE_VERSION},
                                                     {"cameras_online", online},
@@ -40,7 +40,8 @@ asio::awaitable<response> metrics(services& s, request_context&) {
       {"camgate_camera_fps", "gauge", "frames per second received from the camera"},
       {"camgate_camera_viewers", "gauge", "live viewers (MJPEG and WebSocket)"},
       {"camgate_camera_frames_total", "counter", "frames received from the camera"},
-      {"camgate_camera_frames_dropped_total", "counter", "broken or oversize camera frames skipped"},
+      {"camgate_camera_frames_dropped_total", "counter",
+       "broken or oversize camera frames skipped"},
       {"camgate_camera_frames_skipped_total", "counter", "frames slow viewers skipped"},
       {"camgate_camera_reconnects_total", "counter", "upstream reconnections"},
       {"camgate_camera_bytes_in_total", "counter", "bytes received from the camera"},
@@ -49,7 +50,8 @@ asio::awaitable<response> metrics(services& s, request_context&) {
   };
   const auto cams = s.cameras.list();
   std::vector<std::pair<std::string, sources::source_status>> rows;
-  for (const auto& cam : cams) rows.emplace_back(std::to_string(cam->record.id), cam->source->status());
+  for (const auto& cam : cams)
+    rows.emplace_back(std::to_string(cam->record.id), cam->source->status());
   for (std::size_t m = 0; m < std::size(kMetrics); ++m) {
     out += "# HELP ";
     out += kMetrics[m].name;
@@ -65,16 +67,36 @@ asio::awaitable<response> metrics(services& s, request_context&) {
       const auto& ch = *cams[i]->channel;
       double v = 0;
       switch (m) {
-        case 0: v = is_online(st.state) ? 1 : 0; break;
-        case 1: v = st.fps; break;
-        case 2: v = static_cast<double>(ch.viewers()); break;
-        case 3: v = static_cast<double>(st.frames); break;
-        case 4: v = static_cast<double>(st.frames_dropped); break;
-        case 5: v = static_cast<double>(ch.frames_skipped()); break;
-        case 6: v = static_cast<double>(st.reconnects); break;
-        case 7: v = static_cast<double>(st.bytes_in); break;
-        case 8: v = static_cast<double>(ch.bytes_out()); break;
-        case 9: v = st.last_frame_age_ms < 0 ? -1 : st.last_frame_age_ms / 1000.0; break;
+        case 0:
+          v = is_online(st.state) ? 1 : 0;
+          break;
+        case 1:
+          v = st.fps;
+          break;
+        case 2:
+          v = static_cast<double>(ch.viewers());
+          break;
+        case 3:
+          v = static_cast<double>(st.frames);
+          break;
+        case 4:
+          v = static_cast<double>(st.frames_dropped);
+          break;
+        case 5:
+          v = static_cast<double>(ch.frames_skipped());
+          break;
+        case 6:
+          v = static_cast<double>(st.reconnects);
+          break;
+        case 7:
+          v = static_cast<double>(st.bytes_in);
+          break;
+        case 8:
+          v = static_cast<double>(ch.bytes_out());
+          break;
+        case 9:
+          v = st.last_frame_age_ms < 0 ? -1 : st.last_frame_age_ms / 1000.0;
+          break;
       }
       char line[256];
       std::snprintf(line, sizeof line, "%s{camera=\"%s\"} %.17g\n", kMetrics[m].name,
@@ -90,8 +112,9 @@ asio::awaitable<response> metrics(services& s, request_context&) {
 }  // namespace
 
 void register_system_routes(httpd::router& r, services& s) {
-  r.add(http::verb::get, "/health", [&s](request_context& ctx) { return health(s, ctx); },
-        httpd::access::open);
+  r.add(
+      http::verb::get, "/health", [&s](request_context& ctx) { return health(s, ctx); },
+      httpd::access::open);
   r.add(http::verb::get, "/metrics", [&s](request_context& ctx) { return metrics(s, ctx); });
 }
 

@@ -8,19 +8,22 @@ camera_registry::camera_registry(asio::io_context& ioc, store::camera_repository
                                  sources::source_options options)
     : ioc_(ioc), repository_(repository), options_(options) {}
 
-camera_registry::~camera_registry() { stop_all("gateway stopping"); }
+camera_registry::~camera_registry() {
+  stop_all("gateway stopping");
+}
 
 std::shared_ptr<camera> camera_registry::start(store::camera_record record) {
   auto cam = std::make_shared<camera>();
   cam->channel = std::make_shared<hub::channel>(std::to_string(record.id));
   sources::camera_endpoint ep{record.host, static_cast<std::uint16_t>(record.port), record.url};
   // Each source runs on its own strand so cameras never wait on one another.
-  cam->source = std::make_shared<sources::camera_source>(asio::make_strand(ioc_), ep, options_,
-                                                         cam->channel);
+  cam->source =
+      std::make_shared<sources::camera_source>(asio::make_strand(ioc_), ep, options_, cam->channel);
   cam->record = std::move(record);
   cam->source->start();
   spdlog::info("camera {} ({}) started: {}:{}{}", cam->record.id, cam->record.name,
-               cam->record.host, cam->record.port, cam->record.url.empty() ? "" : " " + cam->record.url);
+               cam->record.host, cam->record.port,
+               cam->record.url.empty() ? "" : " " + cam->record.url);
   return cam;
 }
 

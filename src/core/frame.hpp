@@ -21,7 +21,7 @@ class frame {
   std::int64_t capture_us() const { return capture_us_; }
   bool has_camera_timestamp() const { return has_camera_ts_; }
   std::int64_t received_us() const { return received_us_; }
-  int width() const { return width_; }    // from the SOF marker; 0 when unknown
+  int width() const { return width_; }  // from the SOF marker; 0 when unknown
   int height() const { return height_; }
 
   // "data:image/jpeg;base64,..." as the seed's WebSocket sends it; encoded once per

@@ -6,7 +6,9 @@
 namespace camgate::core::jpeg {
 namespace {
 
-bool is_padding(std::uint8_t b) { return b == 0 || b == '\r' || b == '\n' || b == ' '; }
+bool is_padding(std::uint8_t b) {
+  return b == 0 || b == '\r' || b == '\n' || b == ' ';
+}
 
 template <typename T>
 std::optional<T> parse_number(std::string_view s) {
@@ -58,8 +60,8 @@ info scan(std::span<const std::uint8_t> bytes) {
     if (len < 2 || i + 2 + len > bytes.size()) return out;
     const auto* seg = bytes.data() + i + 4;
     const std::size_t seg_len = len - 2;
-    const bool is_sof = marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 &&
-                        marker != 0xCC;
+    const bool is_sof =
+        marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
     if (is_sof && seg_len >= 5) {
       out.height = (seg[1] << 8) | seg[2];
       out.width = (seg[3] << 8) | seg[4];

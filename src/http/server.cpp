@@ -68,8 +68,8 @@ asio::awaitable<void> server::session(tcp::socket socket) {
   beast::flat_buffer buffer;
   if (options_.tls) {
     stream.expires_after(options_.request_timeout);
-    const bool is_tls =
-        co_await beast::async_detect_ssl(stream, buffer, asio::redirect_error(asio::use_awaitable, ec));
+    const bool is_tls = co_await beast::async_detect_ssl(
+        stream, buffer, asio::redirect_error(asio::use_awaitable, ec));
     if (ec) co_return;
     if (is_tls) {
       tls_stream tls(std::move(stream), *options_.tls);
@@ -99,7 +99,8 @@ asio::awaitable<void> server::serve(Stream& stream, beast::flat_buffer& buffer,
     parser.body_limit(options_.body_limit);
     lowest.expires_after(first ? options_.request_timeout : options_.idle_timeout);
     first = false;
-    co_await http::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+    co_await http::async_read(stream, buffer, parser,
+                              asio::redirect_error(asio::use_awaitable, ec));
     if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
         ec == asio::error::connection_reset || ec == asio::error::eof ||
         ec == ssl::error::stream_truncated)
@@ -156,7 +157,8 @@ asio::awaitable<void> server::serve(Stream& stream, beast::flat_buffer& buffer,
       http::response<http::empty_body> head{res.message.base()};
       co_await http::async_write(stream, head, asio::redirect_error(asio::use_awaitable, ec));
     } else {
-      co_await http::async_write(stream, res.message, asio::redirect_error(asio::use_awaitable, ec));
+      co_await http::async_write(stream, res.message,
+                                 asio::redirect_error(asio::use_awaitable, ec));
     }
     if (ec || !keep_alive) break;
   }

@@ -2,8 +2,8 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
-#include <memory>
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "core/asio.hpp"
@@ -12,10 +12,10 @@
 namespace camgate::httpd {
 
 struct server_options {
-  std::chrono::seconds idle_timeout{60};      // keep-alive connection without a request
-  std::chrono::seconds request_timeout{30};   // to read one request or write one answer
-  std::uint64_t body_limit = 1024 * 1024;      // bytes of request body
-  std::uint32_t header_limit = 16 * 1024;      // bytes of request header
+  std::chrono::seconds idle_timeout{60};     // keep-alive connection without a request
+  std::chrono::seconds request_timeout{30};  // to read one request or write one answer
+  std::uint64_t body_limit = 1024 * 1024;    // bytes of request body
+  std::uint32_t header_limit = 16 * 1024;    // bytes of request header
   std::string server_name = "camgate";
   // Set to serve HTTPS and WSS on the same port as plain HTTP: each connection's
   // first bytes tell a TLS ClientHello from a plain request.

@@ -55,9 +55,8 @@ class mjpeg_session : public output_session,
   void notify(std::string) override {}
 
   void finish(std::uint16_t, std::string reason) override {
-    asio::post(stream_.get_executor(), [self = this->shared_from_this(), why = std::move(reason)] {
-      self->close(why);
-    });
+    asio::post(stream_.get_executor(),
+               [self = this->shared_from_this(), why = std::move(reason)] { self->close(why); });
   }
 
  private:

@@ -31,7 +31,8 @@ class websocket_session : public output_session,
     // One frame per JPEG: with auto-fragmenting Beast splits a 90 KB picture into 4 KB
     // frames, one write each, which cost 7x the CPU of the same MJPEG fan-out (bench/).
     ws_.auto_fragment(false);
-    ws_.async_accept(req_, [self = this->shared_from_this()](error_code ec) { self->accepted(ec); });
+    ws_.async_accept(req_,
+                     [self = this->shared_from_this()](error_code ec) { self->accepted(ec); });
   }
 
   void deliver(const core::frame_ptr& f) override {
@@ -44,17 +45,18 @@ class websocket_session : public output_session,
   }
 
   void notify(std::string text) override {
-    asio::post(ws_.get_executor(), [self = this->shared_from_this(), t = std::move(text)]() mutable {
-      // Notices are rare (a session-expiring warning): bounded, and sent before the next frame.
-      if (self->notices_.size() < 8) self->notices_.push_back(std::move(t));
-      self->pump();
-    });
+    asio::post(ws_.get_executor(),
+               [self = this->shared_from_this(), t = std::move(text)]() mutable {
+                 // Notices are rare (a session-expiring warning): bounded, and sent before the next
+                 // frame.
+                 if (self->notices_.size() < 8) self->notices_.push_back(std::move(t));
+                 self->pump();
+               });
   }
 
   void finish(std::uint16_t code, std::string reason) override {
-    asio::post(ws_.get_executor(), [self = this->shared_from_this(), code, why = std::move(reason)] {
-      self->close(code, why);
-    });
+    asio::post(ws_.get_executor(), [self = this->shared_from_this(), code,
+                                    why = std::move(reason)] { self->close(code, why); });
   }
 
  private:
@@ -143,9 +145,8 @@ class websocket_session : public output_session,
     channel_->unsubscribe(this);
     websocket::close_reason reason(static_cast<websocket::close_code>(code), why);
     // Beast allows a close alongside a pending write; the pending read then ends.
-    ws_.async_close(reason, [self = this->shared_from_this()](error_code) {
-      self->stop(self->close_reason_);
-    });
+    ws_.async_close(
+        reason, [self = this->shared_from_this()](error_code) { self->stop(self->close_reason_); });
   }
 
   void stop(std::string_view why) {

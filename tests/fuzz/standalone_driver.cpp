@@ -55,7 +55,8 @@ int main(int argc, char** argv) {
           if (!input.empty()) {
             auto at = rng() % input.size();
             auto len = std::min<std::size_t>(input.size() - at, rng() % 64);
-            input.erase(input.begin() + static_cast<long>(at), input.begin() + static_cast<long>(at + len));
+            input.erase(input.begin() + static_cast<long>(at),
+                        input.begin() + static_cast<long>(at + len));
           }
           break;
         case 3:  // duplicate a range
@@ -64,7 +65,8 @@ int main(int argc, char** argv) {
             auto len = std::min<std::size_t>(input.size() - at, rng() % 64);
             std::vector<std::uint8_t> piece(input.begin() + static_cast<long>(at),
                                             input.begin() + static_cast<long>(at + len));
-            input.insert(input.begin() + static_cast<long>(rng() % (input.size() + 1)), piece.begin(), piece.end());
+            input.insert(input.begin() + static_cast<long>(rng() % (input.size() + 1)),
+                         piece.begin(), piece.end());
           }
           break;
       }

@@ -22,7 +22,8 @@ void expect_error(const http_result& r, unsigned status, const std::string& cont
 
 std::uint16_t unused_port() {
   camgate::asio::io_context ioc;
-  camgate::tcp::acceptor a(ioc, camgate::tcp::endpoint(camgate::asio::ip::make_address("127.0.0.1"), 0));
+  camgate::tcp::acceptor a(ioc,
+                           camgate::tcp::endpoint(camgate::asio::ip::make_address("127.0.0.1"), 0));
   return a.local_endpoint().port();
 }
 
@@ -33,7 +34,8 @@ class Errors : public ::testing::Test {
 }  // namespace
 
 TEST_F(Errors, NoOrBadTokenIs401) {
-  for (const char* path : {"/api/cameras", "/streaming/camera-status", "/streaming/snapshot", "/metrics"}) {
+  for (const char* path :
+       {"/api/cameras", "/streaming/camera-status", "/streaming/snapshot", "/metrics"}) {
     expect_error(http_request(gw.port(), camgate::http::verb::get, path), 401);
     expect_error(gw.get(path, "not-a-token"), 401, "invalid token");
     expect_error(gw.get(path, gw.user_token() + "x"), 401);
@@ -69,8 +71,10 @@ TEST_F(Errors, SetupCameraRejectsBadInput) {
   expect_error(gw.post("/streaming/setup-camera", "[1,2]", t), 400);
   expect_error(gw.post("/streaming/setup-camera", R"({"port": 80})", t), 400, "ip_address");
   expect_error(gw.post("/streaming/setup-camera", R"({"ip_address": 5})", t), 400);
-  expect_error(gw.post("/streaming/setup-camera", R"({"ip_address": "1.2.3.4", "port": 70000})", t), 400, "port");
-  expect_error(gw.post("/streaming/setup-camera", R"({"ip_address": "1.2.3.4", "port": "x"})", t), 400, "port");
+  expect_error(gw.post("/streaming/setup-camera", R"({"ip_address": "1.2.3.4", "port": 70000})", t),
+               400, "port");
+  expect_error(gw.post("/streaming/setup-camera", R"({"ip_address": "1.2.3.4", "port": "x"})", t),
+               400, "port");
   expect_error(gw.post("/streaming/setup-camera", R"({"ip_address": "a b/c"})", t), 400);
 }
 
@@ -84,7 +88,8 @@ TEST_F(Errors, UnreachableCameraIs502) {
 TEST_F(Errors, SilentCameraIs504) {
   // Accepts the TCP connection (the kernel does) and never answers.
   camgate::asio::io_context ioc;
-  camgate::tcp::acceptor silent(ioc, camgate::tcp::endpoint(camgate::asio::ip::make_address("127.0.0.1"), 0));
+  camgate::tcp::acceptor silent(
+      ioc, camgate::tcp::endpoint(camgate::asio::ip::make_address("127.0.0.1"), 0));
   const auto port = silent.local_endpoint().port();
   expect_error(gw.post("/streaming/setup-camera",
                        json{{"ip_address", "127.0.0.1"}, {"port", port}}.dump(), gw.user_token()),
@@ -108,7 +113,8 @@ TEST_F(Errors, CameraApiRejectsBadInputAndUnknownIds) {
   expect_error(gw.post("/api/cameras", R"({"ip_address": "1.2.3.4", "port": 0})", t), 400);
   expect_error(gw.post("/api/cameras", R"({"url": "ftp://x"})", t), 400);
   expect_error(gw.get("/nope", t), 404);
-  expect_error(http_request(gw.port(), camgate::http::verb::put, "/api/cameras", "{}", bearer(t)), 405);
+  expect_error(http_request(gw.port(), camgate::http::verb::put, "/api/cameras", "{}", bearer(t)),
+               405);
 }
 
 TEST_F(Errors, OfflineCameraSnapshotIs502) {

@@ -157,7 +157,8 @@ void ws_client::read_next() {
   });
 }
 
-std::optional<std::string> ws_client::next_message(std::chrono::milliseconds timeout, bool* binary) {
+std::optional<std::string> ws_client::next_message(std::chrono::milliseconds timeout,
+                                                   bool* binary) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (messages_.empty() && !closed_) {
     const auto left = deadline - std::chrono::steady_clock::now();
@@ -178,6 +179,8 @@ bool ws_client::closed() {
   return closed_;
 }
 
-websocket::close_reason ws_client::close_reason() const { return ws_->reason(); }
+websocket::close_reason ws_client::close_reason() const {
+  return ws_->reason();
+}
 
 }  // namespace camgate::testing

@@ -1,7 +1,7 @@
 #pragma once
 #include <chrono>
-#include <deque>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <optional>
@@ -54,7 +54,8 @@ class ws_client {
   ws_client(std::uint16_t port, const std::string& target);
   ~ws_client();
   // The next message (text or binary), nullopt on close/timeout; `binary` tells which.
-  std::optional<std::string> next_message(std::chrono::milliseconds timeout, bool* binary = nullptr);
+  std::optional<std::string> next_message(std::chrono::milliseconds timeout,
+                                          bool* binary = nullptr);
   websocket::close_reason close_reason() const;
   bool closed();  // the server closed the connection (after a close frame or not)
   bool handshake_ok() const { return ok_; }

@@ -74,8 +74,7 @@ void child_process::signal(int sig) {
 int child_process::wait() {
   if (status_ >= 0 || pid_ <= 0) return status_;
   int st = 0;
-  if (waitpid(pid_, &st, 0) == pid_)
-    status_ = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+  if (waitpid(pid_, &st, 0) == pid_) status_ = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
   return status_;
 }
 

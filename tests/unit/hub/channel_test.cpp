@@ -13,7 +13,9 @@ struct recording_subscriber : camgate::hub::subscriber {
   void deliver(const frame_ptr& f) override { seqs.push_back(f->seq()); }
   void end(std::string_view reason) override { ended = reason; }
 };
-frame_ptr frame_n(std::uint64_t n) { return make_frame({0xFF, 0xD8, 0xFF, 0xD9}, n, 0); }
+frame_ptr frame_n(std::uint64_t n) {
+  return make_frame({0xFF, 0xD8, 0xFF, 0xD9}, n, 0);
+}
 }  // namespace
 
 TEST(Channel, FansOutEveryFrameToEverySubscriber) {

@@ -8,7 +8,9 @@ using camgate::core::make_frame;
 using camgate::hub::latest_frame_slot;
 
 namespace {
-camgate::core::frame_ptr frame_n(std::uint64_t n) { return make_frame({0xFF, 0xD8, 0xFF, 0xD9}, n, 0); }
+camgate::core::frame_ptr frame_n(std::uint64_t n) {
+  return make_frame({0xFF, 0xD8, 0xFF, 0xD9}, n, 0);
+}
 }  // namespace
 
 TEST(LatestFrameSlot, FirstOfferWakesConsumerLaterOnesDoNot) {
