@@ -604,7 +604,20 @@ def main():
     for key, value in summary.items():
         print(f"- {key}: {json.dumps(value)}")
     print(f"\nresults: {out_path}")
+    # Broken streams fail the run; rates and latency depend on the machine and do not.
+    broken = [r["name"] for r in runs if broken_run(r)]
+    if broken:
+        log(f"errors, disconnects, bad frames or no frames in: {', '.join(broken)}")
+        return 1
     return 0
+
+
+def broken_run(r):
+    if r["errors"] or r["disconnects"]:
+        return True
+    if r["mode"] == "snapshot":
+        return r["requests"] == 0 or r["bad_frames"] > 0
+    return r["all"]["frames"] == 0 or r["all"]["bad_frames"] > 0 or r["all"]["frames_without_timestamp"] > 0
 
 
 if __name__ == "__main__":
