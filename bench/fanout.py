@@ -12,8 +12,9 @@ data directory, then drives camgate-viewers through these scenarios:
   (e) snapshot  10 keep-alive clients asking for snapshots back to back
 
 Each run gets a freshly started gateway (unless --reuse-gateway), so memory an earlier
-run left in the allocator does not count against the next. Writes JSON to bench/results/fanout-<time>.json
-and prints a markdown table. Standard library only. See bench/README.md.
+run left in the allocator does not count against the next. Writes JSON to
+bench/results/fanout-<time>.json and prints a markdown table. Exits 1 when a run had
+errors, disconnects or bad frames. Standard library only. See bench/README.md.
 """
 import argparse
 import json

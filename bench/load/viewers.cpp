@@ -12,7 +12,9 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <array>
 #include <bit>
+#include <cctype>
 #include <charconv>
 #include <chrono>
 #include <cmath>
@@ -181,8 +183,7 @@ struct viewer_stats {
   std::uint64_t skipped = 0;       // gaps in the frame sequence inside the window
   std::uint64_t bad_frames = 0;    // not SOI..EOI, or wrong message type
   std::uint64_t no_timestamp = 0;  // no capture time found
-  histogram latency;               // µs, receipt - capture
-  histogram age;                   // snapshot only: receipt - capture of the picture
+  histogram latency;               // µs, receipt - capture (snapshot: request - answer)
   bool connected = false;
   bool failed = false;
   bool disconnected = false;  // the stream ended after it had started
@@ -717,7 +718,7 @@ class snapshot_client final : public viewer {
       ++stats.frames;
       stats.bytes += res.body().size();
       stats.latency.record(now - sent_us_);
-      if (auto ts = parse_timestamp(res["X-Timestamp"])) stats.age.record(now_unix - *ts);
+      if (auto ts = parse_timestamp(res["X-Timestamp"])) age_.record(now_unix - *ts);
       const auto& b = res.body();
       if (b.size() < 4 || static_cast<std::uint8_t>(b[0]) != 0xFF ||
           static_cast<std::uint8_t>(b[1]) != 0xD8)
@@ -747,6 +748,7 @@ class snapshot_client final : public viewer {
   std::int64_t sent_us_ = 0;
 
  public:
+  histogram age_;                               // µs, receipt - capture time of the picture served
   std::map<unsigned, std::uint64_t> statuses_;  // non-200 answers inside the window
   std::uint64_t reconnects_ = 0;
 };
@@ -948,7 +950,7 @@ int run(const options& opt) {
     for (const auto& v : viewers) {
       const auto* c = static_cast<const snapshot_client*>(v.get());
       lat.merge(c->stats.latency);
-      age.merge(c->stats.age);
+      age.merge(c->age_);
       requests += c->stats.frames;
       bytes += c->stats.bytes;
       bad += c->stats.bad_frames;
