@@ -17,3 +17,6 @@ endif()
 if(CAMGATE_BUILD_BENCH)
   find_package(benchmark REQUIRED)
 endif()
+# camgate-robot: GStreamer with webrtcbin (gst-plugins-bad) and libnice.
+pkg_check_modules(GST IMPORTED_TARGET gstreamer-1.0 gstreamer-sdp-1.0 gstreamer-webrtc-1.0
+                  gstreamer-app-1.0 gstreamer-video-1.0)

@@ -6,6 +6,7 @@
 
 #include <unistd.h>
 
+#include "api/robot_enrolment.hpp"
 #include "auth/password.hpp"
 #include "commands.hpp"
 #include "core/clock.hpp"
@@ -14,6 +15,7 @@
 #include "store/camera_repository.hpp"
 #include "store/database.hpp"
 #include "store/error.hpp"
+#include "store/robot_repository.hpp"
 #include "store/user_repository.hpp"
 
 namespace camgate::app {
@@ -60,6 +62,33 @@ int user_list(const std::filesystem::path& data) {
   auto db = open_db(data);
   store::user_repository users(db);
   for (const auto& u : users.list()) std::cout << u.id << "\t" << u.name << "\t" << u.role << "\n";
+  return 0;
+}
+
+int robot_add(const std::filesystem::path& data, const std::string& name) {
+  auto db = open_db(data);
+  store::user_repository users(db);
+  store::robot_repository robots(db);
+  try {
+    auto r = api::enrol_robot(users, robots, name);
+    std::cerr << "robot " << r.robot.name << " added with id " << r.robot.id
+              << " (book it as robot:" << r.robot.id << "). Its credential, shown only now:\n";
+    // stdout holds the credential alone, for `camgate robot add NAME > robot.secret`.
+    std::cout << r.credential << "\n";
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "camgate: " << e.what() << "\n";
+    return 2;
+  } catch (const store::conflict&) {
+    std::cerr << "camgate: a user or robot named '" << name << "' already exists\n";
+    return 1;
+  }
+  return 0;
+}
+
+int robot_list(const std::filesystem::path& data) {
+  auto db = open_db(data);
+  store::robot_repository robots(db);
+  for (const auto& r : robots.list()) std::cout << r.id << "\t" << r.name << "\n";
   return 0;
 }
 

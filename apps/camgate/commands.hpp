@@ -23,6 +23,8 @@ int user_list(const std::filesystem::path& data);
 int camera_add(const std::filesystem::path& data, const std::string& name, const std::string& url,
                const std::string& host, int port);
 int camera_list(const std::filesystem::path& data);
+int robot_add(const std::filesystem::path& data, const std::string& name);
+int robot_list(const std::filesystem::path& data);
 int booking_add(const std::filesystem::path& data, const std::string& user,
                 const std::string& resource, const std::string& start, const std::string& end,
                 const std::string& note);

@@ -66,6 +66,15 @@ int main(int argc, char** argv) {
   booking_add_cmd->add_option("--note", b_note, "free text");
   booking_add_cmd->add_option("--data", data, "data directory");
 
+  auto* robot_cmd = cli.add_subcommand("robot", "manage robots")->require_subcommand(1);
+  std::string robot_name;
+  auto* robot_add_cmd =
+      robot_cmd->add_subcommand("add", "enrol a robot; prints its device credential once");
+  robot_add_cmd->add_option("name", robot_name, "robot name (its signaling id)")->required();
+  robot_add_cmd->add_option("--data", data, "data directory");
+  auto* robot_list_cmd = robot_cmd->add_subcommand("list", "list robots");
+  robot_list_cmd->add_option("--data", data, "data directory");
+
   CLI11_PARSE(cli, argc, argv);
   try {
     if (serve_cmd->parsed()) return serve(sa);
@@ -73,6 +82,8 @@ int main(int argc, char** argv) {
     if (user_list_cmd->parsed()) return user_list(data);
     if (camera_add_cmd->parsed()) return camera_add(data, cam_name, cam_url, cam_host, cam_port);
     if (camera_list_cmd->parsed()) return camera_list(data);
+    if (robot_add_cmd->parsed()) return robot_add(data, robot_name);
+    if (robot_list_cmd->parsed()) return robot_list(data);
     if (booking_add_cmd->parsed())
       return booking_add(data, b_user, b_resource, b_start, b_end, b_note);
   } catch (const std::exception& e) {

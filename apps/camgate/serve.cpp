@@ -1,7 +1,9 @@
 // `camgate serve`: the composition root. Builds every part once and wires them.
 #include <spdlog/spdlog.h>
 
+#include <fstream>
 #include <iostream>
+#include <iterator>
 #include <thread>
 
 #include "access/policy.hpp"
@@ -15,9 +17,11 @@
 #include "core/clock.hpp"
 #include "core/config.hpp"
 #include "core/logging.hpp"
+#include "http/cors_policy.hpp"
 #include "http/server.hpp"
 #include "http/static_files.hpp"
 #include "http/token_authenticator.hpp"
+#include "signaling/signaling_server.hpp"
 #include "store/audit_repository.hpp"
 #include "store/booking_repository.hpp"
 #include "store/database.hpp"
@@ -53,6 +57,27 @@ sources::source_options source_options_from(const core::config::cameras_section&
   return o;
 }
 
+// The external issuer's JWTs ([external_jwt]), when configured.
+std::unique_ptr<auth::external_jwt_verifier> external_verifier(
+    const core::config::external_jwt_section& c) {
+  if (c.algorithm.empty()) return nullptr;
+  auth::external_jwt_config e;
+  e.algorithm = c.algorithm;
+  e.secret = c.secret;
+  if (!c.public_key_file.empty()) {
+    std::ifstream in(c.public_key_file);
+    if (!in) throw std::runtime_error("external_jwt.public_key_file: cannot read " + c.public_key_file);
+    e.public_key_pem.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  e.issuer = c.issuer;
+  e.audience = c.audience;
+  e.user_claim = c.user_claim;
+  e.role_claim = c.role_claim;
+  e.admin_role_value = c.admin_role_value;
+  e.leeway_s = c.leeway_s;
+  return std::make_unique<auth::external_jwt_verifier>(std::move(e));
+}
+
 }  // namespace
 
 int serve(const serve_args& args) {
@@ -81,6 +106,9 @@ int serve(const serve_args& args) {
   const std::string secret =
       cfg.auth.jwt_secret.empty() ? auth::load_or_create_secret(args.data) : cfg.auth.jwt_secret;
   auth::token_service tokens(secret, cfg.auth.token_ttl_s);
+  auth::ticket_service tickets(secret);
+  auto external = external_verifier(cfg.external_jwt);
+  auto limits = api::request_limits::from(cfg.limits);
 
   const int threads = cfg.server.threads > 0
                           ? cfg.server.threads
@@ -96,15 +124,47 @@ int serve(const serve_args& args) {
   access::session_registry live(policy, audit, wall_clock, {cfg.access.warn_before_s});
   live.start(ioc.get_executor());
 
-  api::services services{cfg,      users, camera_records, selections, tokens,  registry,
-                         bookings, audit, policy,         live,       blocking};
+  api::services services{cfg,   users,  camera_records, selections, tokens, registry,
+                         bookings, audit, robots, policy,         live,       blocking};
+  services.tickets = &tickets;
+  services.limits = &limits;
   httpd::router router;
-  router.set_authenticator(httpd::token_authenticator(tokens));
+  auto authenticator = httpd::token_authenticator(
+      {&tokens, &tickets, external.get(),
+       // An external user is the local user of that name (their bookings), with the role
+       // the issuer gave (never robot); unknown names are refused.
+       [&users](const auth::identity& ext) -> std::optional<auth::identity> {
+         auto local = users.find_by_name(ext.name);
+         if (!local || local->role == "robot") return std::nullopt;
+         return auth::identity{local->id, local->name, ext.role};
+       }});
+  router.set_authenticator(authenticator);
+  // WebRTC signaling: Socket.IO at /socket.io/, plain WebSocket at /signaling.
+  signaling::signaling_server signaling(ioc, cfg, robots, policy, live, wall_clock, authenticator);
+  services.signaling = &signaling;
+  services.presence_of = [&signaling](std::string_view name) {
+    const auto st = signaling.robot_state_of(name);
+    return api::robot_presence{st.online, static_cast<int>(st.viewers)};
+  };
+  router.set_admission([&limits](const httpd::request_context& ctx) { return limits.admit(ctx); });
   api::register_routes(router, services);
   const auto web_root = find_web_root(cfg, args);
   router.set_fallback(httpd::static_files(web_root));
 
   httpd::server_options http_options;
+  std::shared_ptr<httpd::cors_policy> cors;
+  if (!cfg.cors.allowed_origins.empty()) {
+    httpd::cors_options co;
+    co.allowed_origins = cfg.cors.allowed_origins;
+    co.allow_credentials = cfg.cors.allow_credentials;
+    co.max_age_s = cfg.cors.max_age_s;
+    co.exposed_headers = {"Retry-After", "X-Timestamp", "X-Frame-Seq"};
+    cors = std::make_shared<httpd::cors_policy>(std::move(co));
+    http_options.intercept = [cors](const httpd::request& req) { return cors->preflight(req); };
+    http_options.decorate = [cors](const httpd::request& req, httpd::response_message& res) {
+      cors->decorate(req, res);
+    };
+  }
   if (args.tls_cert || args.tls_key) {
     if (!args.tls_cert || !args.tls_key)
       throw std::runtime_error("--tls-cert and --tls-key go together");
@@ -130,6 +190,7 @@ int serve(const serve_args& args) {
     if (ec) return;
     spdlog::info("signal {}: shutting down", sig);
     server.stop();
+    signaling.stop();
     live.cut_all(access::end_reason::gateway_stopping);
     registry.stop_all("gateway stopping");
     // Give viewers a moment to receive their close frames, then stop.

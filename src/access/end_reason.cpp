@@ -16,6 +16,8 @@ std::string_view to_string(end_reason r) {
       return "gateway stopping";
     case end_reason::replaced:
       return "replaced";
+    case end_reason::robot_removed:
+      return "robot removed";
   }
   return "closed by viewer";
 }
@@ -27,6 +29,7 @@ int websocket_close_code(end_reason r) {
     case end_reason::token_expired:
       return 4002;
     case end_reason::camera_removed:
+    case end_reason::robot_removed:
       return 4004;
     case end_reason::gateway_stopping:
       return 1001;

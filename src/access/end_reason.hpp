@@ -11,16 +11,17 @@ enum class end_reason {
   camera_removed,
   gateway_stopping,
   replaced,
+  robot_removed,
 };
 
-inline constexpr int end_reason_count = 6;
+inline constexpr int end_reason_count = 7;
 
 // "closed by viewer", "booking ended", "token expired", "camera removed",
-// "gateway stopping", "replaced".
+// "gateway stopping", "replaced", "robot removed".
 std::string_view to_string(end_reason r);
 
 // The close code a WebSocket stream ends with: 4001 booking ended, 4002 token expired,
-// 4004 camera removed (application codes a page can act on), 1001 gateway stopping
+// 4004 camera or robot removed (application codes a page can act on), 1001 gateway stopping
 // ("going away"), 1000 otherwise.
 int websocket_close_code(end_reason r);
 

@@ -1,10 +1,12 @@
-// POST /auth/login and GET /auth/me.
+// POST /auth/login, /auth/logout, /auth/stream-ticket and GET /auth/me.
 #include <spdlog/spdlog.h>
 
 #include "api/request_body.hpp"
 #include "api/routes.hpp"
+#include "api/access_gate.hpp"
 #include "auth/password.hpp"
 #include "core/clock.hpp"
+#include "http/token_authenticator.hpp"
 
 namespace camgate::api {
 namespace {
@@ -29,28 +31,100 @@ asio::awaitable<response> login(services& s, request_context& ctx) {
   if (!name || name->empty() || !password)
     co_return json_error(http::status::bad_request, "username and password are required");
 
+  // Guessing is capped per client address (every attempt counts) and per user name
+  // (failures count, so nobody can lock a user out by trying their name from afar).
+  const auto now_ms = steady_ms();
+  if (s.limits && s.limits->login_by_ip) {
+    if (auto d = s.limits->login_by_ip->take(ctx.remote_ip, now_ms); !d.allowed)
+      co_return too_many_requests("too many login attempts from this address", d.retry_after_s);
+  }
+  if (s.limits && s.limits->login_by_user) {
+    if (auto d = s.limits->login_by_user->peek(*name, now_ms); !d.allowed)
+      co_return too_many_requests("too many failed logins for this user", d.retry_after_s);
+  }
+
   auto user = s.users.find_by_name(*name);
   // Argon2id costs ~0.1 s and 64 MiB: never on an I/O thread. An unknown user costs
   // the same as a wrong password, so timing does not reveal which names exist.
   auto home = co_await asio::this_coro::executor;
   co_await asio::post(s.blocking.get_executor(), asio::use_awaitable);
+  // Robots log in the same way, with the device credential `camgate robot add` printed.
   bool ok = false;
-  if (user && user->role != "robot")
+  if (user)
     ok = auth::verify_password(user->password_hash, *password);
   else
     auth::dummy_verify();
   co_await asio::post(home, asio::use_awaitable);
   if (!ok) {
+    if (s.limits && s.limits->login_by_user) s.limits->login_by_user->take(*name, now_ms);
     spdlog::warn("failed login for '{}' from {}", *name, ctx.remote_ip);
     co_return json_error(http::status::unauthorized, "wrong username or password");
   }
   auth::identity id{user->id, user->name,
                     auth::role_from_string(user->role).value_or(auth::role::user)};
   auto issued = s.tokens.issue(id, core::unix_micros() / 1000000);
-  spdlog::info("user {} logged in from {}", user->name, ctx.remote_ip);
-  co_return httpd::json_response(http::status::ok, {{"access_token", issued.token},
-                                                    {"token_type", "bearer"},
-                                                    {"expires_in", issued.expires_in}});
+  spdlog::info("{} {} logged in from {}", user->role, user->name, ctx.remote_ip);
+  // The seed's three fields first; the rest is ours.
+  auto res = httpd::json_response(
+      http::status::ok,
+      {{"access_token", issued.token},
+       {"token_type", "bearer"},
+       {"expires_in", issued.expires_in},
+       {"expires_at", issued.expires_at},
+       {"user", {{"id", id.user_id}, {"name", id.name}, {"role", auth::to_string(id.role)}}}});
+  // The web page's session: HttpOnly keeps it from scripts, SameSite=Strict from
+  // requests other sites make.
+  res.message.set(http::field::set_cookie,
+                  std::string(httpd::session_cookie) + "=" + issued.token +
+                      "; Path=/; Max-Age=" + std::to_string(issued.expires_in) +
+                      "; HttpOnly; SameSite=Strict" +
+                      (s.config.auth.cookie_secure || ctx.tls ? "; Secure" : ""));
+  co_return res;
+}
+
+asio::awaitable<response> logout(services& s, request_context& ctx) {
+  auto res = httpd::json_response(http::status::ok, {{"success", true}});
+  res.message.set(http::field::set_cookie,
+                  std::string(httpd::session_cookie) +
+                      "=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict" +
+                      (s.config.auth.cookie_secure || ctx.tls ? "; Secure" : ""));
+  co_return res;
+}
+
+// {"resource": "camera:3"} -> a 60-second ticket for that camera's stream, ws and
+// snapshot URLs (?ticket=...), so the long-lived token stays out of URLs and logs.
+asio::awaitable<response> stream_ticket(services& s, request_context& ctx) {
+  if (!s.tickets) co_return json_error(http::status::not_found, "stream tickets are off");
+  auto body = json_object_body(ctx);
+  if (auto* r = std::get_if<response>(&body)) co_return std::move(*r);
+  const auto& obj = std::get<nlohmann::json>(body);
+  auto field = string_field(obj, "resource");
+  if (auto* err = std::get_if<std::string>(&field))
+    co_return json_error(http::status::bad_request, *err);
+  const auto& resource = std::get<std::optional<std::string>>(field);
+  // The same parse as the URLs a ticket opens: "camera:<id>" with a canonical id.
+  const auto camera_path = "/api/cameras/" +
+                           (resource && resource->starts_with("camera:") ? resource->substr(7) : "") +
+                           "/stream";
+  const auto canonical = httpd::ticket_resource(camera_path);
+  if (!canonical || *canonical != *resource)
+    co_return json_error(http::status::bad_request,
+                         "resource must be \"camera:<id>\" (a stream ticket opens one camera)");
+  const std::int64_t camera_id = std::stoll(resource->substr(7));
+  if (!s.cameras.get(camera_id))
+    co_return json_error(http::status::not_found, "no camera " + std::to_string(camera_id));
+  if (auto denied = deny_unless_allowed(s, ctx, camera_id)) co_return std::move(*denied);
+  const auto now = core::unix_micros() / 1000000;
+  try {
+    auto t = s.tickets->issue(*ctx.identity, *resource, ctx.token_expires_at, now);
+    co_return httpd::json_response(http::status::ok, {{"success", true},
+                                                      {"ticket", t.token},
+                                                      {"resource", *resource},
+                                                      {"expires_in", t.expires_in},
+                                                      {"expires_at", t.expires_at}});
+  } catch (const std::exception& e) {
+    co_return json_error(http::status::bad_request, e.what());
+  }
 }
 
 asio::awaitable<response> me(services&, request_context& ctx) {
@@ -68,6 +142,12 @@ void register_auth_routes(httpd::router& r, services& s) {
       http::verb::post, "/auth/login", [&s](request_context& ctx) { return login(s, ctx); },
       httpd::access::open);
   r.add(http::verb::get, "/auth/me", [&s](request_context& ctx) { return me(s, ctx); });
+  // Open: logging out must work with an expired cookie too.
+  r.add(
+      http::verb::post, "/auth/logout", [&s](request_context& ctx) { return logout(s, ctx); },
+      httpd::access::open);
+  r.add(http::verb::post, "/auth/stream-ticket",
+        [&s](request_context& ctx) { return stream_ticket(s, ctx); });
 }
 
 }  // namespace camgate::api

@@ -40,9 +40,11 @@ std::optional<std::int64_t> time_field(const nlohmann::json& v) {
   return static_cast<std::int64_t>(timegm(&tm));
 }
 
-nlohmann::json booking_json(const store::booking& b) {
+nlohmann::json booking_json(services& s, const store::booking& b) {
+  const auto user = s.users.find_by_id(b.user_id);
   return {{"id", b.id},
           {"user_id", b.user_id},
+          {"username", user ? user->name : ""},
           {"resource", b.resource_kind + ":" + std::to_string(b.resource_id)},
           {"resource_kind", b.resource_kind},
           {"resource_id", b.resource_id},
@@ -110,7 +112,7 @@ asio::awaitable<response> list_bookings(services& s, request_context& ctx) {
       co_return json_error(http::status::bad_request, "user_id must be a positive integer");
   }
   nlohmann::json list = nlohmann::json::array();
-  for (const auto& b : s.bookings.list(f)) list.push_back(booking_json(b));
+  for (const auto& b : s.bookings.list(f)) list.push_back(booking_json(s, b));
   co_return httpd::json_response(http::status::ok, {{"success", true}, {"bookings", list}});
 }
 
@@ -132,7 +134,7 @@ asio::awaitable<response> add_booking(services& s, request_context& ctx) {
   spdlog::info("{} booked {}:{} for user {} from {} to {}", ctx.identity->name, b.resource_kind,
                b.resource_id, b.user_id, iso_time(b.starts_at), iso_time(b.ends_at));
   co_return httpd::json_response(http::status::created,
-                                 {{"success", true}, {"booking", booking_json(b)}});
+                                 {{"success", true}, {"booking", booking_json(s, b)}});
 }
 
 asio::awaitable<response> change_booking(services& s, request_context& ctx) {
@@ -156,7 +158,7 @@ asio::awaitable<response> change_booking(services& s, request_context& ctx) {
   s.live.bookings_changed(b.user_id);
   if (existing->user_id != b.user_id) s.live.bookings_changed(existing->user_id);
   co_return httpd::json_response(http::status::ok,
-                                 {{"success", true}, {"booking", booking_json(b)}});
+                                 {{"success", true}, {"booking", booking_json(s, b)}});
 }
 
 asio::awaitable<response> delete_booking(services& s, request_context& ctx) {

@@ -27,6 +27,7 @@ nlohmann::json camera_json(const cameras::camera& cam) {
       {"url", r.url},
       {"origin", r.origin},
       {"created_at", r.created_at},
+      {"created_by", r.created_by ? nlohmann::json(*r.created_by) : nlohmann::json(nullptr)},
       {"camera_url", camera_base_url(r)},
       {"upstream_url", st.active_url},
       {"state", std::string(sources::to_string(st.state))},

@@ -38,6 +38,24 @@ std::string timestamp_text(std::int64_t us) {
   return buf;
 }
 
+// Takes one of the caller's concurrent stream slots ([limits] streams_per_user) for the
+// stream `link` will report closed: the slot is free again the moment it closes. The
+// answer refuses the stream (429).
+std::optional<httpd::response> hold_stream_slot(services& s, const httpd::request_context& ctx,
+                                                live_link& link) {
+  if (!s.limits) return std::nullopt;
+  auto slot = s.limits->acquire_stream(ctx);
+  if (auto* refused = std::get_if<httpd::response>(&slot)) return std::move(*refused);
+  auto lease = std::make_shared<std::optional<httpd::concurrency_limiter::lease>>(
+      std::move(std::get<0>(slot)));
+  if (!*lease) return std::nullopt;
+  link.on_closed = [inner = std::move(link.on_closed), lease](auto&&... args) {
+    inner(std::forward<decltype(args)>(args)...);
+    lease->reset();
+  };
+  return std::nullopt;
+}
+
 }  // namespace
 
 asio::awaitable<httpd::response> snapshot_response(services& s, const httpd::request_context& ctx,
@@ -63,6 +81,7 @@ httpd::response mjpeg_response(services& s, const httpd::request_context& ctx,
   if (auto denied = deny_unless_allowed(s, ctx, cam->record.id)) return std::move(*denied);
   httpd::response res;
   auto link = make_live_link(s);
+  if (auto refused = hold_stream_slot(s, ctx, link)) return std::move(*refused);
   outputs::mjpeg_options opts;
   opts.write_timeout = std::chrono::seconds(s.config.cameras.viewer_write_timeout_s);
   opts.on_closed = link.on_closed;
@@ -88,6 +107,7 @@ httpd::response websocket_response(services& s, const httpd::request_context& ct
   }
   httpd::response res;
   auto link = make_live_link(s);
+  if (auto refused = hold_stream_slot(s, ctx, link)) return std::move(*refused);
   res.takeover = [&s, cam, format, link, v = viewer_of(ctx)](httpd::connection&& c) {
     auto out = outputs::start_websocket(std::move(c), cam->channel, {format, link.on_closed});
     register_live(s, link, std::move(out), v, cam->record.id,

@@ -110,7 +110,8 @@ asio::awaitable<response> rename_camera(services& s, request_context& ctx, cam_p
   auto name = std::get<std::optional<std::string>>(field);
   if (!name || name->empty() || name->size() > 200)
     co_return json_error(http::status::bad_request, "name must be 1 to 200 characters");
-  s.camera_records.rename(cam->record.id, *name);
+  if (!s.cameras.rename(cam->record.id, *name))
+    co_return json_error(http::status::not_found, "no camera " + std::to_string(cam->record.id));
   co_return httpd::json_response(http::status::ok,
                                  {{"success", true}, {"id", cam->record.id}, {"name", *name}});
 }

@@ -8,6 +8,9 @@ void register_routes(httpd::router& r, services& s) {
   register_seed_routes(r, s);
   register_camera_routes(r, s);
   register_booking_routes(r, s);
+  register_robot_routes(r, s);
+  register_user_routes(r, s);
+  register_signaling_routes(r, s);
 }
 
 }  // namespace camgate::api

@@ -12,5 +12,8 @@ void register_seed_routes(httpd::router& r, services& s);
 void register_camera_routes(httpd::router& r, services& s);
 void register_system_routes(httpd::router& r, services& s);
 void register_booking_routes(httpd::router& r, services& s);
+void register_robot_routes(httpd::router& r, services& s);
+void register_user_routes(httpd::router& r, services& s);
+void register_signaling_routes(httpd::router& r, services& s);
 
 }  // namespace camgate::api

@@ -1,8 +1,12 @@
 #pragma once
 #include <chrono>
+#include <functional>
+#include <string_view>
 
 #include "access/policy.hpp"
 #include "access/session_registry.hpp"
+#include "api/request_limits.hpp"
+#include "auth/ticket_service.hpp"
 #include "auth/token_service.hpp"
 #include "cameras/camera_registry.hpp"
 #include "core/asio.hpp"
@@ -10,10 +14,21 @@
 #include "store/audit_repository.hpp"
 #include "store/booking_repository.hpp"
 #include "store/camera_repository.hpp"
+#include "store/robot_repository.hpp"
 #include "store/selection_repository.hpp"
 #include "store/user_repository.hpp"
 
+namespace camgate::signaling {
+class signaling_server;
+}  // namespace camgate::signaling
+
 namespace camgate::api {
+
+// A robot's live state as signaling sees it.
+struct robot_presence {
+  bool online = false;
+  int viewers = 0;
+};
 
 // What the route handlers work with; built once by the app (composition root).
 struct services {
@@ -25,12 +40,20 @@ struct services {
   cameras::camera_registry& cameras;
   store::booking_repository& bookings;
   store::audit_repository& audit;
+  store::robot_repository& robots;
   // The one access policy (bookings) and every live stream's deadline.
   const access::policy& policy;
   access::session_registry& live;
   // CPU-heavy work (password hashing, JPEG decoding) runs here, off the I/O threads.
   asio::thread_pool& blocking;
+  // Stream tickets (POST /auth/stream-ticket) and the per-client caps; set by the app.
+  const auth::ticket_service* tickets = nullptr;
+  const request_limits* limits = nullptr;
+  // Whether robot `name` is connected to signaling, and with how many viewers.
+  std::function<robot_presence(std::string_view name)> presence_of;
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+  // WebRTC signaling (/socket.io/, /signaling, /api/webrtc/ice-servers); set by the app.
+  signaling::signaling_server* signaling = nullptr;
 };
 
 }  // namespace camgate::api

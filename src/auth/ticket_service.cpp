@@ -98,7 +98,9 @@ issued_token ticket_service::issue(const identity& who, std::string_view resourc
   const std::int64_t expires_at = std::min(now_s + lifetime_, not_after_s);
 
   const json claims = {{"uid", who.user_id}, {"name", who.name}, {"role", to_string(who.role)},
-                       {"res", resource},    {"iat", now_s},     {"exp", expires_at}};
+                       {"res", resource},    {"iat", now_s},     {"exp", expires_at},
+                       // The session behind the ticket: a stream it opens lasts until then.
+                       {"sexp", not_after_s}};
   std::string payload;
   try {
     payload = claims.dump();
@@ -147,7 +149,8 @@ verify_result ticket_service::check(std::string_view ticket, std::string_view re
   const auto res = claims.find("res");
   const auto iat = claims.find("iat");
   const auto exp = claims.find("exp");
-  if (uid == claims.end() || !uid->is_number_integer() || uid->get<std::int64_t>() < 0 ||
+  const auto sexp = claims.find("sexp");
+  if (sexp == claims.end() || uid == claims.end() || !uid->is_number_integer() || uid->get<std::int64_t>() < 0 ||
       name == claims.end() || !name->is_string() || role_claim == claims.end() ||
       !role_claim->is_string() || res == claims.end() || !res->is_string() || iat == claims.end() ||
       exp == claims.end()) {
@@ -156,7 +159,8 @@ verify_result ticket_service::check(std::string_view ticket, std::string_view re
   const auto user_role = role_from_string(role_claim->get_ref<const std::string&>());
   const auto issued_at = time_claim(*iat);
   const auto expires_at = time_claim(*exp);
-  if (!user_role || !issued_at || !expires_at) return malformed();
+  const auto session_expires_at = time_claim(*sexp);
+  if (!user_role || !issued_at || !expires_at || !session_expires_at) return malformed();
 
   // Issued and checked by the same gateway clock: no leeway. Valid for [iat, exp).
   if (now_s < *issued_at) return failure(token_error::not_yet_valid, "ticket not yet valid");
@@ -167,7 +171,7 @@ verify_result ticket_service::check(std::string_view ticket, std::string_view re
 
   verify_result r;
   r.identity = identity{uid->get<std::int64_t>(), name->get<std::string>(), *user_role};
-  r.expires_at = *expires_at;
+  r.expires_at = *session_expires_at;
   return r;
 }
 

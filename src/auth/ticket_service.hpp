@@ -44,7 +44,8 @@ class ticket_service {
 
   // Never throws. Fails with "ticket expired" from its expiry second on, and with
   // "ticket is for another resource" when `resource` differs from the one it was issued
-  // for. On success `expires_at` is the ticket's expiry.
+  // for. On success `expires_at` is the expiry of the token the ticket was issued from:
+  // a stream opened with the ticket lasts until then, not just the ticket's minute.
   verify_result verify(std::string_view ticket, std::string_view resource,
                        std::int64_t now_s) const noexcept;
 

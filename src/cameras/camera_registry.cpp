@@ -59,6 +59,17 @@ bool camera_registry::remove(std::int64_t id, std::string_view reason) {
   return true;
 }
 
+bool camera_registry::rename(std::int64_t id, const std::string& name) {
+  if (!repository_.rename(id, name)) return false;
+  std::lock_guard lock(mutex_);
+  auto it = cameras_.find(id);
+  if (it == cameras_.end()) return false;
+  auto renamed = std::make_shared<camera>(*it->second);
+  renamed->record.name = name;
+  it->second = std::move(renamed);
+  return true;
+}
+
 std::shared_ptr<const camera> camera_registry::get(std::int64_t id) const {
   std::lock_guard lock(mutex_);
   auto it = cameras_.find(id);

@@ -32,6 +32,9 @@ class camera_registry {
   void load();
   std::shared_ptr<const camera> add(store::camera_record record);
   bool remove(std::int64_t id, std::string_view reason = "camera removed");
+  // Renames in the store and here. A camera is immutable, so this swaps in a copy with
+  // the new name (same channel and source); viewers are not disturbed.
+  bool rename(std::int64_t id, const std::string& name);
   std::shared_ptr<const camera> get(std::int64_t id) const;
   std::shared_ptr<const camera> find_by_address(const std::string& host, int port) const;
   std::vector<std::shared_ptr<const camera>> list() const;

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace camgate::core {
 
@@ -17,7 +18,36 @@ struct config {
   struct auth_section {
     std::string jwt_secret;  // empty: generated once into <data>/jwt_secret
     std::int64_t token_ttl_s = 3600;
+    // Marks the session cookie Secure (HTTPS only). Set automatically with --tls-cert.
+    bool cookie_secure = false;
   } auth;
+  // JWTs issued by another service (the dental-AI backend), accepted beside our own when
+  // `algorithm` is set. See auth::external_jwt_config.
+  struct external_jwt_section {
+    std::string algorithm;  // "" (off), "HS256", "RS256" or "ES256"
+    std::string secret;     // HS256
+    std::string public_key_file;  // RS256 / ES256: PEM SubjectPublicKeyInfo
+    std::string issuer;
+    std::string audience;
+    std::string user_claim = "sub";
+    std::string role_claim = "role";
+    std::string admin_role_value = "admin";
+    std::int64_t leeway_s = 30;
+  } external_jwt;
+  struct cors_section {
+    std::vector<std::string> allowed_origins;  // empty: no cross-origin access
+    bool allow_credentials = true;
+    std::int64_t max_age_s = 600;
+  } cors;
+  // Caps per client; 0 turns a cap off.
+  struct limits_section {
+    double login_per_minute_ip = 30;    // login attempts per client address (NAT: many users)
+    double login_per_minute_user = 5;   // login attempts per user name
+    double login_burst = 10;
+    double api_per_second_user = 50;    // authenticated requests per user
+    double api_burst = 100;
+    std::int64_t streams_per_user = 16;  // concurrent MJPEG + WebSocket + signaling streams
+  } limits;
   struct cameras_section {
     std::int64_t connect_timeout_ms = 3000;
     std::int64_t stall_timeout_ms = 3000;
@@ -35,6 +65,23 @@ struct config {
     std::int64_t warn_before_s =
         60;  // live streams get "session-expiring" this long before the end
   } access;
+  // ICE servers handed to WebRTC peers by GET /api/webrtc/ice-servers.
+  struct webrtc_section {
+    std::vector<std::string> stun_urls;  // "stun:stun.example.org:3478"
+    std::vector<std::string> turn_urls;  // "turn:turn.example.org:3478?transport=udp"
+    std::string turn_secret;             // coturn use-auth-secret; empty: no credentials
+    std::int64_t turn_ttl_s = 86400;     // lifetime of the TURN credentials
+  } webrtc;
+  // The signaling server (/socket.io/ and /signaling).
+  struct signaling_section {
+    std::int64_t max_message_bytes = 64 * 1024;  // one message / packet
+    double messages_per_second = 50;             // per connection, sustained
+    double message_burst = 100;                  // per connection
+    std::int64_t connections_per_user = 8;       // open signaling connections per user
+    std::int64_t max_connections = 20000;        // all signaling connections
+    std::int64_t ping_interval_ms = 25000;       // heartbeat (Engine.IO ping, WebSocket ping)
+    std::int64_t ping_timeout_ms = 20000;        // no answer this long after a ping: dropped
+  } signaling;
   struct log_section {
     std::string level = "info";
   } log;

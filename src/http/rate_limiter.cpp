@@ -71,6 +71,18 @@ rate_limiter::decision rate_limiter::take(std::string_view key, std::int64_t now
   return {false, std::max<std::int64_t>(1, retry)};
 }
 
+rate_limiter::decision rate_limiter::peek(std::string_view key, std::int64_t now_ms) const {
+  std::lock_guard lock(mutex_);
+  auto it = index_.find(key);
+  if (it == index_.end()) return {true, 0};
+  bucket b = *it->second;
+  refill(b, now_ms);
+  if (b.tokens + kEpsilon >= 1.0) return {true, 0};
+  const double wait_s = (1.0 - b.tokens) / per_second_;
+  const auto retry = static_cast<std::int64_t>(std::ceil(wait_s - kEpsilon));
+  return {false, std::max<std::int64_t>(1, retry)};
+}
+
 std::size_t rate_limiter::size() const {
   std::lock_guard lock(mutex_);
   return index_.size();

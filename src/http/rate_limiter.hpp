@@ -32,6 +32,8 @@ class rate_limiter {
   rate_limiter(double per_second, double burst, std::size_t max_keys);
 
   decision take(std::string_view key, std::int64_t now_ms);
+  // Whether take() would allow now, without taking (check first, charge failures only).
+  decision peek(std::string_view key, std::int64_t now_ms) const;
 
   std::size_t size() const;  // buckets held
 

@@ -19,6 +19,7 @@ struct request_context {
   std::string remote_ip;
   std::optional<auth::identity> identity;
   std::int64_t token_expires_at = 0;
+  bool tls = false;  // arrived over HTTPS / WSS
 
   std::optional<std::string_view> query_value(std::string_view name) const {
     auto it = query.find(name);

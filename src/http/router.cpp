@@ -52,6 +52,7 @@ std::optional<response> router::authenticate(access a, request_context& ctx) con
   if (auto* who = std::get_if<authenticated>(&outcome)) {
     ctx.identity = who->identity;
     ctx.token_expires_at = who->expires_at;
+    if (admission_) return admission_(ctx);
     return std::nullopt;
   }
   auto r = json_error(http::status::unauthorized, std::get<std::string>(outcome));

@@ -21,6 +21,8 @@ struct authenticated {
 };
 using auth_outcome = std::variant<authenticated, std::string>;
 using authenticator = std::function<auth_outcome(const request_context&)>;
+// Runs after a request was authenticated (per-user rate limits): an answer refuses it.
+using admission = std::function<std::optional<response>(const request_context&)>;
 
 // Maps method + path pattern ("/api/cameras/{id}/snapshot") to a handler. The one
 // place where authentication is enforced: every route is `authenticated` unless it
@@ -29,6 +31,7 @@ class router {
  public:
   void add(http::verb method, std::string pattern, handler h, access a = access::authenticated);
   void set_authenticator(authenticator a) { authenticator_ = std::move(a); }
+  void set_admission(admission a) { admission_ = std::move(a); }
   // Handles GET requests no route matched (the web page's static files).
   void set_fallback(handler h, access a = access::open);
 
@@ -49,6 +52,7 @@ class router {
   handler fallback_;
   access fallback_access_ = access::open;
   authenticator authenticator_;
+  admission admission_;
 };
 
 }  // namespace camgate::httpd

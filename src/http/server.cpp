@@ -130,8 +130,12 @@ asio::awaitable<void> server::serve(Stream& stream, beast::flat_buffer& buffer,
     } else {
       ctx.path = std::move(*path);
       if (qmark != std::string_view::npos) ctx.query = parse_query(target.substr(qmark + 1));
+      ctx.tls = !std::is_same_v<Stream, plain_stream>;
       try {
-        res = co_await router_.dispatch(ctx);
+        if (auto early = options_.intercept ? options_.intercept(req) : std::nullopt)
+          res = std::move(*early);
+        else
+          res = co_await router_.dispatch(ctx);
       } catch (const std::exception& e) {
         spdlog::error("{} {}: {}", std::string(req.method_string()), ctx.path, e.what());
         res = json_error(http::status::internal_server_error, "internal error");

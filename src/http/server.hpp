@@ -20,6 +20,8 @@ struct server_options {
   // Set to serve HTTPS and WSS on the same port as plain HTTP: each connection's
   // first bytes tell a TLS ClientHello from a plain request.
   std::shared_ptr<ssl::context> tls;
+  // Answers a request before routing when it returns one (CORS preflight); may be empty.
+  std::function<std::optional<response>(const request&)> intercept;
   // Adds headers to every answer (CORS); may be empty.
   std::function<void(const request&, response_message&)> decorate;
 };

@@ -43,7 +43,7 @@ std::string camsim::stats() {
   return http_request(port, http::verb::get, "/camsim/stats").body;
 }
 
-gateway::gateway(const std::string& extra_config) {
+gateway::gateway(const std::string& extra_config, std::vector<std::string> extra_args) {
   const auto dir = data_.path();
   run_ok({bin_path("camgate"), "user", "add", "admin", "--role", "admin", "--password-stdin",
           "--data", dir},
@@ -61,10 +61,13 @@ gateway::gateway(const std::string& extra_config) {
                            "probe_timeout_ms = 1000\n"
                            "snapshot_wait_ms = 1500\n"
                         << extra_config;
-  process_ = std::make_unique<child_process>(
-      std::vector<std::string>{bin_path("camgate"), "serve", "--listen", "127.0.0.1:0", "--data",
-                               dir, "--config", config, "--log-level", "warn"});
-  auto m = process_->wait_for_line(std::regex(R"(listening on http://[^:]+:(\d+))"),
+  std::vector<std::string> argv{bin_path("camgate"), "serve",  "--listen",    "127.0.0.1:0",
+                                "--data",           dir,      "--config",    config,
+                                "--log-level",      "warn"};
+  argv.insert(argv.end(), extra_args.begin(), extra_args.end());
+  process_ = std::make_unique<child_process>(argv);
+  // Plain HTTP and HTTPS share the port, so the helpers below work either way.
+  auto m = process_->wait_for_line(std::regex(R"(listening on https?://[^:]+:(\d+))"),
                                    std::chrono::seconds(15));
   if (!m) throw std::runtime_error("camgate did not start: " + process_->output());
   port_ = static_cast<std::uint16_t>(std::stoi((*m)[1]));

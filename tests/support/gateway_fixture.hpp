@@ -26,7 +26,9 @@ class gateway {
   static constexpr const char* admin_password = "admin-password-1";
   static constexpr const char* user_password = "user-password-1";
 
-  explicit gateway(const std::string& extra_config = "");
+  // `extra_config`: TOML appended to the test configuration (after its [cameras]);
+  // `extra_args`: more `camgate serve` flags (--tls-cert ...).
+  explicit gateway(const std::string& extra_config = "", std::vector<std::string> extra_args = {});
   ~gateway();
 
   std::uint16_t port() const { return port_; }

@@ -15,6 +15,7 @@ TEST(end_reason, Names) {
   EXPECT_EQ(to_string(end_reason::camera_removed), "camera removed");
   EXPECT_EQ(to_string(end_reason::gateway_stopping), "gateway stopping");
   EXPECT_EQ(to_string(end_reason::replaced), "replaced");
+  EXPECT_EQ(to_string(end_reason::robot_removed), "robot removed");
 }
 
 TEST(end_reason, WebSocketCloseCodes) {
@@ -24,6 +25,7 @@ TEST(end_reason, WebSocketCloseCodes) {
   EXPECT_EQ(websocket_close_code(end_reason::gateway_stopping), 1001);
   EXPECT_EQ(websocket_close_code(end_reason::viewer_closed), 1000);
   EXPECT_EQ(websocket_close_code(end_reason::replaced), 1000);
+  EXPECT_EQ(websocket_close_code(end_reason::robot_removed), 4004);
 }
 
 TEST(resource, KindNamesRoundTrip) {

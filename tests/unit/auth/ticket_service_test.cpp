@@ -60,7 +60,7 @@ const json kTicketHeader = {{"alg", "HS256"}, {"typ", "ticket"}};
 
 json ticket_claims(std::int64_t now = kNow) {
   return {{"uid", 42},         {"name", "alice"}, {"role", "admin"},
-          {"res", "camera:3"}, {"iat", now},      {"exp", now + 60}};
+          {"res", "camera:3"}, {"iat", now},      {"exp", now + 60}, {"sexp", now + 3600}};
 }
 
 class ticket_service_test : public ::testing::Test {
@@ -96,7 +96,7 @@ TEST_F(ticket_service_test, RoundTrip) {
   const verify_result r = tickets_.verify(t.token, "camera:3", kNow + 5);
   ASSERT_TRUE(r.ok()) << r.reason;
   EXPECT_EQ(*r.identity, alice_);
-  EXPECT_EQ(r.expires_at, kNow + 60);
+  EXPECT_EQ(r.expires_at, token_expiry_);  // the session's end, not the ticket's
   EXPECT_EQ(r.code, token_error::none);
   EXPECT_TRUE(r.reason.empty());
 }
@@ -218,7 +218,7 @@ TEST_F(ticket_service_test, RejectsMalformedTickets) {
   }
   // Correctly signed, wrong shapes inside.
   const std::string key = ticket_key(kSecret);
-  for (const char* field : {"uid", "name", "role", "res", "iat", "exp"}) {
+  for (const char* field : {"uid", "name", "role", "res", "iat", "exp", "sexp"}) {
     SCOPED_TRACE(field);
     json c = ticket_claims();
     c.erase(field);

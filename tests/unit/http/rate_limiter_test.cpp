@@ -131,3 +131,20 @@ TEST(RateLimiter, RejectsBadConfiguration) {
   EXPECT_THROW(rate_limiter(1, 0.5, 1), std::invalid_argument);
   EXPECT_THROW(rate_limiter(1, 1, 0), std::invalid_argument);
 }
+
+TEST(RateLimiterPeek, TellsWithoutTaking) {
+  camgate::httpd::rate_limiter r(1.0, 2, 10);
+  EXPECT_TRUE(r.peek("a", 0).allowed);  // unknown key
+  EXPECT_TRUE(r.take("a", 0).allowed);
+  EXPECT_TRUE(r.take("a", 0).allowed);
+  for (int i = 0; i < 3; ++i) {  // peeking never drains nor creates
+    auto d = r.peek("a", 0);
+    EXPECT_FALSE(d.allowed);
+    EXPECT_EQ(d.retry_after_s, 1);
+  }
+  EXPECT_TRUE(r.peek("a", 1000).allowed);
+  EXPECT_TRUE(r.take("a", 1000).allowed);
+  EXPECT_FALSE(r.take("a", 1000).allowed);
+  EXPECT_TRUE(r.peek("b", 0).allowed);
+  EXPECT_EQ(r.size(), 1u);
+}

@@ -1,0 +1,10 @@
+#pragma once
+#include <string>
+
+namespace camgate::auth {
+
+// A new robot's device credential: "cgr_" and 32 random bytes in base64url (256 bits,
+// so no rate limit is needed to protect it). Shown once; only its Argon2id hash is kept.
+std::string new_device_credential();
+
+}  // namespace camgate::auth

@@ -1,0 +1,42 @@
+#pragma once
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "robot/video_codec.hpp"
+
+namespace camgate::robot {
+
+// One entry of the gateway's GET /api/webrtc/ice-servers (RTCIceServer shape).
+struct ice_server {
+  std::vector<std::string> urls;  // "stun:host:port", "turn:host:port?transport=udp", "turns:..."
+  std::string username;
+  std::string credential;
+};
+
+// What the media engine captures and how it encodes.
+struct media_options {
+  // "test" | "v4l2:/dev/videoN" | "libcamera" | "pipeline:<gst-launch fragment>"
+  std::string source = "test";
+  int width = 1280;
+  int height = 720;
+  int fps = 30;
+  int bitrate_kbps = 2500;
+  // Codecs we are willing to send, best first; the viewer's offer decides among them.
+  std::vector<video_codec> codecs{video_codec::h264, video_codec::vp8};
+  // "auto" (v4l2h264enc when present, else x264enc), "x264enc", "v4l2h264enc".
+  std::string h264_encoder = "auto";
+  // Local addresses libnice may use (empty: all interfaces except loopback). Add
+  // "127.0.0.1" on a host where only loopback reaches the viewers.
+  std::vector<std::string> ice_local_addresses;
+  std::vector<ice_server> ice_servers;
+  // Camera lost: retry with capped exponential backoff.
+  std::chrono::milliseconds source_retry_initial{500};
+  std::chrono::milliseconds source_retry_max{10000};
+  // No frame from the camera for this long while running counts as lost.
+  std::chrono::milliseconds source_stall_timeout{3000};
+  // A viewer whose send queue holds more than this many frames skips to the next keyframe.
+  unsigned max_queued_frames = 30;
+};
+
+}  // namespace camgate::robot

@@ -1,0 +1,558 @@
+#include "signaling/hub.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+#include <set>
+#include <unordered_set>
+
+namespace camgate::signaling {
+
+using json = nlohmann::json;
+using closed_list = std::vector<std::pair<std::uint64_t, access::end_reason>>;
+
+namespace {
+constexpr std::size_t kMaxPeerId = 200;
+
+std::int64_t steady_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+// The field a relayed message carries.
+const char* payload_field(std::string_view type) {
+  if (type == "offer") return "offer";
+  if (type == "answer") return "answer";
+  if (type == "ice-candidate") return "candidate";
+  return nullptr;
+}
+}  // namespace
+
+enum class client_role { none, robot, viewer };
+
+// One connection's state; every field is guarded by the hub's mutex.
+class client {
+ public:
+  std::shared_ptr<peer_link> link;
+  auth::identity who;
+  std::int64_t token_expires_at = 0;
+  std::string remote;
+  client_role role = client_role::none;
+  std::string peer_id;        // robot name or "<user>#<n>"
+  std::int64_t robot_id = 0;  // a robot's robots-table id
+  bool closed = false;
+  // Rate limit (token bucket).
+  double tokens = 0;
+  std::int64_t refilled_ms = 0;
+  std::int64_t rate_error_ms = -1000000;
+  // Viewer: open sessions by robot name.
+  struct session {
+    std::shared_ptr<access::live_session> binding;
+    std::uint64_t registry_id = 0;
+    std::int64_t robot_id = 0;
+  };
+  std::map<std::string, session, std::less<>> sessions;
+  std::set<std::string, std::less<>> announced;  // robots this viewer was told are online
+  // Robot: viewers with an open session, by peer id.
+  std::map<std::string, std::weak_ptr<client>, std::less<>> viewers;
+
+  void send(std::string_view type, const json& payload) {
+    if (!closed) link->send(type, payload);
+  }
+};
+
+// A viewer's session with a robot, as access::session_registry sees it.
+struct hub::viewer_session : access::live_session {
+  viewer_session(hub& h, std::weak_ptr<client> v) : owner(h), viewer(std::move(v)) {}
+  void warn(std::int64_t ends_at_s) override { owner.session_warn(viewer, ends_at_s); }
+  void cut(access::end_reason r) override { owner.session_cut(viewer, r); }
+  hub& owner;
+  std::weak_ptr<client> viewer;
+  std::string robot;
+};
+
+hub::hub(gateway_port& gateway, hub_options options)
+    : gateway_(gateway), options_(std::move(options)) {
+  if (!options_.now_ms) options_.now_ms = steady_ms;
+}
+
+hub::~hub() {
+  close_all();
+}
+
+std::shared_ptr<client> hub::attach(std::shared_ptr<peer_link> link, const auth::identity& who,
+                                    std::int64_t token_expires_at, std::string remote,
+                                    std::string* error) {
+  auto c = std::make_shared<client>();
+  c->link = std::move(link);
+  c->who = who;
+  c->token_expires_at = token_expires_at;
+  c->remote = std::move(remote);
+  c->tokens = options_.message_burst;
+  c->refilled_ms = options_.now_ms();
+  std::lock_guard lock(mutex_);
+  if (options_.max_connections && clients_.size() >= options_.max_connections) {
+    if (error) *error = "too many connections to the signaling server";
+    return nullptr;
+  }
+  auto& n = per_user_[who.user_id];
+  if (options_.connections_per_user && n >= options_.connections_per_user) {
+    if (n == 0) per_user_.erase(who.user_id);
+    if (error)
+      *error = "too many signaling connections for " + who.name + " (at most " +
+               std::to_string(options_.connections_per_user) + ")";
+    return nullptr;
+  }
+  ++n;
+  clients_.emplace(c.get(), c);
+  return c;
+}
+
+json hub::error_to(const std::shared_ptr<client>& c, std::string_view request, std::string error) {
+  std::lock_guard lock(mutex_);
+  return error_locked(c, request, std::move(error));
+}
+
+json hub::error_locked(const std::shared_ptr<client>& c, std::string_view request,
+                       std::string error) {
+  json e = {{"error", std::move(error)}, {"request", std::string(request)}};
+  c->send("error", e);
+  e["type"] = "error";
+  return e;
+}
+
+json hub::receive(const std::shared_ptr<client>& c, const json& message) {
+  std::string type;
+  if (message.is_object()) {
+    auto it = message.find("type");
+    if (it != message.end() && it->is_string()) type = it->get<std::string>();
+  }
+  {
+    std::lock_guard lock(mutex_);
+    if (c->closed) return {{"type", "error"}, {"error", "connection closed"}};
+    // Token bucket: refill, then take one.
+    const auto now = options_.now_ms();
+    if (options_.messages_per_second > 0) {
+      c->tokens =
+          std::min(options_.message_burst,
+                   c->tokens + (now - c->refilled_ms) * options_.messages_per_second / 1000.0);
+      c->refilled_ms = now;
+      if (c->tokens < 1) {
+        json e = {{"error", "rate limit exceeded: at most " +
+                                std::to_string(static_cast<int>(options_.messages_per_second)) +
+                                " messages per second"},
+                  {"request", type}};
+        if (now - c->rate_error_ms >= 1000) {  // one notice a second, not one per message
+          c->rate_error_ms = now;
+          c->send("error", e);
+        }
+        e["type"] = "error";
+        return e;
+      }
+      c->tokens -= 1;
+    }
+  }
+  if (type.empty()) return error_to(c, "", "a message is a JSON object with a string \"type\"");
+  try {
+    if (type == "register") return handle_register(c, message);
+    if (payload_field(type)) return handle_relay(c, type, message);
+    if (type == "leave") return handle_leave(c, message);
+  } catch (const std::exception& e) {
+    // The store failed (policy, robots table): an error to this client, never a crash.
+    spdlog::error("signaling: {} from {} failed: {}", type, c->who.name, e.what());
+    return error_to(c, type, "internal error");
+  }
+  return error_to(c, type, "unknown message type '" + type.substr(0, 64) + "'");
+}
+
+json hub::handle_register(const std::shared_ptr<client>& c, const json& m) {
+  const auto user_type = m.value("userType", json()).is_string() ? m["userType"].get<std::string>()
+                                                                 : std::string("viewer");
+  if (user_type == "robot") {
+    auto uid = m.find("userId");
+    if (uid == m.end() || !uid->is_string())
+      return error_to(c, "register", "userId must be the robot's name");
+    const auto name = uid->get<std::string>();
+    if (c->who.role != auth::role::robot || c->who.name != name)
+      return error_to(c, "register",
+                      "only the robot '" + name.substr(0, kMaxPeerId) +
+                          "' may register as it: log in with its credential");
+    const auto rid = gateway_.robot_id(name);
+    if (!rid) return error_to(c, "register", "no robot named '" + name + "'");
+    const auto d = gateway_.decide(c->who, *rid);
+    if (!d.allowed) return error_to(c, "register", d.reason);
+
+    closed_list closed;
+    std::shared_ptr<client> replaced;
+    json reply = {{"peerId", name}, {"userType", "robot"}};
+    {
+      std::lock_guard lock(mutex_);
+      if (c->closed) return {{"type", "error"}, {"error", "connection closed"}};
+      if (c->role == client_role::viewer)
+        return error_locked(c, "register", "already registered as a viewer");
+      if (c->role == client_role::robot) {
+        c->send("registered", reply);
+        reply["type"] = "registered";
+        return reply;
+      }
+      auto it = robots_.find(name);
+      if (it != robots_.end() && it->second.owner != c) {
+        replaced = it->second.owner;
+        detach_locked(replaced, "disconnected", closed);
+        replaced->link->close(1000, "replaced by a newer connection");
+      }
+      c->role = client_role::robot;
+      c->peer_id = name;
+      c->robot_id = *rid;
+      robots_[name] = robot_entry{c, *rid};
+      c->send("registered", reply);
+    }
+    if (replaced) spdlog::info("signaling: robot {} reconnected, older connection closed", name);
+    close_sessions(closed);
+    // Presence: tell the viewers allowed to see it (policy reads the store: no lock).
+    auto allowed = viewers_allowed(*rid);
+    {
+      std::lock_guard lock(mutex_);
+      auto it = robots_.find(name);
+      if (it != robots_.end() && it->second.owner == c)
+        broadcast_presence_locked(name, true, allowed);
+    }
+    spdlog::debug("signaling: robot {} online from {}", name, c->remote);
+    reply["type"] = "registered";
+    return reply;
+  }
+  if (user_type != "viewer")
+    return error_to(c, "register", "userType must be \"robot\" or \"viewer\"");
+  if (c->who.role == auth::role::robot)
+    return error_to(c, "register", "robots may only act as themselves");
+
+  json reply;
+  std::vector<std::pair<std::string, std::int64_t>> online;
+  {
+    std::lock_guard lock(mutex_);
+    if (c->closed) return {{"type", "error"}, {"error", "connection closed"}};
+    if (c->role == client_role::robot)
+      return error_locked(c, "register", "already registered as a robot");
+    if (c->role == client_role::none) {
+      c->role = client_role::viewer;
+      c->peer_id = c->who.name + "#" + std::to_string(next_viewer_++);
+      viewers_[c->peer_id] = c;
+    }
+    reply = {{"peerId", c->peer_id}, {"userType", "viewer"}};
+    c->send("registered", reply);
+    for (const auto& [name, r] : robots_) online.emplace_back(name, r.robot_id);
+  }
+  // The current state: every online robot this viewer may watch now.
+  std::vector<std::string> visible;
+  for (const auto& [name, rid] : online) {
+    try {
+      if (gateway_.decide(c->who, rid).allowed) visible.push_back(name);
+    } catch (const std::exception& e) {
+      spdlog::warn("signaling: access check failed: {}", e.what());
+    }
+  }
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& name : visible) {
+      if (!robots_.contains(name) || c->announced.contains(name)) continue;
+      c->announced.insert(name);
+      c->send("robot-online", {{"robotId", name}});
+    }
+  }
+  reply["type"] = "registered";
+  return reply;
+}
+
+json hub::handle_relay(const std::shared_ptr<client>& c, const std::string& type, const json& m) {
+  const char* field = payload_field(type);
+  auto to_it = m.find("to");
+  if (to_it == m.end() || !to_it->is_string() || to_it->get_ref<const std::string&>().empty() ||
+      to_it->get_ref<const std::string&>().size() > kMaxPeerId)
+    return error_to(c, type, "\"to\" must name the peer");
+  const auto to = to_it->get<std::string>();
+  auto body_it = m.find(field);
+  if (body_it == m.end() ||
+      !(body_it->is_object() || (type == "ice-candidate" && body_it->is_null())))
+    return error_to(c, type, std::string("\"") + field + "\" must be an object");
+  const json& body = *body_it;
+
+  std::int64_t robot_id = 0;
+  {
+    std::lock_guard lock(mutex_);
+    if (c->closed) return {{"type", "error"}, {"error", "connection closed"}};
+    if (c->role == client_role::none) return error_locked(c, type, "register first");
+    if (c->role == client_role::robot) {
+      auto v = c->viewers.find(to);
+      auto viewer = v == c->viewers.end() ? nullptr : v->second.lock();
+      if (!viewer || viewer->closed)
+        return error_locked(c, type, "no open session with '" + to + "'");
+      viewer->send(type, {{"from", c->peer_id}, {field, body}});
+      return {{"type", "ok"}, {"request", type}};
+    }
+    // A viewer talks only to robots.
+    auto r = robots_.find(to);
+    if (r == robots_.end())
+      return error_locked(c, type,
+                          viewers_.contains(to) ? "viewers can only talk to robots"
+                                                : "'" + to + "' is offline or unknown");
+    if (c->sessions.contains(to)) {
+      r->second.owner->send(type, {{"from", c->peer_id}, {field, body}});
+      return {{"type", "ok"}, {"request", type}};
+    }
+    robot_id = r->second.robot_id;
+  }
+
+  // No session yet: ask the policy (it reads the store, so not under the lock).
+  access::decision d;
+  try {
+    d = gateway_.decide(c->who, robot_id);
+  } catch (const std::exception& e) {
+    spdlog::warn("signaling: access check failed: {}", e.what());
+    return error_to(c, type, "cannot check access now");
+  }
+  if (!d.allowed) return error_to(c, type, "not allowed to use '" + to + "': " + d.reason);
+
+  std::shared_ptr<viewer_session> binding;
+  std::uint64_t registry_id = 0;
+  if (type == "offer") {
+    // An offer opens the session: the registry holds its deadline (booking end, token).
+    binding = std::make_shared<viewer_session>(*this, c);
+    binding->robot = to;
+    try {
+      registry_id =
+          gateway_.open_session(binding, c->who, robot_id, c->remote, c->token_expires_at);
+    } catch (const std::exception& e) {
+      spdlog::error("signaling: cannot record a session of {} with {}: {}", c->who.name, to,
+                    e.what());
+      return error_to(c, type, "cannot record this session");
+    }
+  }
+  bool delivered = false;
+  {
+    std::lock_guard lock(mutex_);
+    auto r = robots_.find(to);
+    if (!c->closed && r != robots_.end() && r->second.robot_id == robot_id) {
+      if (binding && !c->sessions.contains(to)) {
+        c->sessions[to] = client::session{binding, registry_id, robot_id};
+        r->second.owner->viewers[c->peer_id] = c;
+        registry_id = 0;  // kept
+      }
+      r->second.owner->send(type, {{"from", c->peer_id}, {field, body}});
+      delivered = true;
+    }
+  }
+  if (registry_id) gateway_.close_session(registry_id, access::end_reason::viewer_closed);
+  if (!delivered) return error_to(c, type, "'" + to + "' is offline or unknown");
+  return {{"type", "ok"}, {"request", type}};
+}
+
+json hub::handle_leave(const std::shared_ptr<client>& c, const json& m) {
+  auto to_it = m.find("to");
+  if (to_it == m.end() || !to_it->is_string())
+    return error_to(c, "leave", "\"to\" must name the peer");
+  const auto to = to_it->get<std::string>();
+  closed_list closed;
+  bool found = false;
+  {
+    std::lock_guard lock(mutex_);
+    if (c->role == client_role::viewer && c->sessions.contains(to)) {
+      end_session_locked(c, to, "closed by viewer", false, closed,
+                         access::end_reason::viewer_closed);
+      found = true;
+    } else if (c->role == client_role::robot) {
+      auto v = c->viewers.find(to);
+      if (auto viewer = v == c->viewers.end() ? nullptr : v->second.lock()) {
+        // The robot hangs up on a viewer: tell the viewer, forget the session.
+        viewer->send("peer-left", {{"from", c->peer_id}, {"reason", "closed by robot"}});
+        end_session_locked(viewer, c->peer_id, "", false, closed,
+                           access::end_reason::viewer_closed);
+        found = true;
+      }
+    }
+  }
+  close_sessions(closed);
+  if (!found) return error_to(c, "leave", "no open session with '" + to + "'");
+  return {{"type", "ok"}, {"request", "leave"}};
+}
+
+void hub::end_session_locked(const std::shared_ptr<client>& viewer, const std::string& robot,
+                             std::string_view reason, bool /*tell_viewer*/, closed_list& closed,
+                             access::end_reason why) {
+  auto s = viewer->sessions.find(robot);
+  if (s == viewer->sessions.end()) return;
+  closed.emplace_back(s->second.registry_id, why);
+  viewer->sessions.erase(s);
+  auto r = robots_.find(robot);
+  if (r != robots_.end()) {
+    r->second.owner->viewers.erase(viewer->peer_id);
+    if (!reason.empty())
+      r->second.owner->send("peer-left",
+                            {{"from", viewer->peer_id}, {"reason", std::string(reason)}});
+  }
+}
+
+void hub::detach_locked(const std::shared_ptr<client>& c, std::string_view peer_left_reason,
+                        closed_list& closed) {
+  if (c->closed) return;
+  if (c->role == client_role::viewer) {
+    while (!c->sessions.empty()) {
+      const auto robot = c->sessions.begin()->first;
+      end_session_locked(c, robot, peer_left_reason, false, closed,
+                         access::end_reason::viewer_closed);
+    }
+    viewers_.erase(c->peer_id);
+  } else if (c->role == client_role::robot) {
+    auto it = robots_.find(c->peer_id);
+    if (it != robots_.end() && it->second.owner == c) {
+      // Its viewers: the sessions end, and everyone told it was online hears it is not.
+      for (auto& [peer, weak] : c->viewers) {
+        if (auto v = weak.lock()) {
+          auto s = v->sessions.find(c->peer_id);
+          if (s != v->sessions.end()) {
+            closed.emplace_back(s->second.registry_id, access::end_reason::viewer_closed);
+            v->sessions.erase(s);
+          }
+        }
+      }
+      c->viewers.clear();
+      robots_.erase(it);
+      for (auto& [ptr, weak] : clients_) {
+        auto v = weak.lock();
+        if (!v || v->role != client_role::viewer) continue;
+        if (v->announced.erase(c->peer_id)) v->send("robot-offline", {{"robotId", c->peer_id}});
+      }
+    }
+  }
+  c->closed = true;
+  clients_.erase(c.get());
+  auto n = per_user_.find(c->who.user_id);
+  if (n != per_user_.end() && --n->second == 0) per_user_.erase(n);
+}
+
+void hub::close_sessions(const closed_list& closed) {
+  for (const auto& [id, why] : closed) {
+    if (!id) continue;
+    try {
+      gateway_.close_session(id, why);
+    } catch (const std::exception& e) {
+      spdlog::warn("signaling: cannot end session {}: {}", id, e.what());
+    }
+  }
+}
+
+void hub::broadcast_presence_locked(const std::string& robot, bool online,
+                                    const std::vector<std::shared_ptr<client>>& to) {
+  for (const auto& v : to) {
+    if (v->closed || v->role != client_role::viewer) continue;
+    if (online ? v->announced.insert(robot).second : v->announced.erase(robot) > 0)
+      v->send(online ? "robot-online" : "robot-offline", {{"robotId", robot}});
+  }
+}
+
+std::vector<std::shared_ptr<client>> hub::viewers_allowed(std::int64_t robot_id) {
+  std::vector<std::shared_ptr<client>> viewers;
+  {
+    std::lock_guard lock(mutex_);
+    viewers.reserve(viewers_.size());
+    for (const auto& [id, weak] : viewers_)
+      if (auto v = weak.lock()) viewers.push_back(std::move(v));
+  }
+  // One policy question per user, however many connections they have.
+  std::unordered_map<std::int64_t, bool> by_user;
+  std::vector<std::shared_ptr<client>> out;
+  for (auto& v : viewers) {
+    auto [it, fresh] = by_user.try_emplace(v->who.user_id, false);
+    if (fresh) {
+      try {
+        it->second = gateway_.decide(v->who, robot_id).allowed;
+      } catch (const std::exception& e) {
+        spdlog::warn("signaling: access check failed: {}", e.what());
+      }
+    }
+    if (it->second) out.push_back(std::move(v));
+  }
+  return out;
+}
+
+void hub::detach(const std::shared_ptr<client>& c) {
+  if (!c) return;
+  closed_list closed;
+  {
+    std::lock_guard lock(mutex_);
+    detach_locked(c, "disconnected", closed);
+  }
+  close_sessions(closed);
+}
+
+void hub::end(const std::shared_ptr<client>& c, access::end_reason why) {
+  if (!c) return;
+  closed_list closed;
+  const std::string reason(access::to_string(why));
+  {
+    std::lock_guard lock(mutex_);
+    if (c->closed) return;
+    if (c->role == client_role::viewer) c->send("session-ended", {{"reason", reason}});
+    // The robots hear why (peer-left "booking ended" / "token expired").
+    if (c->role == client_role::viewer) {
+      while (!c->sessions.empty()) {
+        const auto robot = c->sessions.begin()->first;
+        end_session_locked(c, robot, reason, false, closed, why);
+      }
+    }
+    detach_locked(c, reason, closed);
+    c->link->close(static_cast<std::uint16_t>(access::websocket_close_code(why)), reason);
+  }
+  close_sessions(closed);
+}
+
+void hub::session_warn(const std::weak_ptr<client>& viewer, std::int64_t ends_at) {
+  auto v = viewer.lock();
+  if (!v) return;
+  std::lock_guard lock(mutex_);
+  v->send("session-expiring", {{"ends_at", ends_at}});
+}
+
+void hub::session_cut(const std::weak_ptr<client>& viewer, access::end_reason why) {
+  end(viewer.lock(), why);
+}
+
+robot_state hub::state_of(std::string_view robot_name) const {
+  std::lock_guard lock(mutex_);
+  auto it = robots_.find(std::string(robot_name));
+  if (it == robots_.end()) return {};
+  return {true, it->second.owner->viewers.size()};
+}
+
+std::size_t hub::connections() const {
+  std::lock_guard lock(mutex_);
+  return clients_.size();
+}
+
+std::size_t hub::robots_online() const {
+  std::lock_guard lock(mutex_);
+  return robots_.size();
+}
+
+void hub::close_all() {
+  closed_list closed;
+  {
+    std::lock_guard lock(mutex_);
+    std::vector<std::shared_ptr<client>> all;
+    for (auto& [ptr, weak] : clients_)
+      if (auto c = weak.lock()) all.push_back(std::move(c));
+    for (auto& c : all) {
+      detach_locked(c, "gateway stopping", closed);
+      c->link->close(1001, "gateway stopping");
+    }
+  }
+  for (auto& [id, why] : closed) {
+    if (id) try {
+        gateway_.close_session(id, access::end_reason::gateway_stopping);
+      } catch (...) {
+      }
+  }
+}
+
+}  // namespace camgate::signaling

@@ -1,0 +1,144 @@
+#pragma once
+// The WebRTC rendezvous, independent of any transport: who is connected (robots by
+// name, viewers by peer id), who may talk to whom, and the live sessions between a
+// viewer and a robot. Socket.IO and the plain WebSocket both drive it through
+// peer_link; tests drive it with fakes, without sockets. Protocol: docs/signaling.md.
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "access/end_reason.hpp"
+#include "access/live_session.hpp"
+#include "access/policy.hpp"
+#include "auth/identity.hpp"
+
+namespace camgate::signaling {
+
+// One client connection as the hub sees it. Both calls may come from any thread, with
+// the hub's lock held: they must only queue the work (post to the connection's strand)
+// and never call back into the hub.
+struct peer_link {
+  virtual ~peer_link() = default;
+  // Sends {"type": type, ...payload} (Socket.IO: the event `type` with `payload`).
+  virtual void send(std::string_view type, const nlohmann::json& payload) = 0;
+  // Ends the connection: WebSocket close `code` / `reason`; Socket.IO a server disconnect.
+  virtual void close(std::uint16_t code, std::string reason) = 0;
+};
+
+// What the hub needs from the rest of the gateway (the store, the access policy and
+// the session registry); gateway_port.hpp has the real one.
+struct gateway_port {
+  virtual ~gateway_port() = default;
+  // The robots-table id of robot `name`; nullopt when there is no such robot.
+  virtual std::optional<std::int64_t> robot_id(std::string_view name) = 0;
+  // May `who` use robot `robot_id` now (viewer: booking or admin; robot: itself)?
+  virtual access::decision decide(const auth::identity& who, std::int64_t robot_id) = 0;
+  // Registers a viewer's session with a robot with access::session_registry: returns its
+  // id. Throws when it cannot be recorded.
+  virtual std::uint64_t open_session(std::weak_ptr<access::live_session> s,
+                                     const auth::identity& who, std::int64_t robot_id,
+                                     const std::string& remote, std::int64_t token_expires_at) = 0;
+  virtual void close_session(std::uint64_t id, access::end_reason why) = 0;
+};
+
+struct hub_options {
+  double messages_per_second = 50;
+  double message_burst = 100;
+  std::size_t connections_per_user = 8;  // 0: no cap
+  std::size_t max_connections = 20000;   // 0: no cap
+  // Milliseconds of a steady clock, for the rate limits (tests inject one).
+  std::function<std::int64_t()> now_ms;
+};
+
+struct robot_state {
+  bool online = false;
+  std::size_t viewers = 0;  // viewers with an open session
+};
+
+class client;
+
+class hub {
+ public:
+  hub(gateway_port& gateway, hub_options options = {});
+  ~hub();
+  hub(const hub&) = delete;
+  hub& operator=(const hub&) = delete;
+
+  // A new authenticated connection. nullptr, with `error` set, when a connection cap
+  // refuses it ("too many connections").
+  std::shared_ptr<client> attach(std::shared_ptr<peer_link> link, const auth::identity& who,
+                                 std::int64_t token_expires_at, std::string remote,
+                                 std::string* error = nullptr);
+
+  // One message from the client: {"type": ..., ...}. Answers go through its link
+  // ("registered", "error"...); the return value is the direct answer for a Socket.IO
+  // acknowledgement: the "registered" or "error" message, or {"type":"ok"}.
+  nlohmann::json receive(const std::shared_ptr<client>& c, const nlohmann::json& message);
+
+  // The connection is gone (closed by the peer, dropped by the heartbeat...). Idempotent.
+  void detach(const std::shared_ptr<client>& c);
+
+  // Ends the client's connection for `why` (token expired, booking ended): a viewer gets
+  // {"type":"session-ended","reason":...} first, its robots peer-left; then close with
+  // the WebSocket code for `why` (4001, 4002...).
+  void end(const std::shared_ptr<client>& c, access::end_reason why);
+
+  // Thread-safe snapshots, for GET /api/robots and /metrics.
+  robot_state state_of(std::string_view robot_name) const;
+  std::size_t connections() const;
+  std::size_t robots_online() const;
+
+  // Closes every connection (gateway stopping).
+  void close_all();
+
+ private:
+  friend class client;
+  struct viewer_session;
+  struct robot_entry {
+    std::shared_ptr<client> owner;
+    std::int64_t robot_id = 0;
+  };
+
+  nlohmann::json handle_register(const std::shared_ptr<client>& c, const nlohmann::json& m);
+  nlohmann::json handle_relay(const std::shared_ptr<client>& c, const std::string& type,
+                              const nlohmann::json& m);
+  nlohmann::json handle_leave(const std::shared_ptr<client>& c, const nlohmann::json& m);
+  nlohmann::json error_to(const std::shared_ptr<client>& c, std::string_view request,
+                          std::string error);
+  nlohmann::json error_locked(const std::shared_ptr<client>& c, std::string_view request,
+                              std::string error);
+
+  // With mutex_ held.
+  void detach_locked(const std::shared_ptr<client>& c, std::string_view peer_left_reason,
+                     std::vector<std::pair<std::uint64_t, access::end_reason>>& closed);
+  void end_session_locked(const std::shared_ptr<client>& viewer, const std::string& robot,
+                          std::string_view reason, bool tell_viewer,
+                          std::vector<std::pair<std::uint64_t, access::end_reason>>& closed,
+                          access::end_reason why);
+  void broadcast_presence_locked(const std::string& robot, bool online,
+                                 const std::vector<std::shared_ptr<client>>& to);
+  std::vector<std::shared_ptr<client>> viewers_allowed(std::int64_t robot_id);
+  void close_sessions(const std::vector<std::pair<std::uint64_t, access::end_reason>>& closed);
+  void session_warn(const std::weak_ptr<client>& viewer, std::int64_t ends_at);
+  void session_cut(const std::weak_ptr<client>& viewer, access::end_reason why);
+
+  gateway_port& gateway_;
+  hub_options options_;
+  mutable std::mutex mutex_;
+  std::unordered_map<std::string, robot_entry> robots_;             // by name
+  std::unordered_map<std::string, std::weak_ptr<client>> viewers_;  // by peer id
+  std::unordered_map<std::int64_t, std::size_t> per_user_;          // connections
+  std::unordered_map<client*, std::weak_ptr<client>> clients_;
+  std::uint64_t next_viewer_ = 1;
+};
+
+}  // namespace camgate::signaling

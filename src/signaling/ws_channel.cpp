@@ -1,0 +1,170 @@
+#include "signaling/ws_channel.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <deque>
+#include <optional>
+
+namespace camgate::signaling {
+namespace {
+
+template <typename Stream>
+class channel_impl : public ws_channel, public std::enable_shared_from_this<channel_impl<Stream>> {
+ public:
+  channel_impl(Stream&& s, httpd::request req, ws_channel_options o, ws_channel_handlers h)
+      : ws_(std::move(s)), req_(std::move(req)), options_(o), handlers_(std::move(h)) {}
+
+  asio::any_io_executor executor() override { return ws_.get_executor(); }
+
+  void start() override {
+    asio::dispatch(ws_.get_executor(), [self = this->shared_from_this()] { self->begin(); });
+  }
+
+  void send(std::string text) override {
+    asio::post(ws_.get_executor(),
+               [self = this->shared_from_this(), t = std::move(text)]() mutable {
+                 self->enqueue(std::move(t));
+               });
+  }
+
+  void close(std::uint16_t code, std::string reason) override {
+    asio::post(ws_.get_executor(),
+               [self = this->shared_from_this(), code, r = std::move(reason)]() mutable {
+                 if (self->close_requested_ || self->stopped_) return;
+                 self->close_requested_ = std::make_pair(code, std::move(r));
+                 self->pump();
+               });
+  }
+
+ private:
+  void begin() {
+    websocket::stream_base::timeout t{};
+    t.handshake_timeout = std::chrono::seconds(30);
+    if (options_.idle_timeout.count() > 0) {
+      t.idle_timeout = options_.idle_timeout;
+      t.keep_alive_pings = true;
+    } else {
+      t.idle_timeout = websocket::stream_base::none();
+      t.keep_alive_pings = false;
+    }
+    ws_.set_option(t);
+    ws_.set_option(websocket::stream_base::decorator(
+        [](websocket::response_type& res) { res.set(http::field::server, "camgate"); }));
+    ws_.read_message_max(options_.max_message_bytes);
+    ws_.async_accept(req_, [self = this->shared_from_this()](error_code ec) {
+      if (ec) {
+        self->stop("handshake failed");
+        return;
+      }
+      self->open_ = true;
+      if (self->handlers_.on_open) self->handlers_.on_open();
+      self->read_next();
+      self->pump();
+    });
+  }
+
+  void read_next() {
+    ws_.async_read(buffer_, [self = this->shared_from_this()](error_code ec, std::size_t) {
+      if (ec) {
+        self->stop(ec == websocket::error::closed            ? "closed by peer"
+                   : ec == websocket::error::message_too_big ? "message too big"
+                   : ec == beast::error::timeout             ? "heartbeat timeout"
+                                                             : "disconnected");
+        return;
+      }
+      std::string text = beast::buffers_to_string(self->buffer_.data());
+      self->buffer_.consume(self->buffer_.size());
+      // One big SDP must not pin its buffer for the connection's life (10k connections).
+      if (self->buffer_.capacity() > 8 * 1024) self->buffer_.shrink_to_fit();
+      const bool binary = !self->ws_.got_text();
+      if (self->handlers_.on_message && !self->stopped_)
+        self->handlers_.on_message(std::move(text), binary);
+      if (!self->stopped_) self->read_next();
+    });
+  }
+
+  void enqueue(std::string&& t) {
+    if (stopped_ || close_requested_) return;
+    queued_bytes_ += t.size();
+    if (queued_bytes_ > options_.max_queued_bytes) {
+      spdlog::debug("signaling: dropping a WebSocket peer that does not read");
+      queue_.clear();
+      queued_bytes_ = 0;
+      close_requested_ = std::make_pair(std::uint16_t{1008}, std::string("too slow"));
+      pump();
+      return;
+    }
+    queue_.push_back(std::move(t));
+    pump();
+  }
+
+  void pump() {
+    if (!open_ || writing_ || stopped_ || closing_) return;
+    if (queue_.empty()) {
+      if (close_requested_) {
+        closing_ = true;
+        websocket::close_reason r(static_cast<websocket::close_code>(close_requested_->first),
+                                  close_requested_->second);
+        ws_.async_close(r, [self = this->shared_from_this()](error_code) {
+          self->stop(self->close_requested_->second);
+        });
+      }
+      return;
+    }
+    writing_ = true;
+    in_flight_ = std::move(queue_.front());
+    queue_.pop_front();
+    ws_.text(true);
+    ws_.async_write(asio::buffer(in_flight_),
+                    [self = this->shared_from_this()](error_code ec, std::size_t) {
+                      self->writing_ = false;
+                      self->queued_bytes_ -= std::min(self->queued_bytes_, self->in_flight_.size());
+                      self->in_flight_.clear();
+                      if (ec) {
+                        self->stop("disconnected");
+                        return;
+                      }
+                      self->pump();
+                    });
+  }
+
+  void stop(std::string_view why) {
+    if (stopped_) return;
+    stopped_ = true;
+    error_code ec;
+    beast::get_lowest_layer(ws_).socket().close(ec);
+    if (handlers_.on_closed) handlers_.on_closed(why);
+    handlers_ = {};  // break reference cycles with the owner
+  }
+
+  websocket::stream<Stream> ws_;
+  httpd::request req_;
+  ws_channel_options options_;
+  ws_channel_handlers handlers_;
+  beast::flat_buffer buffer_;
+  std::deque<std::string> queue_;
+  std::string in_flight_;
+  std::size_t queued_bytes_ = 0;
+  std::optional<std::pair<std::uint16_t, std::string>> close_requested_;
+  bool open_ = false;
+  bool writing_ = false;
+  bool closing_ = false;
+  bool stopped_ = false;
+};
+
+}  // namespace
+
+std::shared_ptr<ws_channel> make_ws_channel(httpd::connection&& c, ws_channel_options options,
+                                            ws_channel_handlers handlers) {
+  return std::visit(
+      [&](auto&& stream) -> std::shared_ptr<ws_channel> {
+        using stream_type = std::decay_t<decltype(stream)>;
+        auto ch = std::make_shared<channel_impl<stream_type>>(std::move(stream), std::move(c.req),
+                                                              options, std::move(handlers));
+        // Bytes the HTTP parser read past the request belong to the WebSocket.
+        return ch;
+      },
+      std::move(c.stream));
+}
+
+}  // namespace camgate::signaling

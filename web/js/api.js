@@ -1,0 +1,198 @@
+// Everything that talks to the gateway goes through here, so how the session travels
+// (HttpOnly cookie, or a bearer token kept in memory) is decided in one place.
+//
+// Cookie mode: POST /auth/login sets an HttpOnly SameSite=Strict cookie; same-origin
+// fetch() and WebSocket URLs carry it by themselves. We detect it after login (and on
+// page load) by calling GET /auth/me without an Authorization header.
+// Token mode (older gateways): the token lives only in this module's memory; fetch()
+// sends `Authorization: Bearer`, URLs get a short-lived `?ticket=` from
+// POST /auth/stream-ticket where the gateway offers one, else `?access_token=`.
+
+let token = null;
+let cookieMode = false;
+let ticketsSupported = true;
+let currentUser = null;
+let expiresAt = null; // unix seconds, when known
+
+const listeners = new Set();
+
+export class ApiError extends Error {
+  constructor(status, message, body) {
+    super(message);
+    this.status = status;
+    this.body = body;
+  }
+}
+
+/** Called with no argument when the gateway says the session is gone (401). */
+export function onSessionLost(fn) {
+  listeners.add(fn);
+}
+
+export function user() {
+  return currentUser;
+}
+export function isAdmin() {
+  return currentUser?.role === 'admin';
+}
+export function sessionExpiresAt() {
+  return expiresAt;
+}
+export function usesCookie() {
+  return cookieMode;
+}
+
+function authHeaders() {
+  return token && !cookieMode ? { Authorization: `Bearer ${token}` } : {};
+}
+
+// Words for a failed answer: the gateway's own `error`, else something a person can act on.
+function describe(status, body, text) {
+  if (body && typeof body.error === 'string' && body.error) return body.error;
+  if (body && typeof body.detail === 'string') return body.detail;
+  switch (status) {
+    case 401: return 'Your session has ended. Please log in again.';
+    case 403: return 'You are not allowed to do this.';
+    case 404: return 'Not found.';
+    case 502: return 'The camera cannot be reached.';
+    case 504: return 'The camera did not answer in time.';
+    default:
+      return `The gateway answered ${status}${text ? `: ${text.slice(0, 200)}` : ''}.`;
+  }
+}
+
+async function errorFrom(res) {
+  const text = await res.text().catch(() => '');
+  let body;
+  try { body = JSON.parse(text); } catch { body = undefined; }
+  return new ApiError(res.status, describe(res.status, body, body ? '' : text), body);
+}
+
+/**
+ * fetch() against the gateway. Resolves with the parsed JSON (or the Response when
+ * `raw`), rejects with an ApiError whose message is fit to show.
+ */
+export async function request(method, path, { body, signal, raw = false, quiet401 = false } = {}) {
+  const headers = { ...authHeaders() };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  let res;
+  try {
+    res = await fetch(path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      credentials: 'same-origin',
+      cache: 'no-store',
+      signal,
+    });
+  } catch (e) {
+    if (e.name === 'AbortError') throw e;
+    throw new ApiError(0, 'The gateway cannot be reached. Check the network connection and try again.');
+  }
+  if (!res.ok) {
+    const err = await errorFrom(res);
+    if (res.status === 401 && !quiet401 && currentUser) {
+      for (const fn of listeners) fn(err);
+    }
+    throw err;
+  }
+  if (raw) return res;
+  if (res.status === 204) return {};
+  const text = await res.text();
+  try {
+    return text ? JSON.parse(text) : {};
+  } catch {
+    throw new ApiError(res.status, 'The gateway sent an answer this page does not understand.');
+  }
+}
+
+export const get = (path, opts) => request('GET', path, opts);
+export const post = (path, body, opts) => request('POST', path, { ...opts, body });
+export const patch = (path, body, opts) => request('PATCH', path, { ...opts, body });
+export const del = (path, opts) => request('DELETE', path, opts);
+
+async function loadMe({ withToken }) {
+  const headers = withToken ? authHeaders() : {};
+  const res = await fetch('/auth/me', { headers, credentials: 'same-origin', cache: 'no-store' });
+  if (!res.ok) return null;
+  const body = await res.json().catch(() => null);
+  return body?.user ?? null;
+}
+
+export async function login(username, password) {
+  const body = await request('POST', '/auth/login', { body: { username, password }, quiet401: true });
+  const t = body.token ?? body.access_token ?? null;
+  expiresAt = body.expires_at ?? (body.expires_in ? Math.floor(Date.now() / 1000) + body.expires_in : null);
+  // Does the gateway keep the session in a cookie? Ask without the token.
+  const viaCookie = await loadMe({ withToken: false }).catch(() => null);
+  if (viaCookie) {
+    cookieMode = true;
+    token = null; // never kept when the cookie does the job
+    currentUser = body.user ?? viaCookie;
+  } else {
+    cookieMode = false;
+    token = t;
+    currentUser = body.user ?? (await loadMe({ withToken: true }));
+  }
+  if (!currentUser) throw new ApiError(0, 'Logged in, but the gateway did not say who you are.');
+  return currentUser;
+}
+
+/** On page load: is there a live cookie session? */
+export async function restore() {
+  const u = await loadMe({ withToken: false }).catch(() => null);
+  if (u) {
+    cookieMode = true;
+    currentUser = u;
+  }
+  return u;
+}
+
+export async function logout() {
+  try {
+    await request('POST', '/auth/logout', { quiet401: true });
+  } catch {
+    // Older gateways have no logout: forgetting the token is the logout.
+  }
+  token = null;
+  cookieMode = false;
+  currentUser = null;
+  expiresAt = null;
+}
+
+export function forget() {
+  token = null;
+  currentUser = null;
+  expiresAt = null;
+}
+
+/** A same-origin WebSocket URL for `path` (with `params`), authenticated. */
+export async function wsUrl(path, params = {}, resource) {
+  const u = new URL(path, location.href);
+  u.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
+  for (const [k, v] of Object.entries(params)) u.searchParams.set(k, v);
+  if (!cookieMode && token) await addUrlCredential(u, resource);
+  return u.toString();
+}
+
+// Token mode only: a short-lived ticket for the resource if the gateway hands them out,
+// else the token itself.
+async function addUrlCredential(u, resource) {
+  if (resource && ticketsSupported) {
+    try {
+      const t = await post('/auth/stream-ticket', { resource }, { quiet401: true });
+      if (t.ticket) {
+        u.searchParams.set('ticket', t.ticket);
+        return;
+      }
+    } catch (e) {
+      if (e.status === 404 || e.status === 405) ticketsSupported = false;
+    }
+  }
+  u.searchParams.set('access_token', token);
+}
+
+/** fetch() a binary resource (snapshot, MJPEG) with the session's credentials. */
+export async function fetchMedia(path, { signal } = {}) {
+  return request('GET', path, { raw: true, signal });
+}

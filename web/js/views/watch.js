@@ -1,0 +1,493 @@
+// Watching one camera (MJPEG, WebSocket, snapshot) or one robot (WebRTC): the picture,
+// measured fps and latency, full screen, snapshot download, analysis, and the booking
+// countdown with its warning and the "session ended" cut.
+import * as api from '../api.js';
+import { h, clear, notice, toast, every, cameraState, badge, focusHeading, clock, duration, durationWords, bytes, sentence } from '../ui.js';
+import { MjpegPlayer, WebSocketPlayer, SnapshotPlayer, downloadSnapshot } from '../players/camera_players.js';
+import { RobotPlayer } from '../players/robot_player.js';
+import { bookingWindow } from './booking_util.js';
+
+const MODES = [
+  { id: 'mjpeg', label: 'MJPEG', hint: 'Smooth, over plain HTTP' },
+  { id: 'ws', label: 'WebSocket', hint: 'Binary frames, lowest latency' },
+  { id: 'snapshot', label: 'Snapshot', hint: 'One still picture at a time' },
+];
+
+export function watchView(root, args) {
+  const [kind, id, modeArg] = args;
+  if (kind === 'robot') return watchRobot(root, id);
+  if (kind !== 'camera' || !/^\d+$/.test(id ?? '')) {
+    root.append(h('section.view', h('h1', 'Nothing to watch'), notice('error', 'This address names no camera. ', h('a', { href: '#/cameras' }, 'Choose a camera'), '.')));
+    return null;
+  }
+  return watchCamera(root, Number(id), MODES.some((m) => m.id === modeArg) ? modeArg : 'mjpeg');
+}
+
+// ---- shared pieces -------------------------------------------------------------
+
+function stageParts(mediaEl) {
+  const overlayTitle = h('p.overlay-title');
+  const overlayText = h('p.overlay-text');
+  const overlayActions = h('div.overlay-actions');
+  const spinner = h('div.spinner', { 'aria-hidden': 'true' });
+  const overlay = h('div.stage-overlay#stage-overlay', { role: 'status', 'aria-live': 'polite' }, spinner, overlayTitle, overlayText, overlayActions);
+  const banner = h('div.stage-banner#stage-banner', { hidden: true, 'aria-hidden': 'true' });
+  const stage = h('div.stage#stage', { dataset: { state: 'connecting' } }, mediaEl, banner, overlay);
+  const setOverlay = (state, title, text = '', actions = []) => {
+    stage.dataset.state = state;
+    overlay.hidden = state === 'playing';
+    overlay.setAttribute('role', state === 'ended' || state === 'error' || state === 'denied' ? 'alert' : 'status');
+    spinner.hidden = !(state === 'connecting' || state === 'reconnecting' || state === 'waiting');
+    overlayTitle.textContent = title;
+    overlayText.textContent = text;
+    overlayActions.replaceChildren(...actions);
+  };
+  const setBanner = (text) => {
+    banner.hidden = !text;
+    banner.textContent = text ?? '';
+  };
+  return { stage, setOverlay, setBanner };
+}
+
+function statsPanel() {
+  const fps = h('dd#stat-fps', '—');
+  const latency = h('dd#stat-latency', '—');
+  const frames = h('dd#stat-frames', '0');
+  const size = h('dd#stat-size', '—');
+  const latencyLabel = h('dt', 'Latency');
+  const el = h('dl.stats.stats-live', { 'aria-label': 'Stream measurements' },
+    h('div', h('dt', 'Frame rate'), fps),
+    h('div', latencyLabel, latency),
+    h('div', h('dt', 'Frames'), frames),
+    h('div', h('dt', 'Picture'), size));
+  let last = 0;
+  const update = (s, force = false) => {
+    const now = performance.now();
+    frames.textContent = String(s.frames);
+    if (!force && now - last < 250) return; // calm numbers, not a flicker
+    last = now;
+    fps.textContent = s.fps > 0 ? `${s.fps.toFixed(1)} fps` : '—';
+    latencyLabel.textContent = s.latencyKind === 'rtt' ? 'Round trip' : 'Latency';
+    if (s.latency === null || s.latency === undefined) {
+      latency.textContent = '—';
+      latency.title = 'This stream carries no capture time';
+    } else if (Math.abs(s.latency) > 60000) {
+      latency.textContent = 'clock differs';
+      latency.title = 'The camera’s clock is not set to the same time as this computer';
+    } else {
+      latency.textContent = `${Math.max(0, Math.round(s.latency))} ms`;
+      latency.title = '';
+    }
+    if (s.width) size.textContent = `${s.width} × ${s.height}`;
+  };
+  const reset = () => {
+    fps.textContent = '—'; latency.textContent = '—'; frames.textContent = '0'; size.textContent = '—';
+  };
+  // The stream is over: keep the count, drop the live rates.
+  const halt = () => { fps.textContent = '—'; latency.textContent = '—'; };
+  return { el, update, reset, halt };
+}
+
+/**
+ * The booking countdown for a non-admin: "Booked until 14:30 · 12:04 left", the warning
+ * from session-expiring, and the ended state.
+ */
+function sessionBar(resource, setBanner = () => {}) {
+  const el = h('div.session-bar#session-bar', { hidden: true });
+  const text = h('span.session-text');
+  const countdown = h('span.session-countdown#countdown', { 'aria-hidden': 'true' });
+  const sr = h('span.visually-hidden', { 'aria-live': 'polite' }); // spoken once a minute, not every second
+  el.append(clockIcon(), text, countdown, sr);
+  let window = null;
+  let warnedAt = null;
+  let ended = false;
+  let lastSpokenMinute = null;
+  let timer = null;
+
+  const render = () => {
+    if (ended) return;
+    if (!window) return;
+    const left = window.ends_at - Date.now() / 1000;
+    el.hidden = false;
+    if (left <= 0) {
+      el.className = 'session-bar is-warning';
+      text.textContent = `Your booking ended at ${clock(window.ends_at)}.`;
+      countdown.textContent = '';
+      return;
+    }
+    const warn = warnedAt !== null || left <= 60;
+    el.className = `session-bar ${warn ? 'is-warning' : ''}`;
+    text.textContent = warn
+      ? `Your session ends at ${clock(window.ends_at)}. Finish up: the stream stops then.`
+      : `Booked until ${clock(window.ends_at)}.`;
+    countdown.textContent = `${duration(left)} left`;
+    setBanner(warn ? `Session ends in ${duration(left)}` : null);
+    const minute = Math.ceil(left / 60);
+    if (minute !== lastSpokenMinute && (minute <= 5 || minute % 15 === 0)) {
+      lastSpokenMinute = minute;
+      sr.textContent = `${durationWords(left)} left in your booking.`;
+    }
+  };
+
+  return {
+    el,
+    async load() {
+      if (api.isAdmin()) {
+        el.hidden = false;
+        el.className = 'session-bar is-admin';
+        text.textContent = 'Admin access: no booking needed.';
+        return;
+      }
+      const b = await api.get('/api/bookings').catch(() => ({ bookings: [] }));
+      const w = bookingWindow(b.bookings ?? [], resource);
+      window = w.active;
+      if (!window) {
+        el.hidden = false;
+        el.className = 'session-bar is-warning';
+        text.textContent = w.next
+          ? `You have no booking for this now. Your next one starts ${clock(w.next.starts_at)}.`
+          : 'You have no booking for this now.';
+        return;
+      }
+      render();
+      clearInterval(timer);
+      timer = setInterval(render, 1000);
+    },
+    warn(endsAt) {
+      warnedAt = Date.now();
+      el.dataset.warned = 'gateway';
+      if (endsAt) window = { ...(window ?? {}), ends_at: endsAt };
+      render();
+      sr.textContent = `Warning: your session ends at ${clock(endsAt)}, in ${durationWords(endsAt - Date.now() / 1000)}.`;
+    },
+    ended(message) {
+      ended = true;
+      clearInterval(timer);
+      setBanner(null);
+      el.hidden = false;
+      el.className = 'session-bar is-ended';
+      text.textContent = `Session ended. ${message}`;
+      countdown.textContent = '';
+    },
+    stop() { clearInterval(timer); },
+  };
+}
+
+function clockIcon() {
+  const ns = 'http://www.w3.org/2000/svg';
+  const svg = document.createElementNS(ns, 'svg');
+  svg.setAttribute('viewBox', '0 0 24 24');
+  svg.setAttribute('width', '20');
+  svg.setAttribute('height', '20');
+  svg.setAttribute('aria-hidden', 'true');
+  svg.setAttribute('class', 'session-icon');
+  svg.innerHTML = '<circle cx="12" cy="12" r="9" fill="none" stroke="currentColor" stroke-width="2"/><path d="M12 7v5l3 2" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round"/>';
+  return svg;
+}
+
+async function toggleFullscreen(stage, button) {
+  try {
+    if (document.fullscreenElement) await document.exitFullscreen();
+    else await stage.requestFullscreen();
+  } catch (e) {
+    toast(`Full screen is not available: ${e.message}`, 'warning');
+  }
+  button.focus();
+}
+
+// ---- a camera ------------------------------------------------------------------
+
+function watchCamera(root, cameraId, initialMode) {
+  let mode = initialMode;
+  let player = null;
+  let camera = null;
+  let sessionOver = false;
+
+  const img = h('img#picture', { alt: 'Live picture from the camera', decoding: 'async' });
+  const { stage, setOverlay, setBanner } = stageParts(img);
+  const stats = statsPanel();
+  const session = sessionBar(`camera:${cameraId}`, setBanner);
+  const title = h('h1', `Camera ${cameraId}`);
+  const state = h('span#camera-state');
+  const camMeta = h('p.muted#camera-meta');
+  const analysis = h('div#analysis', { 'aria-live': 'polite' },
+    h('p.muted', 'Run the analysis to measure the current picture.'));
+
+  const modeInputs = MODES.map((m) => {
+    const input = h('input', { type: 'radio', name: 'mode', value: m.id, id: `mode-${m.id}`, checked: m.id === mode });
+    input.addEventListener('change', () => { if (input.checked) switchMode(m.id); });
+    return h('label.segment', { for: `mode-${m.id}`, title: m.hint }, input, h('span', m.label));
+  });
+  const modeGroup = h('fieldset.segmented#mode', h('legend', 'View'), ...modeInputs);
+
+  const snapshotControls = h('div.snapshot-controls', { hidden: true },
+    h('button.btn#refresh-snapshot', { type: 'button', onclick: () => player?.take?.() }, 'New snapshot'),
+    (() => {
+      const auto = h('input#auto-snapshot', { type: 'checkbox' });
+      auto.addEventListener('change', () => player?.setAuto?.(auto.checked ? 2 : 0));
+      return h('label.check', auto, ' Refresh every 2 s');
+    })());
+
+  const fsButton = h('button.btn#fullscreen', { type: 'button', onclick: () => toggleFullscreen(stage, fsButton) }, 'Full screen');
+  const dlButton = h('button.btn#download', { type: 'button' }, 'Download snapshot');
+  const analyzeButton = h('button.btn.btn-primary#analyze', { type: 'button' }, 'Analyze picture');
+
+  dlButton.addEventListener('click', async () => {
+    dlButton.disabled = true;
+    try {
+      const name = await downloadSnapshot(cameraId, camera?.name);
+      toast(`Saved ${name}.`, 'success');
+    } catch (e) {
+      toast(`The snapshot could not be downloaded: ${e.message}`, 'error', 8000);
+    } finally {
+      dlButton.disabled = false;
+    }
+  });
+
+  analyzeButton.addEventListener('click', async () => {
+    analyzeButton.disabled = true;
+    analyzeButton.textContent = 'Analyzing…';
+    clear(analysis, h('p.muted', 'Analyzing the current picture…'));
+    try {
+      const r = await api.post(`/api/cameras/${cameraId}/analyze`);
+      const [hgt, wid, ch] = r.frame_size ?? [];
+      const q = r.quality ?? {};
+      const captured = r.captured_at_us ? new Date(r.captured_at_us / 1000) : null;
+      clear(analysis,
+        h('p.analysis-lead', r.message ?? 'Frame analysed.'),
+        h('dl.kv',
+          h('div', h('dt', 'Frame size'), h('dd#analysis-frame-size', { dataset: { value: JSON.stringify(r.frame_size) } }, `${wid} × ${hgt} px, ${ch} channels`)),
+          h('div', h('dt', 'JPEG size'), h('dd', bytes(r.image_bytes_length ?? 0))),
+          h('div', h('dt', 'Frame number'), h('dd', String(r.frame_seq ?? '—'))),
+          captured ? h('div', h('dt', 'Captured'), h('dd', captured.toLocaleTimeString(undefined, { hour12: false }) + `.${String(captured.getMilliseconds()).padStart(3, '0')}`)) : null,
+          q.mean_luma !== undefined ? h('div', h('dt', 'Brightness'), h('dd', `${Math.round(q.mean_luma)} of 255`, h('span.meter', { style: { '--v': `${(q.mean_luma / 255) * 100}%` }, 'aria-hidden': 'true' }))) : null,
+          q.sharpness !== undefined ? h('div', h('dt', 'Sharpness'), h('dd', q.sharpness.toFixed(1))) : null,
+          q.decode_ms !== undefined ? h('div', h('dt', 'Decode time'), h('dd', `${q.decode_ms.toFixed(1)} ms`)) : null));
+    } catch (e) {
+      clear(analysis, notice('error', `The analysis failed: ${e.message}`));
+    } finally {
+      analyzeButton.disabled = false;
+      analyzeButton.textContent = 'Analyze picture';
+    }
+  });
+
+  const view = h('section.view.watch',
+    h('nav.crumbs', { 'aria-label': 'Breadcrumb' }, h('a', { href: '#/cameras' }, '← Cameras')),
+    h('div.view-head', h('div.title-row', title, state), camMeta),
+    session.el,
+    h('div.watch-grid',
+      h('div.watch-main', stage,
+        h('div.toolbar', modeGroup, h('div.toolbar-actions', fsButton, dlButton)),
+        snapshotControls),
+      h('aside.watch-side', { 'aria-label': 'Measurements and analysis' },
+        h('section.panel', h('h2', 'Live'), stats.el),
+        h('section.panel', h('div.panel-head', h('h2', 'Analysis'), analyzeButton), analysis))));
+  root.append(view);
+  focusHeading(view, `Camera ${cameraId}`);
+
+  const onEnded = ({ reason, message }) => {
+    player = null;
+    stats.halt();
+    const hadPicture = stats.el.querySelector('#stat-frames').textContent !== '0';
+    if (reason === 'camera removed') {
+      sessionOver = true;
+      session.ended(message);
+      setOverlay('ended', 'Camera removed', message, [h('a.btn.btn-primary', { href: '#/cameras' }, 'Cameras')]);
+      state.replaceChildren(badge('Removed', 'bad'));
+    } else if (hadPicture || reason === 'booking ended' || reason === 'token expired') {
+      sessionOver = true;
+      session.ended(message);
+      setOverlay('ended', 'Session ended', message, [
+        h('a.btn.btn-primary', { href: '#/bookings' }, 'My bookings'),
+        h('a.btn', { href: '#/cameras' }, 'Cameras'),
+      ]);
+      stage.querySelector('.overlay-actions a')?.focus();
+    } else {
+      const hint = /no booking|not started/i.test(message) ? ' Ask an admin to book this camera for you.' : '';
+      setOverlay('denied', 'You cannot watch this camera now', sentence(message) + hint, [
+        h('a.btn', { href: '#/bookings' }, 'My bookings'),
+        retryButton(),
+      ]);
+    }
+    analyzeButton.disabled = true;
+    dlButton.disabled = true;
+  };
+
+  const retryButton = () => h('button.btn.btn-primary', { type: 'button', onclick: () => startPlayer() }, 'Try again');
+
+  function startPlayer() {
+    player?.stop();
+    stats.reset();
+    sessionOver = false;
+    analyzeButton.disabled = false;
+    dlButton.disabled = false;
+    img.removeAttribute('src');
+    const cb = {
+      onFrame: (s) => {
+        // A frame rate means nothing for pictures taken on request.
+        stats.update({ frames: s.frames, fps: mode === 'snapshot' ? 0 : s.fps, latency: s.latency, width: img.naturalWidth, height: img.naturalHeight });
+        stage.dataset.frames = String(s.frames);
+      },
+      onState: (st, message) => {
+        if (st === 'playing') setOverlay('playing', '');
+        else if (st === 'connecting') setOverlay('connecting', mode === 'snapshot' ? 'Taking a snapshot…' : 'Connecting…', message ?? `Opening the ${MODES.find((m) => m.id === mode).label} view.`);
+        else if (st === 'reconnecting') setOverlay('reconnecting', 'Reconnecting…', message);
+        else if (st === 'error') setOverlay('error', 'No picture', message, [retryButton()]);
+      },
+      onNotice: (msg) => {
+        if (msg.type === 'session-expiring') session.warn(msg.ends_at);
+      },
+      onEnded,
+    };
+    const P = mode === 'ws' ? WebSocketPlayer : mode === 'snapshot' ? SnapshotPlayer : MjpegPlayer;
+    player = new P(cameraId, img, cb);
+    player.start();
+    snapshotControls.hidden = mode !== 'snapshot';
+    if (mode === 'snapshot') {
+      const auto = snapshotControls.querySelector('#auto-snapshot');
+      if (auto.checked) player.setAuto(2);
+    }
+  }
+
+  img.addEventListener('load', () => {
+    if (img.naturalWidth) stats.update({ frames: Number(stage.dataset.frames ?? 0), fps: mode === 'snapshot' ? 0 : player?.stats?.fps ?? 0, latency: player?.stats?.latency ?? null, width: img.naturalWidth, height: img.naturalHeight }, false);
+  });
+
+  function switchMode(m) {
+    if (m === mode && player) return;
+    mode = m;
+    history.replaceState(null, '', `#/watch/camera/${cameraId}/${m}`);
+    startPlayer();
+  }
+
+  const stopPolling = every(2000, async () => {
+    const r = await api.get(`/api/cameras/${cameraId}`);
+    camera = r.camera;
+    title.textContent = camera.name;
+    document.title = `${camera.name} · camgate`;
+    const st = cameraState(camera.state);
+    state.replaceChildren(badge(st.text, st.cls));
+    camMeta.textContent = [
+      camera.camera_url,
+      camera.fps > 0 ? `camera sends ${camera.fps.toFixed(1)} fps` : null,
+      `${camera.viewers} viewer${camera.viewers === 1 ? '' : 's'}`,
+    ].filter(Boolean).join(' · ');
+    // Say why there is no picture instead of showing an empty box.
+    if (!sessionOver && !['playing', 'ended', 'denied'].includes(stage.dataset.state) && (camera.state === 'offline' || camera.state === 'connecting')) {
+      setOverlay('waiting', camera.state === 'offline' ? 'The camera is offline' : 'Connecting to the camera…',
+        `${camera.last_error ? `${camera.last_error}. ` : ''}The picture appears as soon as the camera sends one.`);
+    }
+  }, (e) => {
+    if (e.status === 404) {
+      player?.stop();
+      player = null;
+      state.replaceChildren(badge('Removed', 'bad'));
+      camMeta.textContent = '';
+      if (!sessionOver) setOverlay('ended', 'This camera no longer exists', sentence(e.message), [h('a.btn.btn-primary', { href: '#/cameras' }, 'Cameras')]);
+      sessionOver = true;
+      stopPolling?.();
+    }
+  });
+
+  session.load().then(() => startPlayer());
+
+  const onKey = (ev) => {
+    if (ev.target.closest('input, textarea, select') || ev.ctrlKey || ev.metaKey || ev.altKey) return;
+    if (ev.key === 'f') toggleFullscreen(stage, fsButton);
+  };
+  document.addEventListener('keydown', onKey);
+  const onFs = () => { fsButton.textContent = document.fullscreenElement ? 'Exit full screen' : 'Full screen'; };
+  document.addEventListener('fullscreenchange', onFs);
+
+  return () => {
+    player?.stop();
+    player?.sink?.release?.();
+    stopPolling();
+    session.stop();
+    document.removeEventListener('keydown', onKey);
+    document.removeEventListener('fullscreenchange', onFs);
+    if (document.fullscreenElement) document.exitFullscreen().catch(() => {});
+  };
+}
+
+// ---- a robot -------------------------------------------------------------------
+
+function watchRobot(root, idArg) {
+  const video = h('video#robot-video', { autoplay: true, muted: true, playsinline: true, 'aria-label': 'Live video from the robot' });
+  const { stage, setOverlay, setBanner } = stageParts(video);
+  const stats = statsPanel();
+  const title = h('h1', 'Robot');
+  const view = h('section.view.watch',
+    h('nav.crumbs', { 'aria-label': 'Breadcrumb' }, h('a', { href: '#/robots' }, '← Robots')),
+    h('div.view-head', h('div.title-row', title), h('p.muted', 'WebRTC video, straight from the robot.')),
+    h('div'),
+    h('div.watch-grid',
+      h('div.watch-main', stage,
+        h('div.toolbar', h('span.muted', 'View: WebRTC'), h('div.toolbar-actions',
+          (() => { const b = h('button.btn#fullscreen', { type: 'button', onclick: () => toggleFullscreen(stage, b) }, 'Full screen'); return b; })(),
+          h('button.btn#download', { type: 'button', onclick: () => saveVideoFrame(video, title.textContent) }, 'Save still')))),
+      h('aside.watch-side', { 'aria-label': 'Measurements' }, h('section.panel', h('h2', 'Live'), stats.el))));
+  root.append(view);
+  focusHeading(view, 'Robot');
+
+  let player = null;
+  let session = null;
+  setOverlay('connecting', 'Connecting…', 'Looking up the robot.');
+
+  (async () => {
+    let robot;
+    try {
+      const r = await api.get('/api/robots');
+      const list = r.robots ?? [];
+      robot = list.find((x) => String(x.id) === idArg || x.name === idArg);
+      if (!robot) throw new Error(`There is no robot "${idArg}".`);
+    } catch (e) {
+      setOverlay('error', 'No robot to show', e.status === 404 ? 'This gateway does not offer robots yet.' : e.message, [h('a.btn', { href: '#/robots' }, 'Robots')]);
+      return;
+    }
+    title.textContent = robot.name;
+    document.title = `${robot.name} · camgate`;
+    session = sessionBar(`robot:${robot.id}`, setBanner);
+    view.children[2].replaceWith(session.el);
+    await session.load();
+    player = new RobotPlayer(robot, video, {
+      onFrame: (s) => { stats.update(s); stage.dataset.frames = String(s.frames); },
+      onState: (st, message) => {
+        if (st === 'playing') setOverlay('playing', '');
+        else if (st === 'error') setOverlay('error', 'No video', message, [h('button.btn.btn-primary', { type: 'button', onclick: () => location.reload() }, 'Try again')]);
+        else setOverlay(st, st === 'waiting' ? 'Robot offline' : 'Connecting…', message);
+      },
+      onNotice: (msg) => { if (msg.type === 'session-expiring') session.warn(msg.ends_at); },
+      onEnded: ({ message }) => {
+        stats.halt();
+        session.ended(message);
+        setOverlay('ended', 'Session ended', message, [h('a.btn.btn-primary', { href: '#/bookings' }, 'My bookings')]);
+      },
+    });
+    player.start();
+  })();
+
+  return () => {
+    player?.stop();
+    session?.stop();
+    if (document.fullscreenElement) document.exitFullscreen().catch(() => {});
+  };
+}
+
+function saveVideoFrame(video, name) {
+  if (!video.videoWidth) {
+    toast('There is no picture to save yet.', 'warning');
+    return;
+  }
+  const c = document.createElement('canvas');
+  c.width = video.videoWidth;
+  c.height = video.videoHeight;
+  c.getContext('2d').drawImage(video, 0, 0);
+  c.toBlob((blob) => {
+    const a = document.createElement('a');
+    a.href = URL.createObjectURL(blob);
+    a.download = `${name.replace(/[^\w.-]+/g, '-')}-${Date.now()}.jpg`;
+    a.click();
+    setTimeout(() => URL.revokeObjectURL(a.href), 10000);
+  }, 'image/jpeg', 0.92);
+}
