@@ -2,8 +2,8 @@
 // measures, per stream, how long after the deadline the gateway's close frame arrived.
 // bench/booking_cut.py starts camsim and camgate, books the user and runs this.
 //
-//   camgate-bench-cut --port 8080 --target '/api/cameras/1/ws?format=binary' \
-//       --token "$TOKEN" --count 1000 --deadline-ms 1764625000000
+//   camgate-bench-cut --port 8080 --target '/api/cameras/1/ws?format=binary'
+//       --token "$TOKEN" --count 1000 --deadline-ms 1764625000000   (one line)
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
