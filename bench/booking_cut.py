@@ -60,8 +60,8 @@ def main():
         user = api(port, "POST", "/auth/login", body={"username": "bench", "password": "bench-password-1"})["access_token"]
         cam_id = api(port, "POST", "/api/cameras", admin, {"ip_address": "127.0.0.1", "port": cam_port})["camera"]["id"]
         ends = int(time.time()) + a.lead
-        api(port, "POST", "/api/bookings", admin, {"username": "bench", "resource_kind": "camera",
-            "resource_id": cam_id, "starts_at": int(time.time()) - 5, "ends_at": ends})
+        api(port, "POST", "/api/bookings", admin, {"username": "bench", "resource": f"camera:{cam_id}",
+            "starts_at": int(time.time()) - 5, "ends_at": ends})
         gw_ticks0 = cpu_ticks(gw.pid)
         out = subprocess.run([f"{bindir}/camgate-bench-cut", "--port", str(port), "--target",
                               f"/api/cameras/{cam_id}/ws?format=binary", "--token", user,
