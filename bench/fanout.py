@@ -246,7 +246,9 @@ class bench_env:
         self.tmp = Path(tempfile.mkdtemp(prefix="camgate-bench-"))
         self.data = self.tmp / "data"
         self.config = self.tmp / "camgate.toml"
-        lines = ['[log]', 'level = "warn"']
+        # Every viewer is the same user: no per-user caps.
+        lines = ['[log]', 'level = "warn"', '[limits]', 'streams_per_user = 0',
+                 'api_per_second_user = 0']
         if args.gateway_threads:
             lines = ["[server]", f"threads = {args.gateway_threads}"] + lines
         self.config.write_text("\n".join(lines) + "\n")

@@ -13,7 +13,8 @@ using json = nlohmann::json;
 
 TEST(Fanout, FiftyViewersShareOneUpstreamConnection) {
   camsim cam;  // stock firmware: /stream on port+1, one stream client at a time
-  gateway gw;
+  // One user opens every viewer here: no per-user stream cap.
+  gateway gw{"[limits]\nstreams_per_user = 0\n"};
   const auto id = gw.add_camera(cam.port, gw.admin_token());
   gw.book("alice", id, std::time(nullptr) - 5, std::time(nullptr) + 3600);
   const auto target =
@@ -51,7 +52,8 @@ TEST(Fanout, FiftyViewersShareOneUpstreamConnection) {
 
 TEST(Fanout, AStalledViewerDoesNotSlowAnother) {
   camsim cam;
-  gateway gw;
+  // One user opens every viewer here: no per-user stream cap.
+  gateway gw{"[limits]\nstreams_per_user = 0\n"};
   const auto id = gw.add_camera(cam.port, gw.admin_token());
   const auto target =
       "/api/cameras/" + std::to_string(id) + "/stream?access_token=" + gw.admin_token();
@@ -68,7 +70,8 @@ TEST(Fanout, AStalledViewerDoesNotSlowAnother) {
 
 TEST(Fanout, MetricsCountViewersAndBytes) {
   camsim cam;
-  gateway gw;
+  // One user opens every viewer here: no per-user stream cap.
+  gateway gw{"[limits]\nstreams_per_user = 0\n"};
   const auto id = gw.add_camera(cam.port, gw.admin_token());
   mjpeg_reader v(gw.port(),
                  "/api/cameras/" + std::to_string(id) + "/stream?access_token=" + gw.admin_token());

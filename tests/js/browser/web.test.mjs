@@ -236,7 +236,7 @@ test('a user without a booking is told why there is no picture', async () => {
 test('a booked user sees the countdown, the session-expiring warning and "session ended" at the cut', async () => {
   await ensureCamera();
   const now = Math.floor(Date.now() / 1000);
-  const ends = now + 9;
+  const ends = now + 15;  // room for a slow machine before the cut
   const r = await fetch(`${gw.url}/api/bookings`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${adminToken}` },
@@ -249,7 +249,7 @@ test('a booked user sees the countdown, the session-expiring warning and "sessio
   await page.goto(`${gw.url}/#/watch/camera/${cameraId}/ws`);
   await page.waitForFunction(() => document.querySelector('#stage').dataset.state === 'playing', null, { timeout: 10000 });
   assert.deepEqual(await pictureSize(page), [640, 480]);
-  assert.match(await page.textContent('#countdown'), /^0:0\d left$/);
+  assert.match(await page.textContent('#countdown'), /^0:[01]\d left$/);
   // The gateway warns at once (the booking ends within warn_before_s).
   await page.waitForFunction(() => document.querySelector('#session-bar').dataset.warned === 'gateway');
   assert.ok(await page.$eval('#session-bar', (el) => el.classList.contains('is-warning')));
@@ -257,7 +257,7 @@ test('a booked user sees the countdown, the session-expiring warning and "sessio
   await shot(page, '10-session-warning');
 
   // The cut: WebSocket close 4001 "booking ended".
-  await page.waitForFunction(() => document.querySelector('#stage').dataset.state === 'ended', null, { timeout: 15000 });
+  await page.waitForFunction(() => document.querySelector('#stage').dataset.state === 'ended', null, { timeout: 25000 });
   const endedAt = Date.now() / 1000;
   assert.ok(endedAt >= ends - 1 && endedAt < ends + 3, `cut at ${endedAt}, booking ended ${ends}`);
   assert.match(await page.textContent('#stage-overlay'), /Session ended.*booking has ended/);
