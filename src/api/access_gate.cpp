@@ -25,11 +25,17 @@ class live_binding : public access::live_session {
  public:
   explicit live_binding(access::session_registry& registry) : registry_(registry) {}
 
-  void attach(std::shared_ptr<outputs::output_session> out, std::uint64_t id) {
+  // Before registering: the registry may warn or cut on another thread the moment
+  // add() returns (a deadline already due), and neither may find the binding empty.
+  void set_output(const std::shared_ptr<outputs::output_session>& out) {
+    std::lock_guard lock(mutex_);
+    output_ = out;
+  }
+
+  void attach(std::uint64_t id) {
     bool ended_already;
     {
       std::lock_guard lock(mutex_);
-      output_ = out;
       id_ = id;
       ended_already = ended_;
     }
@@ -87,9 +93,10 @@ live_link make_live_link(services& s) {
 void register_live(services& s, const live_link& link, std::shared_ptr<outputs::output_session> out,
                    const viewer& v, std::int64_t camera_id, std::string protocol) {
   try {
+    link.binding->set_output(out);
     const auto id = s.live.add(link.binding, v.who, {access::resource_kind::camera, camera_id},
                                std::move(protocol), v.remote, v.token_expires_at);
-    link.binding->attach(std::move(out), id);
+    link.binding->attach(id);
   } catch (const std::exception& e) {
     // No unaudited streams: refuse rather than stream without a record.
     spdlog::error("cannot register a stream of camera {} for {}: {}", camera_id, v.who.name,
