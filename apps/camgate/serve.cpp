@@ -66,7 +66,8 @@ std::unique_ptr<auth::external_jwt_verifier> external_verifier(
   e.secret = c.secret;
   if (!c.public_key_file.empty()) {
     std::ifstream in(c.public_key_file);
-    if (!in) throw std::runtime_error("external_jwt.public_key_file: cannot read " + c.public_key_file);
+    if (!in)
+      throw std::runtime_error("external_jwt.public_key_file: cannot read " + c.public_key_file);
     e.public_key_pem.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
   }
   e.issuer = c.issuer;
@@ -124,8 +125,8 @@ int serve(const serve_args& args) {
   access::session_registry live(policy, audit, wall_clock, {cfg.access.warn_before_s});
   live.start(ioc.get_executor());
 
-  api::services services{cfg,   users,  camera_records, selections, tokens, registry,
-                         bookings, audit, robots, policy,         live,       blocking};
+  api::services services{cfg,      users, camera_records, selections, tokens, registry,
+                         bookings, audit, robots,         policy,     live,   blocking};
   services.tickets = &tickets;
   services.limits = &limits;
   httpd::router router;

@@ -126,19 +126,20 @@ int main(int argc, char** argv) {
     if (r.closed_ms < o.deadline_ms) ++early;
     after.push_back(r.closed_ms - o.deadline_ms);
   }
-  nlohmann::json out = {{"streams", o.count},
-                        {"connected", connected},
-                        {"closed", after.size()},
-                        {"closed_before_deadline", early},
-                        {"still_open", open},
-                        {"close_codes", codes},
-                        {"errors", errors},
-                        {"deadline_to_close_ms",
-                         {{"p50", percentile(after, 50)},
-                          {"p90", percentile(after, 90)},
-                          {"p99", percentile(after, 99)},
-                          {"max", after.empty() ? 0 : *std::max_element(after.begin(), after.end())},
-                          {"min", after.empty() ? 0 : *std::min_element(after.begin(), after.end())}}}};
+  nlohmann::json out = {
+      {"streams", o.count},
+      {"connected", connected},
+      {"closed", after.size()},
+      {"closed_before_deadline", early},
+      {"still_open", open},
+      {"close_codes", codes},
+      {"errors", errors},
+      {"deadline_to_close_ms",
+       {{"p50", percentile(after, 50)},
+        {"p90", percentile(after, 90)},
+        {"p99", percentile(after, 99)},
+        {"max", after.empty() ? 0 : *std::max_element(after.begin(), after.end())},
+        {"min", after.empty() ? 0 : *std::min_element(after.begin(), after.end())}}}};
   std::cout << out.dump(2) << std::endl;
   return connected == o.count && open == 0 ? 0 : 1;
 }

@@ -22,8 +22,8 @@ constexpr std::int64_t kNow = 1'800'000'000;
 constexpr int kUsers = 200, kCameras = 50, kBookingsPerUser = 50;
 
 struct fixture {
-  std::filesystem::path file =
-      std::filesystem::temp_directory_path() / ("camgate-policy-bench-" + std::to_string(::getpid()) + ".db");
+  std::filesystem::path file = std::filesystem::temp_directory_path() /
+                               ("camgate-policy-bench-" + std::to_string(::getpid()) + ".db");
   store::database db{file};
   store::user_repository users{db};
   store::camera_repository cameras{db};
@@ -92,7 +92,8 @@ BENCHMARK(BM_PolicyUserWithoutBooking);
 void BM_PolicyAdmin(benchmark::State& state) {
   auto& f = shared();
   const auth::identity who{1, "admin", auth::role::admin};
-  for (auto _ : state) benchmark::DoNotOptimize(f.policy.decide(who, {access::resource_kind::camera, 1}, kNow));
+  for (auto _ : state)
+    benchmark::DoNotOptimize(f.policy.decide(who, {access::resource_kind::camera, 1}, kNow));
 }
 BENCHMARK(BM_PolicyAdmin);
 

@@ -1,9 +1,9 @@
 // POST /auth/login, /auth/logout, /auth/stream-ticket and GET /auth/me.
 #include <spdlog/spdlog.h>
 
+#include "api/access_gate.hpp"
 #include "api/request_body.hpp"
 #include "api/routes.hpp"
-#include "api/access_gate.hpp"
 #include "auth/password.hpp"
 #include "core/clock.hpp"
 #include "http/token_authenticator.hpp"
@@ -75,9 +75,8 @@ asio::awaitable<response> login(services& s, request_context& ctx) {
   // The web page's session: HttpOnly keeps it from scripts, SameSite=Strict from
   // requests other sites make.
   res.message.set(http::field::set_cookie,
-                  std::string(httpd::session_cookie) + "=" + issued.token +
-                      "; Path=/; Max-Age=" + std::to_string(issued.expires_in) +
-                      "; HttpOnly; SameSite=Strict" +
+                  std::string(httpd::session_cookie) + "=" + issued.token + "; Path=/; Max-Age=" +
+                      std::to_string(issued.expires_in) + "; HttpOnly; SameSite=Strict" +
                       (s.config.auth.cookie_secure || ctx.tls ? "; Secure" : ""));
   co_return res;
 }
@@ -103,9 +102,9 @@ asio::awaitable<response> stream_ticket(services& s, request_context& ctx) {
     co_return json_error(http::status::bad_request, *err);
   const auto& resource = std::get<std::optional<std::string>>(field);
   // The same parse as the URLs a ticket opens: "camera:<id>" with a canonical id.
-  const auto camera_path = "/api/cameras/" +
-                           (resource && resource->starts_with("camera:") ? resource->substr(7) : "") +
-                           "/stream";
+  const auto camera_path =
+      "/api/cameras/" + (resource && resource->starts_with("camera:") ? resource->substr(7) : "") +
+      "/stream";
   const auto canonical = httpd::ticket_resource(camera_path);
   if (!canonical || *canonical != *resource)
     co_return json_error(http::status::bad_request,

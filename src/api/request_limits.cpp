@@ -16,8 +16,8 @@ std::int64_t steady_ms() {
 request_limits request_limits::from(const core::config::limits_section& c) {
   request_limits l;
   if (c.login_per_minute_ip > 0)
-    l.login_by_ip =
-        std::make_unique<httpd::rate_limiter>(c.login_per_minute_ip / 60.0, c.login_burst, kMaxKeys);
+    l.login_by_ip = std::make_unique<httpd::rate_limiter>(c.login_per_minute_ip / 60.0,
+                                                          c.login_burst, kMaxKeys);
   if (c.login_per_minute_user > 0)
     l.login_by_user = std::make_unique<httpd::rate_limiter>(c.login_per_minute_user / 60.0,
                                                             c.login_burst, kMaxKeys);
@@ -31,9 +31,9 @@ request_limits request_limits::from(const core::config::limits_section& c) {
 }
 
 httpd::response too_many_requests(std::string_view what, std::int64_t retry_after_s) {
-  auto r = httpd::json_error(http::status::too_many_requests,
-                             std::string(what) + ": retry in " + std::to_string(retry_after_s) +
-                                 " s");
+  auto r =
+      httpd::json_error(http::status::too_many_requests,
+                        std::string(what) + ": retry in " + std::to_string(retry_after_s) + " s");
   r.message.set(http::field::retry_after, std::to_string(retry_after_s));
   return r;
 }
@@ -47,7 +47,8 @@ std::optional<httpd::response> request_limits::admit(const httpd::request_contex
   return too_many_requests("too many requests", d.retry_after_s);
 }
 
-request_limits::stream_slot request_limits::acquire_stream(const httpd::request_context& ctx) const {
+request_limits::stream_slot request_limits::acquire_stream(
+    const httpd::request_context& ctx) const {
   if (!streams_by_user || !ctx.identity) return std::optional<httpd::concurrency_limiter::lease>{};
   const auto key = std::string(auth::to_string(ctx.identity->role)) + ":" + ctx.identity->name;
   auto lease = streams_by_user->acquire(key);

@@ -27,7 +27,8 @@ struct request_limits {
   std::optional<httpd::response> admit(const httpd::request_context& ctx) const;
   // A slot for one more live stream of the caller, or the 429 that refuses it. The
   // stream holds the lease for as long as it lives (nullopt lease: no cap).
-  using stream_slot = std::variant<std::optional<httpd::concurrency_limiter::lease>, httpd::response>;
+  using stream_slot =
+      std::variant<std::optional<httpd::concurrency_limiter::lease>, httpd::response>;
   stream_slot acquire_stream(const httpd::request_context& ctx) const;
 };
 

@@ -62,8 +62,8 @@ asio::awaitable<response> add_robot(services& s, request_context& ctx) {
   } catch (const std::invalid_argument& e) {
     outcome = json_error(http::status::bad_request, e.what());
   } catch (const store::conflict& e) {
-    outcome = json_error(http::status::conflict, "a user or robot named '" + *name +
-                                                     "' already exists");
+    outcome =
+        json_error(http::status::conflict, "a user or robot named '" + *name + "' already exists");
   }
   co_await asio::post(home, asio::use_awaitable);
   if (auto* r = std::get_if<response>(&outcome)) co_return std::move(*r);

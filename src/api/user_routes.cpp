@@ -39,7 +39,8 @@ asio::awaitable<response> add_user(services& s, request_context& ctx) {
   const char* names[3] = {"username", "password", "role"};
   for (int i = 0; i < 3; ++i) {
     auto f = string_field(obj, names[i]);
-    if (auto* err = std::get_if<std::string>(&f)) co_return json_error(http::status::bad_request, *err);
+    if (auto* err = std::get_if<std::string>(&f))
+      co_return json_error(http::status::bad_request, *err);
     fields[i] = std::get<std::optional<std::string>>(f);
   }
   const auto& name = fields[0];
@@ -59,7 +60,8 @@ asio::awaitable<response> add_user(services& s, request_context& ctx) {
   try {
     auto u = s.users.add(*name, role, hash);
     spdlog::info("admin {} added {} {}", ctx.identity->name, role, u.name);
-    auto res = httpd::json_response(http::status::created, {{"success", true}, {"user", user_json(u)}});
+    auto res =
+        httpd::json_response(http::status::created, {{"success", true}, {"user", user_json(u)}});
     res.message.set(http::field::location, "/api/users/" + std::to_string(u.id));
     co_return res;
   } catch (const store::conflict&) {
@@ -76,7 +78,7 @@ asio::awaitable<response> delete_user(services& s, request_context& ctx) {
     co_return json_error(http::status::bad_request, "an admin cannot remove their own account");
   if (u->role == "robot")
     co_return json_error(http::status::bad_request, "remove robots with DELETE /api/robots/{id}");
-  s.users.remove(u->id);  // their bookings go with them...
+  s.users.remove(u->id);           // their bookings go with them...
   s.live.bookings_changed(u->id);  // ...and so do their live streams
   spdlog::info("admin {} removed user {}", ctx.identity->name, u->name);
   co_return httpd::json_response(http::status::ok, {{"success", true}, {"id", u->id}});

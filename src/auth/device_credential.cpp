@@ -13,8 +13,8 @@ std::string new_device_credential() {
   ensure_sodium();
   std::array<unsigned char, 32> bytes{};
   randombytes_buf(bytes.data(), bytes.size());
-  return "cgr_" + base64url_encode(std::string_view(reinterpret_cast<const char*>(bytes.data()),
-                                                    bytes.size()));
+  return "cgr_" + base64url_encode(
+                      std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
 }
 
 }  // namespace camgate::auth

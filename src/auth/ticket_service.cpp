@@ -97,8 +97,12 @@ issued_token ticket_service::issue(const identity& who, std::string_view resourc
   }
   const std::int64_t expires_at = std::min(now_s + lifetime_, not_after_s);
 
-  const json claims = {{"uid", who.user_id}, {"name", who.name}, {"role", to_string(who.role)},
-                       {"res", resource},    {"iat", now_s},     {"exp", expires_at},
+  const json claims = {{"uid", who.user_id},
+                       {"name", who.name},
+                       {"role", to_string(who.role)},
+                       {"res", resource},
+                       {"iat", now_s},
+                       {"exp", expires_at},
                        // The session behind the ticket: a stream it opens lasts until then.
                        {"sexp", not_after_s}};
   std::string payload;
@@ -150,10 +154,10 @@ verify_result ticket_service::check(std::string_view ticket, std::string_view re
   const auto iat = claims.find("iat");
   const auto exp = claims.find("exp");
   const auto sexp = claims.find("sexp");
-  if (sexp == claims.end() || uid == claims.end() || !uid->is_number_integer() || uid->get<std::int64_t>() < 0 ||
-      name == claims.end() || !name->is_string() || role_claim == claims.end() ||
-      !role_claim->is_string() || res == claims.end() || !res->is_string() || iat == claims.end() ||
-      exp == claims.end()) {
+  if (sexp == claims.end() || uid == claims.end() || !uid->is_number_integer() ||
+      uid->get<std::int64_t>() < 0 || name == claims.end() || !name->is_string() ||
+      role_claim == claims.end() || !role_claim->is_string() || res == claims.end() ||
+      !res->is_string() || iat == claims.end() || exp == claims.end()) {
     return malformed();
   }
   const auto user_role = role_from_string(role_claim->get_ref<const std::string&>());

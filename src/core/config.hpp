@@ -24,8 +24,8 @@ struct config {
   // JWTs issued by another service (the dental-AI backend), accepted beside our own when
   // `algorithm` is set. See auth::external_jwt_config.
   struct external_jwt_section {
-    std::string algorithm;  // "" (off), "HS256", "RS256" or "ES256"
-    std::string secret;     // HS256
+    std::string algorithm;        // "" (off), "HS256", "RS256" or "ES256"
+    std::string secret;           // HS256
     std::string public_key_file;  // RS256 / ES256: PEM SubjectPublicKeyInfo
     std::string issuer;
     std::string audience;
@@ -41,10 +41,10 @@ struct config {
   } cors;
   // Caps per client; 0 turns a cap off.
   struct limits_section {
-    double login_per_minute_ip = 30;    // login attempts per client address (NAT: many users)
-    double login_per_minute_user = 5;   // login attempts per user name
+    double login_per_minute_ip = 30;   // login attempts per client address (NAT: many users)
+    double login_per_minute_user = 5;  // login attempts per user name
     double login_burst = 10;
-    double api_per_second_user = 50;    // authenticated requests per user
+    double api_per_second_user = 50;  // authenticated requests per user
     double api_burst = 100;
     std::int64_t streams_per_user = 16;  // concurrent MJPEG + WebSocket + signaling streams
   } limits;

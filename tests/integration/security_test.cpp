@@ -52,15 +52,16 @@ const std::string kExternalSecret = "the-dental-ai-backend-shares-this-32+byte-k
 class Security : public ::testing::Test {
  protected:
   camsim cam;
-  gateway gw{"[external_jwt]\n"
-             "algorithm = \"HS256\"\n"
-             "secret = \"" +
-             kExternalSecret +
-             "\"\n"
-             "issuer = \"dental-ai\"\n"
-             "audience = \"camgate\"\n"
-             "[cors]\n"
-             "allowed_origins = [\"https://clinic.example\"]\n"};
+  gateway gw{
+      "[external_jwt]\n"
+      "algorithm = \"HS256\"\n"
+      "secret = \"" +
+      kExternalSecret +
+      "\"\n"
+      "issuer = \"dental-ai\"\n"
+      "audience = \"camgate\"\n"
+      "[cors]\n"
+      "allowed_origins = [\"https://clinic.example\"]\n"};
   std::int64_t id = gw.add_camera(cam.port, gw.admin_token());
   std::string base() const { return "/api/cameras/" + std::to_string(id); }
 };
@@ -120,8 +121,9 @@ TEST_F(Security, AStreamTicketOpensOneCameraForAMinuteAndNothingElse) {
   ASSERT_TRUE(ws.next_message(std::chrono::seconds(5), &binary));
   EXPECT_TRUE(binary);
 
-  auto elsewhere = http_request(
-      gw.port(), http::verb::get, "/api/cameras/" + std::to_string(other) + "/snapshot?ticket=" + ticket);
+  auto elsewhere =
+      http_request(gw.port(), http::verb::get,
+                   "/api/cameras/" + std::to_string(other) + "/snapshot?ticket=" + ticket);
   EXPECT_EQ(elsewhere.status, 401u);
   EXPECT_EQ(error_of(elsewhere), "invalid ticket: ticket is for another resource");
   auto api = http_request(gw.port(), http::verb::get, "/api/cameras?ticket=" + ticket);
@@ -131,8 +133,8 @@ TEST_F(Security, AStreamTicketOpensOneCameraForAMinuteAndNothingElse) {
   EXPECT_EQ(gw.get("/api/cameras", ticket).status, 401u);
 
   // No ticket for what the caller may not watch, nor for nonsense.
-  auto denied = gw.post("/auth/stream-ticket", json{{"resource", "camera:" + std::to_string(id)}}.dump(),
-                        gw.user_token());
+  auto denied = gw.post("/auth/stream-ticket",
+                        json{{"resource", "camera:" + std::to_string(id)}}.dump(), gw.user_token());
   EXPECT_EQ(denied.status, 403u);
   EXPECT_EQ(error_of(denied), "no booking");
   for (const char* bad : {"camera:", "camera:x", "camera:01", "robot:1", "camera:1/x"}) {
@@ -148,8 +150,8 @@ TEST_F(Security, ForgedOrStaleTokensAreRefusedWithAReason) {
   ASSERT_GE(secret.size(), 32u);
   const json header = {{"alg", "HS256"}, {"typ", "JWT"}};
   auto own = [&](std::int64_t nbf, std::int64_t exp) {
-    return json{{"sub", "1"},  {"name", "admin"}, {"role", "admin"}, {"iss", "camgate"},
-                {"jti", "x"},  {"iat", nbf},      {"nbf", nbf},      {"exp", exp}};
+    return json{{"sub", "1"}, {"name", "admin"}, {"role", "admin"}, {"iss", "camgate"},
+                {"jti", "x"}, {"iat", nbf},      {"nbf", nbf},      {"exp", exp}};
   };
   const auto t = now();
   // Our own secret signs a valid token: the forgery below fails only where it should.
@@ -205,14 +207,16 @@ TEST_F(Security, ExternalJwtsAreCheckedAgainstTheConfiguredIssuerAudienceAndKey)
   };
   const std::vector<forged> cases = {
       {"wrong issuer", hs256(header, claims({{"iss", "someone-else"}}), kExternalSecret), "issuer"},
-      {"wrong audience", hs256(header, claims({{"aud", "other-app"}}), kExternalSecret), "audience"},
+      {"wrong audience", hs256(header, claims({{"aud", "other-app"}}), kExternalSecret),
+       "audience"},
       {"expired", hs256(header, claims({{"exp", t - 3600}}), kExternalSecret), "expired"},
       {"not yet valid", hs256(header, claims({{"nbf", t + 3600}}), kExternalSecret), "not yet"},
       {"bad signature", hs256(header, claims({}), kExternalSecret + "x"), "signature"},
       {"alg none", b64(R"({"alg":"none"})") + "." + b64(claims({}).dump()) + ".", "invalid token"},
-      {"wrong algorithm",
-       hs256({{"alg", "RS256"}, {"typ", "JWT"}}, claims({}), kExternalSecret), "invalid token"},
-      {"unknown user", hs256(header, claims({{"sub", "mallory"}}), kExternalSecret), "unknown user"},
+      {"wrong algorithm", hs256({{"alg", "RS256"}, {"typ", "JWT"}}, claims({}), kExternalSecret),
+       "invalid token"},
+      {"unknown user", hs256(header, claims({{"sub", "mallory"}}), kExternalSecret),
+       "unknown user"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);
@@ -233,20 +237,20 @@ TEST_F(Security, CorsAnswersPreflightsForAllowedOriginsOnly) {
   EXPECT_NE(pre.header("access-control-allow-methods").find("GET"), std::string::npos);
   EXPECT_NE(pre.header("access-control-allow-headers").find("uthorization"), std::string::npos);
 
-  auto evil = http_request(gw.port(), http::verb::options, "/api/cameras", "",
-                           {{"Origin", "https://evil.example"},
-                            {"Access-Control-Request-Method", "GET"}});
+  auto evil =
+      http_request(gw.port(), http::verb::options, "/api/cameras", "",
+                   {{"Origin", "https://evil.example"}, {"Access-Control-Request-Method", "GET"}});
   EXPECT_EQ(evil.status, 403u);
   EXPECT_EQ(evil.header("access-control-allow-origin"), "");
 
-  auto get = http_request(gw.port(), http::verb::get, "/api/cameras", "",
-                          {{"Origin", "https://clinic.example"},
-                           {"Authorization", "Bearer " + gw.admin_token()}});
+  auto get = http_request(
+      gw.port(), http::verb::get, "/api/cameras", "",
+      {{"Origin", "https://clinic.example"}, {"Authorization", "Bearer " + gw.admin_token()}});
   EXPECT_EQ(get.status, 200u);
   EXPECT_EQ(get.header("access-control-allow-origin"), "https://clinic.example");
   EXPECT_NE(get.header("vary").find("Origin"), std::string::npos);
-  auto get_evil = http_request(gw.port(), http::verb::get, "/health", "",
-                               {{"Origin", "https://evil.example"}});
+  auto get_evil =
+      http_request(gw.port(), http::verb::get, "/health", "", {{"Origin", "https://evil.example"}});
   EXPECT_EQ(get_evil.status, 200u);
   EXPECT_EQ(get_evil.header("access-control-allow-origin"), "");
 }
@@ -270,21 +274,23 @@ TEST(RateLimits, LoginAttemptsPerAddressGet429WithRetryAfter) {
 
 TEST(RateLimits, FailedLoginsPerUserNameApiRequestsAndStreamsAreCapped) {
   camsim cam;
-  gateway gw{"[limits]\n"
-             "login_per_minute_ip = 0\n"
-             "login_per_minute_user = 1\n"
-             "login_burst = 3\n"
-             "api_per_second_user = 1\n"
-             "api_burst = 20\n"
-             "streams_per_user = 1\n"};
+  gateway gw{
+      "[limits]\n"
+      "login_per_minute_ip = 0\n"
+      "login_per_minute_user = 1\n"
+      "login_burst = 3\n"
+      "api_per_second_user = 1\n"
+      "api_burst = 20\n"
+      "streams_per_user = 1\n"};
   // Successful logins cost nothing; three failures lock the name, not the address.
   for (int i = 0; i < 3; ++i) {
     auto r = http_request(gw.port(), http::verb::post, "/auth/login",
                           json{{"username", "alice"}, {"password", "wrong-password"}}.dump());
     EXPECT_EQ(r.status, 401u) << i;
   }
-  auto locked = http_request(gw.port(), http::verb::post, "/auth/login",
-                             json{{"username", "alice"}, {"password", gateway::user_password}}.dump());
+  auto locked =
+      http_request(gw.port(), http::verb::post, "/auth/login",
+                   json{{"username", "alice"}, {"password", gateway::user_password}}.dump());
   EXPECT_EQ(locked.status, 429u) << locked.body;
   EXPECT_EQ(error_of(locked).rfind("too many failed logins for this user", 0), 0u);
   EXPECT_FALSE(locked.header("retry-after").empty());
@@ -309,7 +315,8 @@ TEST(RateLimits, FailedLoginsPerUserNameApiRequestsAndStreamsAreCapped) {
   EXPECT_EQ(retry_after, "1");
 
   // Concurrent streams per user: one at a time; the slot is free once it closes.
-  const auto stream = "/api/cameras/" + std::to_string(id) + "/stream?access_token=" + gw.admin_token();
+  const auto stream =
+      "/api/cameras/" + std::to_string(id) + "/stream?access_token=" + gw.admin_token();
   {
     mjpeg_reader first(gw.port(), stream);
     ASSERT_EQ(first.status(), 200u);
@@ -354,8 +361,8 @@ TEST(Robots, EnrolledByAnAdminLogInWithTheirOneTimeCredential) {
   EXPECT_EQ(users_view.at("robots")[0].at("allowed_now"), false);
 
   // A renewed credential replaces the old one.
-  auto renewed = gw.post("/api/robots/" + std::to_string(robot_id) + "/credential", "",
-                         gw.admin_token());
+  auto renewed =
+      gw.post("/api/robots/" + std::to_string(robot_id) + "/credential", "", gw.admin_token());
   ASSERT_EQ(renewed.status, 200u) << renewed.body;
   const auto fresh = json::parse(renewed.body).at("credential").get<std::string>();
   EXPECT_NE(fresh, credential);
@@ -394,8 +401,9 @@ struct tls_client {
 TEST(Tls, HttpsAndWssServeOnTheSamePortAsPlainHttp) {
   temp_dir dir;
   const auto cert = dir.path() + "/cert.pem", key = dir.path() + "/key.pem";
-  const auto gen = "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 -keyout " +
-                   key + " -out " + cert + " >/dev/null 2>&1";
+  const auto gen =
+      "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 -keyout " + key +
+      " -out " + cert + " >/dev/null 2>&1";
   ASSERT_EQ(std::system(gen.c_str()), 0) << "openssl is needed (scripts/install-deps)";
   camsim cam;
   gateway gw("", {"--tls-cert", cert, "--tls-key", key});
@@ -404,7 +412,8 @@ TEST(Tls, HttpsAndWssServeOnTheSamePortAsPlainHttp) {
   tls_client c;
   c.ctx.set_verify_mode(camgate::ssl::verify_none);
   camgate::beast::ssl_stream<camgate::beast::tcp_stream> s(c.ioc, c.ctx);
-  s.next_layer().connect(camgate::tcp::endpoint(camgate::asio::ip::make_address("127.0.0.1"), gw.port()));
+  s.next_layer().connect(
+      camgate::tcp::endpoint(camgate::asio::ip::make_address("127.0.0.1"), gw.port()));
   s.handshake(camgate::ssl::stream_base::client);
   http::request<http::string_body> req{http::verb::post, "/auth/login", 11};
   req.set(http::field::host, "127.0.0.1");
@@ -419,7 +428,8 @@ TEST(Tls, HttpsAndWssServeOnTheSamePortAsPlainHttp) {
   // Over HTTPS the cookie is Secure.
   EXPECT_NE(std::string(res[http::field::set_cookie]).find("; Secure"), std::string::npos);
 
-  camgate::websocket::stream<camgate::beast::ssl_stream<camgate::beast::tcp_stream>> ws(c.ioc, c.ctx);
+  camgate::websocket::stream<camgate::beast::ssl_stream<camgate::beast::tcp_stream>> ws(c.ioc,
+                                                                                        c.ctx);
   camgate::beast::get_lowest_layer(ws).connect(
       camgate::tcp::endpoint(camgate::asio::ip::make_address("127.0.0.1"), gw.port()));
   ws.next_layer().handshake(camgate::ssl::stream_base::client);
@@ -438,19 +448,19 @@ TEST(Tls, HttpsAndWssServeOnTheSamePortAsPlainHttp) {
 TEST(Users, AdminsAddListAndRemoveAccountsUsersCannot) {
   gateway gw;
   EXPECT_EQ(gw.get("/api/users", gw.user_token()).status, 403u);
-  auto added = gw.post("/api/users",
-                       R"({"username":"bob","password":"bob-password-1","role":"user"})",
-                       gw.admin_token());
+  auto added =
+      gw.post("/api/users", R"({"username":"bob","password":"bob-password-1","role":"user"})",
+              gw.admin_token());
   ASSERT_EQ(added.status, 201u) << added.body;
   const auto bob = json::parse(added.body).at("user").at("id").get<std::int64_t>();
   EXPECT_FALSE(gw.login("bob", "bob-password-1").empty());
-  EXPECT_EQ(gw.post("/api/users", R"({"username":"bob","password":"bob-password-1"})",
-                    gw.admin_token())
-                .status,
-            409u);
-  EXPECT_EQ(gw.post("/api/users", R"({"username":"eve","password":"short"})", gw.admin_token())
-                .status,
-            400u);
+  EXPECT_EQ(
+      gw.post("/api/users", R"({"username":"bob","password":"bob-password-1"})", gw.admin_token())
+          .status,
+      409u);
+  EXPECT_EQ(
+      gw.post("/api/users", R"({"username":"eve","password":"short"})", gw.admin_token()).status,
+      400u);
   EXPECT_EQ(gw.post("/api/users", R"({"username":"eve","password":"long-enough","role":"robot"})",
                     gw.admin_token())
                 .status,

@@ -61,9 +61,9 @@ gateway::gateway(const std::string& extra_config, std::vector<std::string> extra
                            "probe_timeout_ms = 1000\n"
                            "snapshot_wait_ms = 1500\n"
                         << extra_config;
-  std::vector<std::string> argv{bin_path("camgate"), "serve",  "--listen",    "127.0.0.1:0",
-                                "--data",           dir,      "--config",    config,
-                                "--log-level",      "warn"};
+  std::vector<std::string> argv{
+      bin_path("camgate"), "serve", "--listen",    "127.0.0.1:0", "--data", dir,
+      "--config",          config,  "--log-level", "warn"};
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
   process_ = std::make_unique<child_process>(argv);
   // Plain HTTP and HTTPS share the port, so the helpers below work either way.

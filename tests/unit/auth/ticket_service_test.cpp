@@ -59,8 +59,8 @@ std::string sign(const json& header, const json& payload, std::string_view key) 
 const json kTicketHeader = {{"alg", "HS256"}, {"typ", "ticket"}};
 
 json ticket_claims(std::int64_t now = kNow) {
-  return {{"uid", 42},         {"name", "alice"}, {"role", "admin"},
-          {"res", "camera:3"}, {"iat", now},      {"exp", now + 60}, {"sexp", now + 3600}};
+  return {{"uid", 42},  {"name", "alice"}, {"role", "admin"},   {"res", "camera:3"},
+          {"iat", now}, {"exp", now + 60}, {"sexp", now + 3600}};
 }
 
 class ticket_service_test : public ::testing::Test {
