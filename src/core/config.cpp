@@ -12,43 +12,35 @@ template <typename T>
 void read(const toml::table& t, std::string_view section, std::string_view key, T& out) {
   const auto node = t[section][key];
   if (!node) return;
+  const auto fail = [&](std::string_view what) {
+    throw std::runtime_error(std::string(section) + "." + std::string(key) + " must " +
+                             std::string(what));
+  };
   if constexpr (std::is_same_v<T, bool>) {
     auto v = node.template value<bool>();
-    if (!v)
-      throw std::runtime_error(std::string(section) + "." + std::string(key) +
-                               " must be true or false");
+    if (!v) fail("be true or false");
     out = *v;
   } else if constexpr (std::is_same_v<T, std::vector<std::string>>) {
     const auto* arr = node.as_array();
-    if (!arr)
-      throw std::runtime_error(std::string(section) + "." + std::string(key) +
-                               " must be an array of strings");
+    if (!arr) fail("be an array of strings");
     out.clear();
     for (const auto& item : *arr) {
       auto v = item.template value<std::string>();
-      if (!v)
-        throw std::runtime_error(std::string(section) + "." + std::string(key) +
-                                 " must be an array of strings");
+      if (!v) fail("be an array of strings");
       out.push_back(*v);
     }
   } else if constexpr (std::is_same_v<T, std::string>) {
     auto v = node.template value<std::string>();
-    if (!v)
-      throw std::runtime_error(std::string(section) + "." + std::string(key) + " must be a string");
+    if (!v) fail("be a string");
     out = *v;
   } else if constexpr (std::is_floating_point_v<T>) {
     auto v = node.template value<double>();
-    if (!v)
-      throw std::runtime_error(std::string(section) + "." + std::string(key) + " must be a number");
+    if (!v) fail("be a number");
     out = *v;
   } else {
     auto v = node.template value<std::int64_t>();
-    if (!v)
-      throw std::runtime_error(std::string(section) + "." + std::string(key) +
-                               " must be an integer");
-    if (*v < 0)
-      throw std::runtime_error(std::string(section) + "." + std::string(key) +
-                               " must not be negative");
+    if (!v) fail("be an integer");
+    if (*v < 0) fail("not be negative");
     out = static_cast<T>(*v);
   }
 }
