@@ -40,6 +40,7 @@ def main():
     ap.add_argument("--build", default="build")
     ap.add_argument("--count", type=int, default=1000)
     ap.add_argument("--lead", type=int, default=15, help="seconds from now to the booking's end")
+    ap.add_argument("--out", help="JSON file (default bench/results/booking-cut-<time>.json)")
     a = ap.parse_args()
     bindir = os.path.join(a.build, "bin")
     data = tempfile.mkdtemp(prefix="camgate-cut-")
@@ -71,8 +72,9 @@ def main():
         result["gateway_cpu_s"] = (cpu_ticks(gw.pid) - gw_ticks0) / os.sysconf("SC_CLK_TCK")
         result["machine"] = {"cpus": os.cpu_count(), "load_avg": os.getloadavg()}
         print(json.dumps(result, indent=2))
-        os.makedirs("bench/results", exist_ok=True)
-        with open(time.strftime("bench/results/booking-cut-%Y%m%dT%H%M%SZ.json", time.gmtime()), "w") as f:
+        out_path = a.out or time.strftime("bench/results/booking-cut-%Y%m%dT%H%M%SZ.json", time.gmtime())
+        os.makedirs(os.path.dirname(os.path.abspath(out_path)), exist_ok=True)
+        with open(out_path, "w") as f:
             json.dump(result, f, indent=2)
         return out.returncode
     finally:

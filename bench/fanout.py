@@ -20,219 +20,23 @@ import argparse
 import json
 import os
 import platform
-import queue
-import re
 import resource
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.error
-import urllib.request
 from datetime import datetime, timezone
 from pathlib import Path
 
+import harness
+from harness import child, http_json, log, measure_viewers, proc_mem_kb, wait_until_idle
+
 REPO = Path(__file__).resolve().parent.parent
-CLK_TCK = os.sysconf("SC_CLK_TCK")
+harness.LOG_PREFIX[0] = "fanout"
 PASSWORD = "pw-12345678"
 FANOUT_STEPS = [1, 10, 50, 100, 200, 300, 500]
-
-
-def log(msg):
-    print(f"[fanout] {msg}", file=sys.stderr, flush=True)
-
-
-# ---------------------------------------------------------------- /proc readers
-
-def proc_cpu_s(pid):
-    """user + system CPU seconds of a process, from /proc/PID/stat."""
-    with open(f"/proc/{pid}/stat") as f:
-        rest = f.read().rsplit(")", 1)[1].split()
-    # rest[0] is field 3 (state): utime and stime are fields 14 and 15.
-    return (int(rest[11]) + int(rest[12])) / CLK_TCK
-
-
-def proc_mem_kb(pid):
-    """VmRSS and VmHWM (peak RSS) in KiB, from /proc/PID/status."""
-    out = {}
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            key, _, value = line.partition(":")
-            if key in ("VmRSS", "VmHWM"):
-                out[key] = int(value.split()[0])
-    return out
-
-
-def wait_until_idle(max_wait_s, busy_limit=25.0):
-    """Waits (up to max_wait_s) for a second in which the host is at most busy_limit %
-    busy, so other work on a shared machine does not skew the runs. Returns the last
-    busy % seen."""
-    start = time.monotonic()
-    next_note = start
-    while True:
-        b0, t0 = machine_cpu()
-        time.sleep(1.0)
-        b1, t1 = machine_cpu()
-        busy = 100.0 * (b1 - b0) / max(1, t1 - t0)
-        now = time.monotonic()
-        if busy <= busy_limit or now - start >= max_wait_s:
-            return round(busy, 1)
-        if now >= next_note:
-            log(f"host {busy:.0f} % busy with other work: waiting (up to {max_wait_s:.0f} s)")
-            next_note = now + 30
-
-
-def machine_cpu():
-    """(busy, total) jiffies over all cores, from /proc/stat."""
-    with open("/proc/stat") as f:
-        fields = [int(x) for x in f.readline().split()[1:]]
-    idle = fields[3] + fields[4]  # idle + iowait
-    return sum(fields) - idle, sum(fields)
-
-
-class cpu_window:
-    """CPU use of some processes between start() and stop(), in % of one core."""
-
-    def __init__(self, pids):
-        self.pids = pids
-        self.start_cpu = {}
-        self.result = {}
-
-    def start(self):
-        self.t0 = time.monotonic()
-        self.start_cpu = {name: proc_cpu_s(pid) for name, pid in self.pids.items()}
-        self.machine0 = machine_cpu()
-
-    def stop(self):
-        wall = time.monotonic() - self.t0
-        for name, pid in self.pids.items():
-            self.result[name] = round(100.0 * (proc_cpu_s(pid) - self.start_cpu[name]) / wall, 1)
-        busy1, total1 = machine_cpu()
-        busy = busy1 - self.machine0[0]
-        total = total1 - self.machine0[1]
-        # In % of the whole machine (100 = every core busy).
-        self.result["machine_busy"] = round(100.0 * busy / total, 1) if total else 0.0
-        self.result["wall_s"] = round(wall, 2)
-
-
-def socket_queues(port):
-    """Bytes queued on the gateway's TCP connections (/proc/net/tcp and tcp6): unsent or
-    unacknowledged in the gateway's send queues, and received but not yet read by the
-    viewers. Frames waiting for a slow viewer sit there, in the kernel, where the
-    gateway's RSS does not show them."""
-    send = recv = 0
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        try:
-            with open(table) as f:
-                next(f)
-                for line in f:
-                    fields = line.split()
-                    local_port = int(fields[1].rsplit(":", 1)[1], 16)
-                    remote_port = int(fields[2].rsplit(":", 1)[1], 16)
-                    tx, rx = (int(x, 16) for x in fields[4].split(":"))
-                    if local_port == port:
-                        send += tx
-                    elif remote_port == port:
-                        recv += rx
-        except OSError:
-            pass
-    return send, recv
-
-
-class rss_sampler(threading.Thread):
-    """Every 100 ms the largest VmRSS of the gateway; every 500 ms the most bytes
-    queued on its connections (see socket_queues; reading /proc/net/tcp with hundreds
-    of sockets is not free, and this process shares the cores with the measurement)."""
-
-    def __init__(self, pid, port):
-        super().__init__(daemon=True)
-        self.pid = pid
-        self.port = port
-        self.max_kb = 0
-        self.queued_max_kb = 0
-        self.send_max_kb = 0
-        self.ticks = 0
-        self.stop_event = threading.Event()
-
-    def run(self):
-        while not self.stop_event.is_set():
-            try:
-                self.max_kb = max(self.max_kb, proc_mem_kb(self.pid).get("VmRSS", 0))
-            except OSError:
-                return
-            self.ticks += 1
-            if self.ticks % 5 == 1:
-                send, recv = socket_queues(self.port)
-                self.queued_max_kb = max(self.queued_max_kb, (send + recv) // 1024)
-                self.send_max_kb = max(self.send_max_kb, send // 1024)
-            self.stop_event.wait(0.1)
-
-    def stop(self):
-        self.stop_event.set()
-        self.join()
-
-
-# ---------------------------------------------------------------- processes
-
-class child:
-    """A process whose first stdout line matching `ready` we wait for; the rest of
-    its output goes to a log file so pipes never fill."""
-
-    def __init__(self, name, argv, ready, log_path, timeout=15):
-        self.name = name
-        self.log = open(log_path, "ab")
-        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=self.log)
-        lines = queue.Queue()
-
-        def pump():
-            for raw in self.proc.stdout:
-                self.log.write(raw)
-                self.log.flush()
-                lines.put(raw.decode(errors="replace"))
-            lines.put(None)
-
-        threading.Thread(target=pump, daemon=True).start()
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                line = lines.get(timeout=max(0.1, deadline - time.monotonic()))
-            except queue.Empty:
-                line = None
-            if line is None:
-                self.stop()
-                raise RuntimeError(f"{name} did not start (see {log_path})")
-            m = re.search(ready, line)
-            if m:
-                self.match = m
-                break
-
-    @property
-    def pid(self):
-        return self.proc.pid
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.log.close()
-
-
-def http_json(method, url, body=None, token=None, timeout=5):
-    data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(url, data=data, method=method)
-    if data is not None:
-        req.add_header("Content-Type", "application/json")
-    if token:
-        req.add_header("Authorization", f"Bearer {token}")
-    with urllib.request.urlopen(req, timeout=timeout) as res:
-        return res.status, res.read()
 
 
 class bench_env:
@@ -355,71 +159,18 @@ class bench_env:
             argv += ["--slow-fraction", str(slow_fraction), "--slow-fps", str(slow_fps)]
         log(f"{name}: {mode} x{viewers}" + (f" ({slow_fraction:.0%} at {slow_fps} fps)" if slow_fraction else ""))
 
-        pids = {"gateway": self.gateway.pid, "camsim": self.camsim.pid, "driver": os.getpid()}
-        window = cpu_window(pids)
-        rss = rss_sampler(self.gateway.pid, self.port)
+        pids = {"gateway": self.gateway.pid, "camsim": self.camsim.pid}
         metrics_before = self.metrics()
-        rss.start()  # from the first connection on: the ramp-up counts too
-        proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        stderr_lines = []
-
-        def watch_stderr():
-            # camgate-viewers prints these two lines when its measuring window opens and closes.
-            for raw in proc.stderr:
-                line = raw.decode(errors="replace").strip()
-                if line.endswith("measuring"):
-                    window.start()
-                elif line.endswith("done"):
-                    window.stop()
-                    rss.stop()
-                else:
-                    stderr_lines.append(line)
-
-        watcher = threading.Thread(target=watch_stderr, daemon=True)
-        watcher.start()
-        out = proc.stdout.read()
-        proc.wait()
-        watcher.join()
-        if rss.is_alive():
-            rss.stop()
-        if proc.returncode != 0 or not window.result:
-            raise RuntimeError(f"camgate-viewers failed ({proc.returncode}): {' '.join(stderr_lines)}")
-        result = json.loads(out)
-        mem = proc_mem_kb(self.gateway.pid)
+        result = measure_viewers(argv, pids, self.port)
         metrics_after = self.metrics()
         skipped_key = next((k for k in metrics_after if k.startswith("camgate_camera_frames_skipped_total")), None)
         result["name"] = name
-        result["gateway"] = {
-            "cpu_percent": window.result["gateway"],
-            # Largest VmRSS seen while measuring: the figure to compare between runs.
-            "rss_max_kb": rss.max_kb,
-            # Peak RSS since the process started. With a fresh gateway that is this run,
-            # but it includes the login: Argon2id password checks take ~64 MiB for a moment.
-            "vm_hwm_kb": mem.get("VmHWM", 0),
-            # Most bytes queued in the kernel on the viewer connections at once (gateway
-            # send queues + viewers' unread receive queues), and the send side alone.
-            "socket_queued_max_kb": rss.queued_max_kb,
-            "send_queued_max_kb": rss.send_max_kb,
-            "vm_rss_end_kb": mem.get("VmRSS", 0),
-            "fresh_process": fresh,
-            "frames_skipped": (metrics_after.get(skipped_key, 0) - metrics_before.get(skipped_key, 0))
-            if skipped_key else None,
-        }
-        result["camsim"] = {"cpu_percent": window.result["camsim"]}
-        result["machine_busy_percent"] = window.result["machine_busy"]
-        # CPU that neither camsim, the gateway, camgate-viewers nor this script used
-        # (other work on the host), in % of one core: a run with much of it is disturbed.
-        result["others_cpu_percent"] = round(max(0.0, window.result["machine_busy"] * (os.cpu_count() or 1)
-                                                 - window.result["gateway"] - window.result["camsim"]
-                                                 - window.result["driver"]
-                                                 - result["client"]["cpu_percent"]), 1)
-        result["driver_cpu_percent"] = window.result["driver"]  # this script's sampling
-        result["load_average"] = os.getloadavg()[0]
+        result["gateway"]["fresh_process"] = fresh
+        # The gateway's own count of frames it did not send to a viewer that was behind.
+        result["gateway"]["frames_skipped"] = (
+            metrics_after.get(skipped_key, 0) - metrics_before.get(skipped_key, 0)) if skipped_key else None
         if idle_busy is not None:
             result["host_busy_before_percent"] = idle_busy
-        result["measured_wall_s"] = window.result["wall_s"]
-        if stderr_lines:
-            result["viewer_stderr"] = stderr_lines[-5:]
         return result
 
 

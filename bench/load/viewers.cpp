@@ -19,10 +19,12 @@
 #include <chrono>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <iostream>
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
@@ -31,6 +33,7 @@
 #include "core/base64.hpp"
 #include "core/clock.hpp"
 #include "core/jpeg_markers.hpp"
+#include "sources/chunked_decoder.hpp"
 
 namespace camgate::bench {
 namespace {
@@ -309,6 +312,7 @@ class socket_viewer : public viewer {
                               if (ec) return fail("read", ec);
                               begin_ = 0;
                               end_ = n;
+                              raw_from_ = 0;
                               consume();
                             });
   }
@@ -350,6 +354,7 @@ class socket_viewer : public viewer {
   std::unique_ptr<std::uint8_t[]> buffer_;
   std::size_t begin_ = 0;
   std::size_t end_ = 0;
+  std::size_t raw_from_ = 0;  // bytes from here on are as read (not yet de-chunked)
   std::string header_;
   std::chrono::steady_clock::duration period_;
 };
@@ -377,19 +382,42 @@ struct soi_eoi_check {
   bool ok() const { return head_ok && pos >= 4 && tail == 0xFFD9; }
 };
 
-// MJPEG: part heads are parsed, picture bodies skipped by Content-Length.
+// MJPEG: part heads are parsed, picture bodies skipped by Content-Length. The capture
+// time and sequence come from the part's X-Timestamp / X-Frame-Seq (camgate), or else
+// from the camgate-ts comment camsim writes right after SOI (a proxy that passes the
+// camera's parts through).
 class mjpeg_viewer final : public socket_viewer {
  public:
   using socket_viewer::socket_viewer;
 
  private:
   enum class state { response_head, part_head, body };
+  static constexpr std::size_t stamp_bytes = 192;
 
   void consume() override {
     while (begin_ < end_) {
+      if (chunked_ && raw_from_ < end_) {
+        // motion's stream is chunked: decoded in place (data never grows) with the
+        // gateway's own decoder.
+        const std::size_t from = std::max(raw_from_, begin_);
+        std::size_t out = from;
+        const bool ok = dechunk_.feed(
+            std::span<const std::uint8_t>(buffer_.get() + from, end_ - from), [&](auto piece) {
+              std::memmove(buffer_.get() + out, piece.data(), piece.size());
+              out += piece.size();
+            });
+        end_ = raw_from_ = out;
+        if (!ok || dechunk_.done()) return fail("chunked stream ended or broken", {});
+        if (begin_ >= end_) break;
+      }
       if (state_ == state::body) {
         const std::size_t take = std::min(remaining_, end_ - begin_);
         check_.feed(buffer_.get() + begin_, take);
+        if (head_len_ < stamp_bytes) {
+          const std::size_t keep = std::min(take, stamp_bytes - head_len_);
+          std::memcpy(head_.data() + head_len_, buffer_.get() + begin_, keep);
+          head_len_ += keep;
+        }
         begin_ += take;
         remaining_ -= take;
         if (remaining_ == 0 && body_done()) return;  // paused
@@ -404,6 +432,11 @@ class mjpeg_viewer final : public socket_viewer {
   bool body_done() {
     state_ = state::part_head;
     if (!check_.ok()) ++stats.bad_frames;
+    if (!capture_us_ || !seq_) {
+      const auto info = core::jpeg::scan(std::span<const std::uint8_t>(head_.data(), head_len_));
+      if (!capture_us_) capture_us_ = info.capture_us;
+      if (!seq_) seq_ = info.seq;
+    }
     return frame_done(capture_us_, seq_, size_);
   }
 
@@ -417,6 +450,14 @@ class mjpeg_viewer final : public socket_viewer {
       }
       stats.connected = true;
       state_ = state::part_head;
+      for (auto line = h; !line.empty();) {
+        const auto eol = line.find("\r\n");
+        if (iequals_prefix(line.substr(0, eol), "transfer-encoding:") &&
+            line.substr(0, eol).find("chunked") != std::string_view::npos)
+          chunked_ = true;
+        line.remove_prefix(eol == std::string_view::npos ? line.size() : eol + 2);
+      }
+      raw_from_ = begin_;
       header_.clear();
       return true;
     }
@@ -446,6 +487,7 @@ class mjpeg_viewer final : public socket_viewer {
     state_ = state::body;
     remaining_ = size_ = *length;
     check_.reset();
+    head_len_ = 0;
     if (remaining_ == 0) return !body_done();
     return true;
   }
@@ -456,6 +498,10 @@ class mjpeg_viewer final : public socket_viewer {
   soi_eoi_check check_;
   std::optional<std::int64_t> capture_us_;
   std::optional<std::uint64_t> seq_;
+  std::array<std::uint8_t, stamp_bytes> head_{};
+  std::size_t head_len_ = 0;
+  bool chunked_ = false;
+  sources::chunked_decoder dechunk_;
 };
 
 // The camgate-ts comment from a "data:image/jpeg;base64,..." message. It sits right

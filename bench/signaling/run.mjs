@@ -5,7 +5,7 @@
 //   node bench/signaling/run.mjs [--bin build/bin/camgate] [--steps 1000,5000,10000]
 //        [--rate 1000] [--duration 10] [--warmup 1] [--viewers 20] [--hold 3]
 //        [--only connections,latency] [--servers camgate,reference] [--out FILE] [--quick]
-//        [--reopen] [--camgate-threads N]
+//        [--reopen] [--camgate-threads N] [--client node|cpp] [--load-bin PATH]
 //
 // 1. connections: N Socket.IO viewers (websocket transport, admin token in auth), each
 //    connects and registers; the server's VmRSS before and after gives KB per connection.
@@ -17,6 +17,9 @@
 //    p50/p99 and the server's CPU (utime + stime from /proc/PID/stat) over the window.
 //
 // --camgate-threads N sets camgate's [server] threads (default: its own, one per core).
+// --client cpp: the robot and the viewers are camgate-signaling-load (bench/load/
+// signaling_load.cpp, --load-bin, default: next to --bin) instead of socket.io-client in
+// this process: same protocol and messages, a fraction of the CPU. Default: node.
 // Writes bench/results/signaling-<UTC time>.json and prints a markdown table.
 // Everything runs on this host: driver (this process), one server at a time.
 import { spawn, spawnSync } from 'node:child_process';
@@ -48,6 +51,8 @@ function parseArgs(argv) {
     quick: false,
     reopen: false,
     camgateThreads: null,
+    client: 'node',
+    loadBin: null,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -67,13 +72,17 @@ function parseArgs(argv) {
       case '--quick': o.quick = true; break;
       case '--reopen': o.reopen = true; break;
       case '--camgate-threads': o.camgateThreads = Number(v()); break;
+      case '--client': o.client = v(); break;
+      case '--load-bin': o.loadBin = path.resolve(v()); break;
       case '-h': case '--help':
-        console.log(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 23).join('\n'));
+        console.log(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 27).join('\n'));
         process.exit(0);
       default: throw new Error(`unknown option ${a}`);
     }
   }
   if (o.quick) { o.steps = [200]; o.duration = 2; o.warmup = 0.5; o.hold = 1; }
+  if (!['node', 'cpp'].includes(o.client)) throw new Error(`--client wants node or cpp, not ${o.client}`);
+  o.loadBin ??= path.join(path.dirname(o.bin), 'camgate-signaling-load');
   return o;
 }
 
@@ -115,28 +124,37 @@ function hostTicks() {
   const total = f.slice(0, 8).reduce((a, b) => a + b, 0);
   return { busy: total - idle, total };
 }
-// A window over which the server's, this driver's and the whole host's CPU are measured.
-function cpuWindow(pid) {
+// A window over which the server's, this driver's, the load generator's (clientPid, with
+// --client cpp) and the whole host's CPU are measured. client_cpu_* is what the clients
+// cost: this driver with --client node, camgate-signaling-load with --client cpp.
+function cpuWindow(pid, clientPid = null) {
   const t0 = process.hrtime.bigint();
   const s0 = procCpuTicks(pid);
+  const l0 = clientPid ? procCpuTicks(clientPid) : 0;
   const c0 = process.cpuUsage();
   const h0 = hostTicks();
   return () => {
     const wall = Number(process.hrtime.bigint() - t0) / 1e9;
     const server = (procCpuTicks(pid) - s0) / CLK_TCK;
+    let load = 0;
+    if (clientPid) { try { load = (procCpuTicks(clientPid) - l0) / CLK_TCK; } catch { load = NaN; } }
     const c = process.cpuUsage(c0);
     const driver = (c.user + c.system) / 1e6;
     const h1 = hostTicks();
     const ncpu = os.cpus().length;
     const hostBusy = ((h1.busy - h0.busy) / (h1.total - h0.total)) * ncpu * wall; // core-seconds
     const pct = (x) => round((x / wall) * 100, 1);
+    const client = clientPid ? load : driver;
     return {
       wall_s: round(wall, 2),
       server_cpu_s: round(server, 2),
       server_cpu_percent: pct(server),
       driver_cpu_percent: pct(driver),
+      client: clientPid ? 'cpp' : 'node',
+      client_cpu_s: round(client, 3),
+      client_cpu_percent: pct(client),
       host_busy_percent: pct(hostBusy),
-      others_cpu_percent: pct(Math.max(0, hostBusy - server - driver)),
+      others_cpu_percent: pct(Math.max(0, hostBusy - server - driver - (clientPid ? load || 0 : 0))),
     };
   };
 }
@@ -289,6 +307,7 @@ async function benchConnections(server) {
       connect_seconds: round(connectSeconds, 2),
       connects_per_s: round((sockets.length - before) / connectSeconds, 0),
       server_cpu_ms_per_connect: round((cpu.server_cpu_s * 1000) / Math.max(1, target - (steps.at(-1)?.attempted ?? 0)), 3),
+      client_cpu_ms_per_connect: round((cpu.client_cpu_s * 1000) / Math.max(1, target - (steps.at(-1)?.attempted ?? 0)), 3),
       connect_window: cpu,
       rss_base_kb: base.rss_kb,
       rss_kb: st.rss_kb,
@@ -416,10 +435,191 @@ async function benchLatency(server) {
     window: cpu,
     server_cpu_percent: cpu.server_cpu_percent,
     server_cpu_us_per_relayed_msg: round((cpu.server_cpu_s * 1e6) / (2 * (sent - warmupCount)), 1),
+    client_cpu_percent: cpu.client_cpu_percent,
     server_rss_kb: procStatus(server.pid).rss_kb,
   };
   log(`  ${server.name}: rtt p50 ${res.rtt_ms.p50} ms p99 ${res.rtt_ms.p99} ms, server CPU ${cpu.server_cpu_percent} %, ` +
     `sent ${sent} received ${received}, errors ${errorEvents}, others ${cpu.others_cpu_percent} %`);
+  return res;
+}
+
+// ---------------------------------------------------------------- --client cpp
+// camgate-signaling-load as a child: its stderr lines (READY / MEASURING / DONE) pace the
+// driver, its stdout is one JSON object at the end. Hold mode: a line on its stdin starts
+// the next step, stdin closed makes it close every connection and exit.
+function startLoad(args) {
+  const child = spawn(opts.loadBin, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  children.add(child);
+  let stdout = ''; let partial = ''; let tail = '';
+  const queue = []; // stderr lines not consumed yet
+  let waiter = null;
+  let exited = false;
+  child.stdin.on('error', () => { /* it exited first */ });
+  child.stdout.on('data', (d) => { stdout += d; });
+  const feed = () => {
+    while (waiter && queue.length) {
+      const line = queue.shift();
+      const m = line.match(waiter.re);
+      if (m) { const w = waiter; waiter = null; clearTimeout(w.timer); w.resolve(m); }
+    }
+    if (waiter && exited) {
+      const w = waiter; waiter = null; clearTimeout(w.timer);
+      w.reject(new Error(`camgate-signaling-load exited before ${w.re}:\n${tail}`));
+    }
+  };
+  child.stderr.on('data', (d) => {
+    tail = (tail + d).slice(-4000);
+    partial += d;
+    let i;
+    while ((i = partial.indexOf('\n')) >= 0) { queue.push(partial.slice(0, i)); partial = partial.slice(i + 1); }
+    feed();
+  });
+  const done = new Promise((resolve, reject) => {
+    child.on('error', (e) => { exited = true; children.delete(child); feed(); reject(e); });
+    child.on('close', (code, signal) => {
+      exited = true;
+      children.delete(child);
+      feed();
+      try { resolve(JSON.parse(stdout)); } catch {
+        reject(new Error(`camgate-signaling-load exited with ${code ?? signal}, no JSON:\n${tail}`));
+      }
+    });
+  });
+  done.catch(() => {});
+  return {
+    child,
+    // Resolves with the match of the next stderr line matching re (earlier lines are skipped).
+    waitLine: (re, ms) => new Promise((resolve, reject) => {
+      const timer = setTimeout(() => { waiter = null; reject(new Error(`timeout waiting for ${re}:\n${tail}`)); }, ms);
+      waiter = { re, resolve, reject, timer };
+      feed();
+    }),
+    result: () => done,
+    stop: () => stopChild(child),
+  };
+}
+
+async function benchConnectionsCpp(server) {
+  await sleep(1000);
+  const base = procStatus(server.pid);
+  const holdArgs = (steps) => ['--mode', 'hold', '--url', server.url, '--token', server.adminToken,
+    '--connections', steps.join(','), '--concurrency', String(opts.concurrency), '--connect-timeout', '30'];
+  const load = startLoad(holdArgs(opts.steps));
+  const steps = [];
+  let win = cpuWindow(server.pid, load.child.pid);
+  let clientSummary = null;
+  try {
+    for (const [i, target] of opts.steps.entries()) {
+      const m = await load.waitLine(/^READY (\d+) (\{.*\})\s*$/, 900000);
+      const cpu = win();
+      const r = JSON.parse(m[2]);
+      await sleep(opts.hold * 1000); // let the server settle (and a few timers run)
+      const st = procStatus(server.pid);
+      const connected = r.connected;
+      const prev = steps.at(-1);
+      const n = Math.max(1, target - (prev?.attempted ?? 0));
+      const step = {
+        attempted: target,
+        connected,
+        connect_seconds: round(r.connect_seconds, 2),
+        connects_per_s: round((connected - (prev?.connected ?? 0)) / r.connect_seconds, 0),
+        server_cpu_ms_per_connect: round((cpu.server_cpu_s * 1000) / n, 3),
+        client_cpu_ms_per_connect: round((cpu.client_cpu_s * 1000) / n, 3),
+        connect_window: cpu,
+        rss_base_kb: base.rss_kb,
+        rss_kb: st.rss_kb,
+        rss_delta_kb: st.rss_kb - base.rss_kb,
+        rss_kb_per_connection: round((st.rss_kb - base.rss_kb) / Math.max(1, connected), 2),
+        server_threads: st.threads,
+        server_fds: openFds(server.pid),
+        client_connect_ms: r.connect_ms,
+        client_rss_kb: r.client_rss_kb,
+        errors: r.errors,
+      };
+      steps.push(step);
+      log(`  ${server.name}: ${connected}/${target} connected in ${step.connect_seconds} s, ` +
+        `RSS ${base.rss_kb} -> ${st.rss_kb} kB (${step.rss_kb_per_connection} kB/conn), ` +
+        `server ${step.server_cpu_ms_per_connect} ms CPU/connect, client ${step.client_cpu_ms_per_connect} ms, ` +
+        `others ${cpu.others_cpu_percent} %` + (Object.keys(r.errors).length ? `, errors ${JSON.stringify(r.errors)}` : ''));
+      if (connected < 0.9 * target) { log(`  ${server.name}: fewer than 90 % connected, not going further`); break; }
+      if (i + 1 < opts.steps.length) { win = cpuWindow(server.pid, load.child.pid); load.child.stdin.write('\n'); }
+    }
+    load.child.stdin.end(); // closes every connection, prints its JSON
+    clientSummary = await load.result();
+  } finally {
+    await load.stop();
+  }
+  const closed = async () => {
+    await sleep(2000);
+    return { rss_kb: procStatus(server.pid).rss_kb, server_fds: openFds(server.pid) };
+  };
+  const afterClose = await closed();
+  log(`  ${server.name}: all closed: RSS ${afterClose.rss_kb} kB, ${afterClose.server_fds} fds`);
+  const res = {
+    client: 'cpp', rss_base_kb: base.rss_kb, rss_after_close_kb: afterClose.rss_kb, fds_after_close: afterClose.server_fds,
+    steps, client_summary: clientSummary,
+  };
+  if (opts.reopen && steps.length) {
+    const n = steps.at(-1).attempted;
+    const again = startLoad(holdArgs([n]));
+    let ok = 0; let rss = NaN;
+    try {
+      ok = Number((await again.waitLine(/^READY (\d+) /, 900000))[1]);
+      await sleep(opts.hold * 1000);
+      rss = procStatus(server.pid).rss_kb;
+      again.child.stdin.end();
+      await again.result();
+    } finally {
+      await again.stop();
+    }
+    const closedAgain = await closed();
+    res.reopen = { connected: ok, rss_kb: rss, rss_after_close_kb: closedAgain.rss_kb, fds_after_close: closedAgain.server_fds };
+    log(`  ${server.name}: reopened ${ok}: RSS ${rss} kB; closed again: RSS ${closedAgain.rss_kb} kB, ${closedAgain.server_fds} fds`);
+  }
+  return res;
+}
+
+async function benchLatencyCpp(server) {
+  const load = startLoad(['--mode', 'relay', '--url', server.url, '--token', server.adminToken,
+    '--robot-token', server.robotToken, '--robot-id', ROBOT, '--user-id', 'viewer',
+    '--viewers', String(opts.viewers), '--rate', String(opts.rate),
+    '--duration', String(opts.duration), '--warmup', String(opts.warmup), '--connect-timeout', '30']);
+  let cpu; let r;
+  try {
+    await load.waitLine(/^READY /, 60000);
+    await load.waitLine(/^MEASURING/, (opts.warmup + 10) * 1000);
+    const win = cpuWindow(server.pid, load.child.pid);
+    await load.waitLine(/^DONE/, (opts.duration + 30) * 1000);
+    cpu = win();
+    r = await load.result();
+  } finally {
+    await load.stop();
+  }
+  const warmupCount = Math.round(opts.rate * opts.warmup);
+  const ms = (x) => (Number.isFinite(x) ? round(x / 1000, 3) : x);
+  const res = {
+    client: 'cpp',
+    viewers: r.viewers, rate_per_s: opts.rate, duration_s: opts.duration, warmup_s: opts.warmup,
+    sent: r.sent, received: r.received, lost: r.lost, robot_echoed: r.robot_echoed,
+    error_events: r.error_events, error_kinds: r.error_kinds,
+    measured_samples: r.measured_samples,
+    send_rate_achieved_per_s: r.send_rate_achieved_per_s,
+    driver_max_behind_msgs: r.max_behind_msgs,
+    rtt_ms: {
+      p50: ms(r.rtt_us.p50), p90: ms(r.rtt_us.p90), p99: ms(r.rtt_us.p99), p999: ms(r.rtt_us.p999),
+      max: ms(r.rtt_us.max), mean: ms(r.rtt_us.mean),
+    },
+    window: cpu,
+    server_cpu_percent: cpu.server_cpu_percent,
+    server_cpu_us_per_relayed_msg: round((cpu.server_cpu_s * 1e6) / (2 * Math.max(1, r.sent - warmupCount)), 1),
+    client_cpu_percent: cpu.client_cpu_percent,
+    client_self: r.client,
+    server_rss_kb: procStatus(server.pid).rss_kb,
+  };
+  if (r.error) res.client_error = r.error;
+  log(`  ${server.name}: rtt p50 ${res.rtt_ms.p50} ms p99 ${res.rtt_ms.p99} ms, server CPU ${cpu.server_cpu_percent} %, ` +
+    `client CPU ${cpu.client_cpu_percent} %, sent ${r.sent} received ${r.received}, errors ${r.error_events}, ` +
+    `others ${cpu.others_cpu_percent} %`);
   return res;
 }
 
@@ -431,7 +631,7 @@ async function main() {
   const stamp = startedAt.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
   const out = opts.out ?? path.join(sourceDir, 'bench/results', `signaling-${stamp}.json`);
   const fdLimit = spawnSync('sh', ['-c', 'ulimit -n'], { encoding: 'utf8' }).stdout.trim();
-  log(`camgate: ${opts.bin}; ulimit -n ${fdLimit}; load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  log(`camgate: ${opts.bin}; clients: ${opts.client === 'cpp' ? opts.loadBin : 'socket.io-client in this process'}; ulimit -n ${fdLimit}; load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
   const results = {};
   for (const name of opts.servers) results[name] = {};
 
@@ -441,7 +641,10 @@ async function main() {
       log(`${scenario}: ${name}`);
       const server = await starters[name]();
       try {
-        results[name][scenario] = scenario === 'latency' ? await benchLatency(server) : await benchConnections(server);
+        const cpp = opts.client === 'cpp';
+        results[name][scenario] = scenario === 'latency'
+          ? await (cpp ? benchLatencyCpp(server) : benchLatency(server))
+          : await (cpp ? benchConnectionsCpp(server) : benchConnections(server));
         results[name][scenario].server_vm_hwm_kb = procStatus(server.pid).hwm_kb;
       } catch (e) {
         log(`  ${name} ${scenario} failed: ${e.stack}`);
@@ -486,6 +689,7 @@ function table(r) {
     row(`${n} viewers: RSS increase, MB`, cs && round(cs.rss_delta_kb / 1024, 1), fs && round(fs.rss_delta_kb / 1024, 1));
     row(`${n} viewers: RSS per connection, KB`, cs?.rss_kb_per_connection, fs?.rss_kb_per_connection);
     row(`${n} viewers: server CPU per connect, ms`, cs?.server_cpu_ms_per_connect, fs?.server_cpu_ms_per_connect);
+    row(`${n} viewers: client (${opts.client}) CPU per connect, ms`, cs?.client_cpu_ms_per_connect, fs?.client_cpu_ms_per_connect);
   }
   const cl = c.latency; const fl = f.latency;
   if (cl || fl) {
@@ -495,6 +699,7 @@ function table(r) {
     row(`${label}: round trip max, ms`, cl?.rtt_ms?.max, fl?.rtt_ms?.max);
     row(`${label}: server CPU, % of a core`, cl?.server_cpu_percent, fl?.server_cpu_percent);
     row(`${label}: server CPU per relayed message, µs`, cl?.server_cpu_us_per_relayed_msg, fl?.server_cpu_us_per_relayed_msg);
+    row(`${label}: client (${opts.client}) CPU, % of a core`, cl?.client_cpu_percent, fl?.client_cpu_percent);
     row(`${label}: lost / errors`, cl && `${cl.lost} / ${cl.error_events}`, fl && `${fl.lost} / ${fl.error_events}`);
     row(`${label}: other load on the host, % (camgate run / reference run)`, cl?.window?.others_cpu_percent, fl?.window?.others_cpu_percent);
   }

@@ -1,0 +1,300 @@
+"""Writes docs/benchmarks.md (markdown tables) and its plots (gnuplot, PNG) from the
+JSON bench/run produced. Peers are compared with camgate as ratios: peer ÷ camgate."""
+import json
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+NAMES = {"camgate": "camgate", "mjpeg-proxy": "npm mjpeg-proxy", "motion": "motion"}
+
+
+def num(v, digits=1):
+    if v is None:
+        return "–"
+    if isinstance(v, float) and v != v:  # NaN
+        return "–"
+    return f"{v:.{digits}f}" if isinstance(v, float) else str(v)
+
+
+def ratio(peer, base):
+    if peer is None or base in (None, 0):
+        return "–"
+    return f"{peer / base:.2f}×"
+
+
+def latency_of(g):
+    """A group's latency, or None when its frames carried no capture time (motion)."""
+    lat = g.get("latency_ms") or {}
+    return lat if lat.get("samples") else None
+
+
+def by_server(runs):
+    out = {}
+    for r in runs:
+        out.setdefault(r["server"], []).append(r)
+    return out
+
+
+# ---------------------------------------------------------------- tables
+
+def fanout_table(runs):
+    rows = ["| viewers | server | viewers at ≥ 29 fps | fps min / p50 | latency p50 / p99 ms | "
+            "server CPU % | CPU ÷ camgate | server RSS MB | RSS ÷ camgate | errors |",
+            "|---:|---|---:|---|---|---:|---:|---:|---:|---:|"]
+    steps = sorted({r["all"]["viewers"] for r in runs})
+    for n in steps:
+        at = {r["server"]: r for r in runs if r["all"]["viewers"] == n}
+        base = at.get("camgate")
+        for name in NAMES:
+            r = at.get(name)
+            if not r:
+                continue
+            g = r["all"]
+            lat = latency_of(g)
+            cpu = r["gateway"]["cpu_percent"]
+            rss = r["gateway"]["rss_max_kb"] / 1024
+            rows.append(
+                f"| {n} | {NAMES[name]} | {g['viewers_ge_min_fps']} | "
+                f"{num(g['fps_per_viewer']['min'])} / {num(g['fps_per_viewer']['p50'])} | "
+                + (f"{num(lat['p50'])} / {num(lat['p99'])}" if lat else "no stamp")
+                + f" | {num(cpu)} | {'' if name == 'camgate' else ratio(cpu, base and base['gateway']['cpu_percent'])} | "
+                f"{num(rss)} | {'' if name == 'camgate' else ratio(rss, base and base['gateway']['rss_max_kb'] / 1024)} | "
+                f"{r['errors'] + r['disconnects']} |")
+    return "\n".join(rows)
+
+
+def slow_table(runs):
+    rows = ["| server | fast viewers: fps min | fast p99 latency ms | slow viewers: fps p50 | "
+            "slow latency max ms | server RSS MB | queued in sockets MB | server CPU % | errors |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in runs:
+        f, s = r["fast"], r["slow"]
+        fl, sl = latency_of(f), latency_of(s)
+        rows.append(f"| {NAMES[r['server']]} | {num(f['fps_per_viewer']['min'])} | "
+                    f"{num(fl['p99']) if fl else 'no stamp'} | {num(s['fps_per_viewer']['p50'])} | "
+                    f"{num(sl['max']) if sl else 'no stamp'} | {num(r['gateway']['rss_max_kb'] / 1024)} | "
+                    f"{num(r['gateway']['socket_queued_max_kb'] / 1024)} | {num(r['gateway']['cpu_percent'])} | "
+                    f"{r['errors'] + r['disconnects']} |")
+    return "\n".join(rows)
+
+
+def ws_table(runs):
+    rows = ["| camgate WebSocket | viewers at ≥ 29 fps | latency p50 / p99 ms | gateway CPU % | "
+            "viewers' CPU % | MB/s delivered |", "|---|---:|---|---:|---:|---:|"]
+    for r in runs:
+        g = r["all"]
+        rows.append(f"| {r['mode']} | {g['viewers_ge_min_fps']} of {g['viewers']} | "
+                    f"{num(g['latency_ms']['p50'])} / {num(g['latency_ms']['p99'])} | "
+                    f"{num(r['gateway']['cpu_percent'])} | {num(r['client']['cpu_percent'])} | "
+                    f"{num(g.get('mbyte_per_s'))} |")
+    return "\n".join(rows)
+
+
+def snapshot_table(runs):
+    rows = ["| server | snapshots/s (10 clients) | ÷ camgate | latency p50 / p99 ms | picture age p50 ms | "
+            "watchers' fps min | server CPU % |", "|---|---:|---:|---|---:|---:|---:|"]
+    base = next((r for r in runs if r["server"] == "camgate"), None)
+    for r in runs:
+        bg = r.get("background", {})
+        age = latency_of({"latency_ms": r.get("frame_age_ms")}) or {}
+        rows.append(f"| {NAMES[r['server']]} | {num(r['requests_per_s'], 0)} | "
+                    f"{'' if r['server'] == 'camgate' else ratio(r['requests_per_s'], base and base['requests_per_s'])} | "
+                    f"{num(r['latency_ms']['p50'], 2)} / {num(r['latency_ms']['p99'], 2)} | "
+                    f"{num(age.get('p50')) if age.get('p50') is not None else 'no stamp'} | "
+                    f"{num(bg.get('fps_min'))} ({bg.get('viewers', '–')} watching) | "
+                    f"{num(r['gateway']['cpu_percent'])} |")
+    return "\n".join(rows)
+
+
+def reconnect_table(runs):
+    rows = ["| server | camera back → first fresh frame at a viewer | viewer had to reconnect |",
+            "|---|---:|---|"]
+    for r in runs:
+        t = f"{num(r['reconnect_ms'], 0)} ms" if r["reconnect_ms"] is not None else \
+            f"none within {num(r['timed_out_after_s'], 0)} s"
+        rows.append(f"| {NAMES[r['server']]} | {t} | {'yes' if r['viewer_reconnected'] else 'no'} |")
+    return "\n".join(rows)
+
+
+def cut_table(c):
+    d = c["deadline_to_close_ms"]
+    codes = ", ".join(f"{k}: {v}" for k, v in c.get("close_codes", {}).items())
+    return "\n".join([
+        "| streams | closed | closed early | still open | close codes | p50 | p90 | p99 | max |",
+        "|---:|---:|---:|---:|---|---:|---:|---:|---:|",
+        f"| {c['streams']} | {c['closed']} | {c['closed_before_deadline']} | {c['still_open']} | {codes} | "
+        f"{num(d['p50'], 0)} ms | {num(d['p90'], 0)} ms | {num(d['p99'], 0)} ms | {num(d['max'], 0)} ms |"])
+
+
+def signaling_table(s):
+    res = s.get("results", {})
+    c, f = res.get("camgate", {}), res.get("reference", {})
+    rows = ["| | camgate | Node socket.io 4.8 relay | camgate ÷ relay |", "|---|---:|---:|---:|"]
+
+    def row(label, a, b, digits=1):
+        rows.append(f"| {label} | {num(a, digits)} | {num(b, digits)} | {ratio(a, b)} |")
+
+    steps = sorted({st["attempted"] for side in (c, f) for st in side.get("connections", {}).get("steps", [])})
+    for n in steps:
+        cs = next((x for x in c.get("connections", {}).get("steps", []) if x["attempted"] == n), {})
+        fs = next((x for x in f.get("connections", {}).get("steps", []) if x["attempted"] == n), {})
+        row(f"{n} connections: held", cs.get("connected"), fs.get("connected"), 0)
+        row(f"{n} connections: KB of server RSS per connection", cs.get("rss_kb_per_connection"),
+            fs.get("rss_kb_per_connection"))
+        row(f"{n} connections: server CPU per connect, ms", cs.get("server_cpu_ms_per_connect"),
+            fs.get("server_cpu_ms_per_connect"), 2)
+    cl, fl = c.get("latency", {}), f.get("latency", {})
+    if cl or fl:
+        rate = cl.get("rate_per_s") or fl.get("rate_per_s")
+        row(f"relay at {rate} msg/s: round trip p50, ms", cl.get("rtt_ms", {}).get("p50"),
+            fl.get("rtt_ms", {}).get("p50"), 2)
+        row(f"relay at {rate} msg/s: round trip p99, ms", cl.get("rtt_ms", {}).get("p99"),
+            fl.get("rtt_ms", {}).get("p99"), 2)
+        row(f"relay at {rate} msg/s: server CPU, % of a core", cl.get("server_cpu_percent"),
+            fl.get("server_cpu_percent"))
+        row(f"relay at {rate} msg/s: lost messages", cl.get("lost"), fl.get("lost"), 0)
+    return "\n".join(rows)
+
+
+# ---------------------------------------------------------------- plots
+
+def plot_fanout(runs, png):
+    """Four panels against the viewer count: fps, latency, CPU, RSS; one line a server."""
+    gnuplot = shutil.which("gnuplot")
+    if not gnuplot or not runs:
+        return False
+    tmp = Path(tempfile.mkdtemp(prefix="camgate-plot-"))
+    series = []
+    for name, rs in by_server(runs).items():
+        dat = tmp / f"{name}.dat"
+        lines = []
+        for r in sorted(rs, key=lambda r: r["all"]["viewers"]):
+            g = r["all"]
+            lat = latency_of(g)
+            lines.append(" ".join(str(x) for x in (
+                g["viewers"], g["fps_per_viewer"]["min"], lat["p99"] if lat and lat.get("p99") is not None else "NaN",
+                r["gateway"]["cpu_percent"], r["gateway"]["rss_max_kb"] / 1024, g["fps_per_viewer"]["p50"])))
+        dat.write_text("\n".join(lines) + "\n")
+        series.append((NAMES[name], dat))
+
+    def plots(col):
+        return ", ".join(f"'{d}' using 1:{col} with linespoints lw 2 title '{t}'" for t, d in series)
+
+    script = f"""
+set terminal pngcairo size 1200,860 font 'sans,10'
+set output '{png}'
+set multiplot layout 2,2 title 'MJPEG fan-out of one 1280x720 camera at 30 fps (one host, one run)'
+set logscale x
+set grid
+set key left bottom
+set xlabel 'viewers'
+set title 'slowest viewer, frames/s'
+set yrange [0:32]
+plot {plots(2)}
+set yrange [*:*]
+set key left top
+set logscale y
+set title 'latency p99, ms (capture to receipt)'
+plot {plots(3)}
+unset logscale y
+set title 'server CPU, % of one core'
+set yrange [0:*]
+plot {plots(4)}
+set title 'server RSS, MB'
+plot {plots(5)}
+unset multiplot
+"""
+    (tmp / "fanout.gp").write_text(script)
+    png.parent.mkdir(parents=True, exist_ok=True)
+    ok = subprocess.run([gnuplot, str(tmp / "fanout.gp")], capture_output=True).returncode == 0
+    shutil.rmtree(tmp, ignore_errors=True)
+    return ok and png.exists()
+
+
+# ---------------------------------------------------------------- the page
+
+def write(data, doc):
+    doc = Path(doc)
+    img_dir = doc.parent / "benchmarks"
+    host = data["host"]
+    s = data["settings"]
+    v = host.get("versions", {})
+    parts = [
+        "# Benchmarks",
+        "",
+        "Generated by `bench/run` from one run: every figure below comes from the same run on the "
+        "same host, one server at a time, at the same load. The camera is `camgate-camsim` "
+        f"({s['resolution']} at {num(s['camera_fps'], 0)} fps, JPEG quality 80, about 90 KB a frame), "
+        "which stamps each frame's capture time; the load generators are `camgate-viewers` and "
+        "`camgate-signaling-load` (C++, asio). Ratios are *peer ÷ camgate*: above 1 means the "
+        "peer uses more. The host is shared, so compare within this page, not with other runs. "
+        "How each figure is measured: `bench/README.md`.",
+        "",
+        f"- **Run**: `{data['command']}`, started {data['started']}, {num(data.get('elapsed_s'), 0)} s; "
+        f"{num(s['duration_s'], 0)} s measured per run after {num(s['warmup_s'], 0)} s of warm-up, "
+        "a fresh server process per run.",
+        f"- **Host**: {host.get('cpu_model')}, {host.get('cpus')} cores, {host.get('mem_gb')} GB, "
+        f"{host.get('os')}, kernel {host.get('kernel')}. Load average at the start: "
+        f"{', '.join(num(x, 2) for x in host.get('load_average_at_start', []))}.",
+        f"- **Peers**: motion {v.get('motion')} (Debian), npm mjpeg-proxy {v.get('mjpeg-proxy')} on Node "
+        f"{v.get('node')}, the Node socket.io 4.8 relay in `bench/signaling/reference_relay.mjs`.",
+        "- **motion** decodes each frame, runs its motion detection and encodes again: its pictures lose "
+        "camsim's capture stamp, so its latency cannot be measured here (\"no stamp\").",
+        "",
+    ]
+    if data.get("failures"):
+        parts += ["**Runs that failed or broke** (errors are counted in the tables):", ""]
+        parts += [f"- {f['run']}: {f['error']}" for f in data["failures"]] + [""]
+    if data.get("fanout"):
+        png = img_dir / "fanout.png"
+        parts += ["## MJPEG fan-out", "",
+                  "One camera, N viewers of `multipart/x-mixed-replace`. *viewers at ≥ 29 fps* counts the "
+                  "viewers that kept up with the camera; latency is the viewer's receipt time minus the "
+                  "capture time; CPU is user + system of the server process over the measured window "
+                  "(100 % = one core of the two); RSS is the largest seen.", ""]
+        if plot_fanout(data["fanout"], png):
+            parts += [f"![MJPEG fan-out: fps, latency, CPU and RSS against viewers]({img_dir.name}/{png.name})", ""]
+        parts += [fanout_table(data["fanout"]), ""]
+    if data.get("slow"):
+        parts += ["## Slow viewers", "",
+                  "The same stream to 100 viewers, 10 of which read one frame per second (a phone on a bad "
+                  "network). A gateway that queues frames for them grows; one that skips keeps the fast "
+                  "viewers' latency and its memory flat.", "", slow_table(data["slow"]), ""]
+    if data.get("ws"):
+        parts += ["## WebSocket: binary frames against base64 text", "",
+                  "camgate only (the peers have no WebSocket). Text is the seed's "
+                  "`data:image/jpeg;base64,...` message.", "", ws_table(data["ws"]), ""]
+    if data.get("snapshot"):
+        parts += ["## Snapshots while viewers watch", "",
+                  "10 keep-alive clients ask for a snapshot back to back while MJPEG viewers watch the same "
+                  "camera (camgate: `/api/cameras/1/snapshot`; motion: `/current`; mjpeg-proxy has none).",
+                  "", snapshot_table(data["snapshot"]), ""]
+    if data.get("reconnect"):
+        parts += ["## Camera reconnect", "",
+                  f"The camera process stops for {num(data['reconnect'][0].get('outage_s'))} s and starts again on the same port; the time from its "
+                  "listening again to the first frame it captured reaching a viewer that was watching "
+                  "(the viewer reconnects at once when its stream ends, and after 2 s without a byte; a browser's "
+                  "`<img>` does neither, so a stream that needs a reconnect stays frozen there).", "",
+                  reconnect_table(data["reconnect"]), ""]
+    if data.get("cut"):
+        parts += ["## Booking end (camgate only)", "",
+                  "One user's WebSocket streams whose booking ends in the same second: time from the "
+                  "deadline to each stream closed, as the client sees it (no peer binds streams to "
+                  "bookings).", "", cut_table(data["cut"]), ""]
+    if data.get("signaling"):
+        parts += ["## WebRTC signaling (Socket.IO)", "",
+                  "Socket.IO v4 clients over WebSocket holding connections (each registered as a viewer), "
+                  "and the relay round trip viewer → robot → viewer at a steady message rate.", "",
+                  signaling_table(data["signaling"]), ""]
+    parts += ["## Reproduce", "",
+              "```sh", "scripts/install-deps --with-tests", "scripts/build build -DCAMGATE_BUILD_BENCH=ON",
+              "bench/run --doc            # about 15 minutes; writes bench/results/run-<time>.json",
+              "bench/run --from-json bench/results/run-<time>.json --doc   # the page again", "```", ""]
+    doc.parent.mkdir(parents=True, exist_ok=True)
+    doc.write_text("\n".join(parts))
+
+
+if __name__ == "__main__":
+    import sys
+    write(json.loads(Path(sys.argv[1]).read_text()), Path(sys.argv[2]))
