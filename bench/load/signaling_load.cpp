@@ -33,8 +33,8 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <bit>
+#include <cctype>
 #include <charconv>
 #include <chrono>
 #include <cmath>
@@ -422,6 +422,7 @@ class sio_client {
   std::string connect_;
   std::string register_;
   std::deque<std::string> out_;
+  std::string error_;
   bool writing_ = false;
   bool registered_ = false;
   bool failed_ = false;
@@ -431,7 +432,8 @@ class sio_client {
 };
 
 std::string register_packet(std::string_view user_id, std::string_view type) {
-  return event_packet("register", {{"userId", std::string(user_id)}, {"userType", std::string(type)}});
+  return event_packet("register",
+                      {{"userId", std::string(user_id)}, {"userType", std::string(type)}});
 }
 
 void count_error(std::map<std::string, std::uint64_t>& kinds, const std::string& e) {
@@ -542,8 +544,8 @@ int run_hold(const options& opt, asio::io_context& ioc, const setup& s) {
     std::cerr << "READY " << n << " " << j.dump() << std::endl;
     waiting = true;
     if (opt.hold_s > 0) {
-      hold_timer.expires_after(std::chrono::duration_cast<steady::duration>(
-          std::chrono::duration<double>(opt.hold_s)));
+      hold_timer.expires_after(
+          std::chrono::duration_cast<steady::duration>(std::chrono::duration<double>(opt.hold_s)));
       hold_timer.async_wait([&](error_code ec) {
         if (!ec) next();
       });
@@ -583,7 +585,9 @@ int run_hold(const options& opt, asio::io_context& ioc, const setup& s) {
     pump();
   };
 
-  if (opt.hold_s <= 0) in.emplace(ioc, [&] { next(); }, [&] { finish(); });
+  if (opt.hold_s <= 0)
+    in.emplace(
+        ioc, [&] { next(); }, [&] { finish(); });
   start_step();
   ioc.run();
 
@@ -609,11 +613,11 @@ int run_hold(const options& opt, asio::io_context& ioc, const setup& s) {
   out["client"] = cpu_json(cpu_start, cpu_held);
   out["client"]["rss_kb_held"] = rss_held_kb;
   out["client"]["cpu_ms_per_connect"] =
-      opened ? round_to(1000.0 *
-                            ((cpu_held.user_s - cpu_start.user_s) +
-                             (cpu_held.sys_s - cpu_start.sys_s)) /
-                            opened,
-                        3)
+      opened ? round_to(
+                   1000.0 *
+                       ((cpu_held.user_s - cpu_start.user_s) + (cpu_held.sys_s - cpu_start.sys_s)) /
+                       opened,
+                   3)
              : 0.0;
   std::cout << out.dump(2) << std::endl;
   return 0;
@@ -632,7 +636,8 @@ std::optional<std::int64_t> number_after(std::string_view m, std::string_view ke
 
 int run_relay(const options& opt, asio::io_context& ioc, const setup& s) {
   const int n = std::max(1, opt.viewers);
-  const auto total = static_cast<std::uint64_t>(std::llround(opt.rate * (opt.warmup_s + opt.duration_s)));
+  const auto total =
+      static_cast<std::uint64_t>(std::llround(opt.rate * (opt.warmup_s + opt.duration_s)));
   const auto warmup_count = static_cast<std::uint64_t>(std::llround(opt.rate * opt.warmup_s));
 
   std::map<std::string, std::uint64_t> error_kinds;
@@ -712,13 +717,13 @@ int run_relay(const options& opt, asio::io_context& ioc, const setup& s) {
     char tail[160];
     while (sent < due) {
       auto& v = *viewers[sent % viewers.size()];
-      const int len = std::snprintf(
-          tail, sizeof tail,
-          "%llu %llu typ srflx raddr 0.0.0.0 rport 0 generation 0 seq=%llu "
-          "ts=%lld\",\"sdpMid\":\"0\",\"sdpMLineIndex\":0}}]",
-          static_cast<unsigned long long>(sent % 250),
-          static_cast<unsigned long long>(40000 + sent % 20000),
-          static_cast<unsigned long long>(sent), static_cast<long long>(now_ns()));
+      const int len =
+          std::snprintf(tail, sizeof tail,
+                        "%llu %llu typ srflx raddr 0.0.0.0 rport 0 generation 0 seq=%llu "
+                        "ts=%lld\",\"sdpMid\":\"0\",\"sdpMLineIndex\":0}}]",
+                        static_cast<unsigned long long>(sent % 250),
+                        static_cast<unsigned long long>(40000 + sent % 20000),
+                        static_cast<unsigned long long>(sent), static_cast<long long>(now_ns()));
       packet.assign(prefix);
       packet.append(tail, static_cast<std::size_t>(len));
       v.emit(packet);
@@ -841,8 +846,9 @@ int run_relay(const options& opt, asio::io_context& ioc, const setup& s) {
   out["measured_samples"] = rtt.count();
   const double window_s = static_cast<double>(cpu_window_end.at_ns - cpu_window_start.at_ns) / 1e9;
   out["send_rate_achieved_per_s"] =
-      window_s > 0 ? round_to(static_cast<double>(sent - std::min(sent, warmup_count)) / window_s, 1)
-                   : 0.0;
+      window_s > 0
+          ? round_to(static_cast<double>(sent - std::min(sent, warmup_count)) / window_s, 1)
+          : 0.0;
   out["max_behind_msgs"] = max_behind;
   out["rtt_us"] = rtt.to_json(1e3, 1);
   out["client"] = cpu_json(cpu_window_start, cpu_window_end);
@@ -869,8 +875,7 @@ int run(const options& opt) {
     tcp::resolver resolver(ioc);
     s.endpoint = *resolver.resolve(url->host, url->port).begin();
   } catch (const std::exception& e) {
-    std::cerr << "camgate-signaling-load: cannot resolve " << url->host << ": " << e.what()
-              << "\n";
+    std::cerr << "camgate-signaling-load: cannot resolve " << url->host << ": " << e.what() << "\n";
     return 2;
   }
   s.host_header = url->host + ":" + url->port;

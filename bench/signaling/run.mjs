@@ -75,7 +75,7 @@ function parseArgs(argv) {
       case '--client': o.client = v(); break;
       case '--load-bin': o.loadBin = path.resolve(v()); break;
       case '-h': case '--help':
-        console.log(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 27).join('\n'));
+        console.log(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 24).join('\n'));
         process.exit(0);
       default: throw new Error(`unknown option ${a}`);
     }
