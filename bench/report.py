@@ -287,6 +287,9 @@ def write(data, doc):
                   "Socket.IO v4 clients over WebSocket holding connections (each registered as a viewer), "
                   "and the relay round trip viewer → robot → viewer at a steady message rate.", "",
                   signaling_table(data["signaling"]), ""]
+    analysis = Path(__file__).resolve().parent / "analysis.md"
+    if analysis.exists():
+        parts += [analysis.read_text().strip(), ""]
     parts += ["## Reproduce", "",
               "```sh", "scripts/install-deps --with-tests", "scripts/build build -DCAMGATE_BUILD_BENCH=ON",
               "bench/run --doc            # about 15 minutes; writes bench/results/run-<time>.json",

@@ -16,6 +16,7 @@
 #include "commands.hpp"
 #include "core/clock.hpp"
 #include "core/config.hpp"
+#include "core/io_pool.hpp"
 #include "core/logging.hpp"
 #include "http/cors_policy.hpp"
 #include "http/server.hpp"
@@ -114,7 +115,9 @@ int serve(const serve_args& args) {
   const int threads = cfg.server.threads > 0
                           ? cfg.server.threads
                           : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  asio::io_context ioc(threads);
+  // One io_context per thread (see core::io_pool); the shared services run on main().
+  core::io_pool io(threads);
+  asio::io_context& ioc = io.main();
   asio::thread_pool blocking(1);
 
   cameras::camera_registry registry(ioc, camera_records, source_options_from(cfg.cameras));
@@ -153,6 +156,7 @@ int serve(const serve_args& args) {
   router.set_fallback(httpd::static_files(web_root));
 
   httpd::server_options http_options;
+  http_options.connection_context = [&io]() -> asio::io_context& { return io.next(); };
   std::shared_ptr<httpd::cors_policy> cors;
   if (!cfg.cors.allowed_origins.empty()) {
     httpd::cors_options co;
@@ -196,13 +200,10 @@ int serve(const serve_args& args) {
     registry.stop_all("gateway stopping");
     // Give viewers a moment to receive their close frames, then stop.
     grace.expires_after(std::chrono::milliseconds(300));
-    grace.async_wait([&](error_code) { ioc.stop(); });
+    grace.async_wait([&](error_code) { io.stop(); });
   });
 
-  std::vector<std::thread> pool;
-  for (int i = 1; i < threads; ++i) pool.emplace_back([&] { ioc.run(); });
-  ioc.run();
-  for (auto& t : pool) t.join();
+  io.run();
   live.stop();
   blocking.join();
   spdlog::info("camgate stopped");

@@ -34,7 +34,8 @@ asio::awaitable<void> server::accept_loop() {
   for (;;) {
     error_code ec;
     // Each connection gets its own strand: its handlers never run concurrently.
-    tcp::socket socket(asio::make_strand(ioc_));
+    auto& ctx = options_.connection_context ? options_.connection_context() : ioc_;
+    tcp::socket socket(asio::make_strand(ctx));
     co_await acceptor_.async_accept(socket, asio::redirect_error(asio::use_awaitable, ec));
     if (ec == asio::error::operation_aborted || !acceptor_.is_open()) co_return;
     if (ec) {

@@ -24,6 +24,8 @@ struct server_options {
   std::function<std::optional<response>(const request&)> intercept;
   // Adds headers to every answer (CORS); may be empty.
   std::function<void(const request&, response_message&)> decorate;
+  // The io_context a new connection lives on (core::io_pool::next); empty: the server's.
+  std::function<asio::io_context&()> connection_context;
 };
 
 // Accepts connections and runs one coroutine per connection on its own strand:

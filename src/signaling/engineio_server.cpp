@@ -7,6 +7,7 @@
 
 #include "auth/base64url.hpp"
 #include "core/clock.hpp"
+#include "core/io_pool.hpp"
 #include "signaling/packet_codec.hpp"
 #include "signaling/ws_channel.hpp"
 
@@ -57,11 +58,13 @@ class eio_session : public std::enable_shared_from_this<eio_session> {
  public:
   enum class transport_kind { polling, websocket };
 
-  eio_session(engineio_server& server, std::string sid, transport_kind t,
+  // home: the io_context of the connection that opened the session, so that its
+  // WebSocket and the session run on one thread.
+  eio_session(engineio_server& server, asio::io_context& home, std::string sid, transport_kind t,
               std::optional<httpd::authenticated> handshake, std::optional<std::string> query_token,
               std::string remote)
       : server_(server),
-        strand_(asio::make_strand(server.ioc_)),
+        strand_(asio::make_strand(home)),
         sid_(std::move(sid)),
         transport_(t),
         handshake_(std::move(handshake)),
@@ -450,11 +453,12 @@ void eio_link::send(std::string_view type, const json& payload) {
   if (!s) return;
   auto text = sio_packet(sio::encode_event(type, payload));
   // From the session's own strand (the hub answering this client), in order with the
-  // packets the session writes itself; from elsewhere, posted.
+  // packets the session writes itself; from elsewhere, deferred (kept on this thread
+  // rather than waking another: see ws_channel::send).
   if (s->strand().running_in_this_thread())
     s->push(std::move(text));
   else
-    asio::post(s->strand(), [s, t = std::move(text)]() mutable { s->push(std::move(t)); });
+    asio::defer(s->strand(), [s, t = std::move(text)]() mutable { s->push(std::move(t)); });
 }
 
 void eio_link::close(std::uint16_t, std::string) {
@@ -514,7 +518,7 @@ asio::awaitable<httpd::response> engineio_server::handle(
       auto s = weak.lock();
       auto ch = self_ch->lock();
       if (!s || !ch) return;
-      asio::post(s->strand(), [s, ch, t = std::move(text), binary]() mutable {
+      asio::defer(s->strand(), [s, ch, t = std::move(text), binary]() mutable {
         s->ws_message(ch, std::move(t), binary);
       });
     };
@@ -536,8 +540,9 @@ asio::awaitable<httpd::response> engineio_server::handle(
       co_return eio_error(http::status::service_unavailable, 3, "Too many connections");
     std::optional<std::string> query_token;
     if (auto t = ctx.query_value("token")) query_token = std::string(*t);
+    auto& home = core::io_context_of(co_await asio::this_coro::executor);
     auto s =
-        std::make_shared<eio_session>(*this, random_id(),
+        std::make_shared<eio_session>(*this, home, random_id(),
                                       websocket_transport ? eio_session::transport_kind::websocket
                                                           : eio_session::transport_kind::polling,
                                       std::move(handshake), std::move(query_token), ctx.remote_ip);
