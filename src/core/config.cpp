@@ -17,7 +17,8 @@ void read(const toml::table& t, std::string_view section, std::string_view key, 
                              std::string(what));
   };
   if constexpr (std::is_same_v<T, bool>) {
-    auto v = node.template value<bool>();
+    // value_exact: value<bool>() would take `3` for true.
+    auto v = node.template value_exact<bool>();
     if (!v) fail("be true or false");
     out = *v;
   } else if constexpr (std::is_same_v<T, std::vector<std::string>>) {

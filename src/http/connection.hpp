@@ -1,4 +1,5 @@
 #pragma once
+#include <cstddef>
 #include <string>
 #include <variant>
 
@@ -21,5 +22,13 @@ struct connection {
   request req;
   std::string remote_ip;
 };
+
+// Caps the bytes a live stream may leave unsent in the kernel (TCP_NOTSENT_LOWAT), so a
+// viewer that cannot keep up shows as a write in progress and the output skips frames
+// for it, instead of the kernel queueing megabytes of stale frames per viewer
+// (autotuned send buffers reach 4 MB: 1,000 such viewers put the host under TCP
+// memory pressure and their latency in seconds). Bytes in flight are not limited.
+// 0 leaves the kernel's default. Returns false when the option could not be set.
+bool limit_unsent(connection& c, std::size_t bytes);
 
 }  // namespace camgate::httpd

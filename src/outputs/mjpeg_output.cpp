@@ -147,6 +147,8 @@ class mjpeg_session : public output_session,
 std::shared_ptr<output_session> start_mjpeg(httpd::connection&& c,
                                             std::shared_ptr<hub::channel> channel,
                                             mjpeg_options options) {
+  if (!httpd::limit_unsent(c, options.unsent_limit))
+    spdlog::debug("mjpeg: cannot limit unsent bytes for {}", c.remote_ip);
   return std::visit(
       [&](auto&& stream) -> std::shared_ptr<output_session> {
         using stream_type = std::decay_t<decltype(stream)>;

@@ -1,5 +1,6 @@
 #pragma once
 #include <chrono>
+#include <cstddef>
 #include <memory>
 
 #include "http/connection.hpp"
@@ -13,6 +14,7 @@ inline constexpr std::string_view mjpeg_boundary = "camgateframe";
 struct mjpeg_options {
   std::chrono::seconds write_timeout{10};  // one part not drained by then: the viewer is gone
   output_session::closed_handler on_closed;
+  std::size_t unsent_limit = 128 * 1024;  // httpd::limit_unsent: about one frame
 };
 
 // Answers the request with a multipart/x-mixed-replace stream of `channel`: one JPEG

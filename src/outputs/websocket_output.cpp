@@ -181,6 +181,8 @@ class websocket_session : public output_session,
 std::shared_ptr<output_session> start_websocket(httpd::connection&& c,
                                                 std::shared_ptr<hub::channel> channel,
                                                 websocket_options options) {
+  if (!httpd::limit_unsent(c, options.unsent_limit))
+    spdlog::debug("websocket: cannot limit unsent bytes for {}", c.remote_ip);
   return std::visit(
       [&](auto&& stream) -> std::shared_ptr<output_session> {
         using stream_type = std::decay_t<decltype(stream)>;

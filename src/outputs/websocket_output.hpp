@@ -1,4 +1,5 @@
 #pragma once
+#include <cstddef>
 #include <memory>
 
 #include "http/connection.hpp"
@@ -15,6 +16,7 @@ enum class ws_format {
 struct websocket_options {
   ws_format format = ws_format::data_url;
   output_session::closed_handler on_closed;
+  std::size_t unsent_limit = 128 * 1024;  // httpd::limit_unsent: about one frame
 };
 
 // Accepts the WebSocket handshake of `c` and sends `channel`'s frames, latest-frame

@@ -532,6 +532,19 @@ asio::awaitable<httpd::response> engineio_server::handle(
   };
   ws_channel_options ch_options;
   ch_options.max_message_bytes = options_.max_message_bytes + 64;
+  // The answer to a WebSocket request (new session or upgrade): the connection becomes
+  // the session's channel.
+  const auto websocket_takeover = [&ws_handlers, &ch_options](std::shared_ptr<eio_session> s) {
+    httpd::response res;
+    res.takeover = [s, ws_handlers, ch_options](httpd::connection&& c) {
+      auto self_ch = std::make_shared<std::weak_ptr<ws_channel>>();
+      auto ch = make_ws_channel(std::move(c), ch_options, ws_handlers(s, self_ch));
+      *self_ch = ch;
+      asio::post(s->strand(), [s, ch] { s->attach_websocket(ch); });
+      ch->start();
+    };
+    return res;
+  };
 
   if (!sid) {
     if (method != http::verb::get)
@@ -552,29 +565,13 @@ asio::awaitable<httpd::response> engineio_server::handle(
     }
     asio::post(s->strand(), [s] { s->start(); });
     if (!websocket_transport) co_return text_response(s->open_packet(true));
-    httpd::response res;
-    res.takeover = [s, ws_handlers, ch_options](httpd::connection&& c) {
-      auto self_ch = std::make_shared<std::weak_ptr<ws_channel>>();
-      auto ch = make_ws_channel(std::move(c), ch_options, ws_handlers(s, self_ch));
-      *self_ch = ch;
-      asio::post(s->strand(), [s, ch] { s->attach_websocket(ch); });
-      ch->start();
-    };
-    co_return res;
+    co_return websocket_takeover(s);
   }
 
   auto s = find(*sid);
   if (!s) co_return eio_error(http::status::bad_request, 1, "Session ID unknown");
   if (websocket_transport) {
-    httpd::response res;
-    res.takeover = [s, ws_handlers, ch_options](httpd::connection&& c) {
-      auto self_ch = std::make_shared<std::weak_ptr<ws_channel>>();
-      auto ch = make_ws_channel(std::move(c), ch_options, ws_handlers(s, self_ch));
-      *self_ch = ch;
-      asio::post(s->strand(), [s, ch] { s->attach_websocket(ch); });
-      ch->start();
-    };
-    co_return res;
+    co_return websocket_takeover(s);
   }
   auto home = co_await asio::this_coro::executor;
   eio_session::poll_result r;
