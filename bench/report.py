@@ -274,7 +274,7 @@ def write(data, doc):
         parts += ["## Camera reconnect", "",
                   f"The camera process stops for {num(data['reconnect'][0].get('outage_s'))} s and starts again on the same port; the time from its "
                   "listening again to the first frame it captured reaching a viewer that was watching "
-                  "(the viewer reconnects at once when its stream ends, and after 2 s without a byte; a browser's "
+                  "(the viewer reconnects at once when its stream ends, and after 5 s without a byte; a browser's "
                   "`<img>` does neither, so a stream that needs a reconnect stays frozen there).", "",
                   reconnect_table(data["reconnect"]), ""]
     if data.get("cut"):
