@@ -53,6 +53,7 @@
 #include <vector>
 
 #include "core/asio.hpp"
+#include "histogram.hpp"
 
 namespace camgate::bench {
 namespace {
@@ -86,82 +87,16 @@ std::int64_t now_ns() {
       .count();
 }
 
-double round_to(double v, int digits) {
-  const double f = std::pow(10.0, digits);
-  return std::round(v * f) / f;
+// Percentiles in `unit`s of the recorded values (1000: ns recorded, µs shown).
+json histogram_json(const histogram& h, double unit, int digits) {
+  return {{"samples", h.count()},
+          {"p50", round_to(h.percentile(50) / unit, digits)},
+          {"p90", round_to(h.percentile(90) / unit, digits)},
+          {"p99", round_to(h.percentile(99) / unit, digits)},
+          {"p999", round_to(h.percentile(99.9) / unit, digits)},
+          {"max", round_to(static_cast<double>(h.max()) / unit, digits)},
+          {"mean", round_to(h.mean() / unit, digits)}};
 }
-
-// Log-linear histogram in the HDR style (as in viewers.cpp): exact below 128, then 64
-// buckets per power of two, so every value is within 1.6 %.
-class histogram {
- public:
-  histogram() : counts_(bucket_count, 0) {}
-
-  void record(std::int64_t v) {
-    v = std::max<std::int64_t>(v, 0);
-    ++counts_[index(static_cast<std::uint64_t>(v))];
-    ++count_;
-    sum_ += static_cast<double>(v);
-    max_ = std::max(max_, v);
-  }
-  void merge(const histogram& o) {
-    for (std::size_t i = 0; i < bucket_count; ++i) counts_[i] += o.counts_[i];
-    count_ += o.count_;
-    sum_ += o.sum_;
-    max_ = std::max(max_, o.max_);
-  }
-  std::uint64_t count() const { return count_; }
-  std::int64_t max() const { return max_; }
-  double mean() const { return count_ ? sum_ / static_cast<double>(count_) : 0; }
-  double percentile(double q) const {
-    if (count_ == 0) return 0;
-    const auto rank = std::max<std::uint64_t>(
-        1, static_cast<std::uint64_t>(std::ceil(q / 100.0 * static_cast<double>(count_))));
-    std::uint64_t seen = 0;
-    for (std::size_t i = 0; i < bucket_count; ++i) {
-      seen += counts_[i];
-      if (seen >= rank) return std::min(midpoint(i), static_cast<double>(max_));
-    }
-    return static_cast<double>(max_);
-  }
-
-  // Percentiles in `unit`s of the recorded values (1000: ns recorded, µs shown).
-  json to_json(double unit, int digits) const {
-    return {{"samples", count()},
-            {"p50", round_to(percentile(50) / unit, digits)},
-            {"p90", round_to(percentile(90) / unit, digits)},
-            {"p99", round_to(percentile(99) / unit, digits)},
-            {"p999", round_to(percentile(99.9) / unit, digits)},
-            {"max", round_to(static_cast<double>(max()) / unit, digits)},
-            {"mean", round_to(mean() / unit, digits)}};
-  }
-
- private:
-  static constexpr std::size_t linear = 128;
-  static constexpr int max_exponent = 44;  // 2^44 ns: ~5 h
-  static constexpr std::size_t bucket_count = linear + (max_exponent - 7 + 1) * 64;
-
-  static std::size_t index(std::uint64_t v) {
-    if (v < linear) return v;
-    const int e = 63 - std::countl_zero(v);
-    if (e > max_exponent) return bucket_count - 1;
-    const std::uint64_t m = v >> (e - 6);  // 64..127
-    return linear + static_cast<std::size_t>(e - 7) * 64 + (m - 64);
-  }
-  static double midpoint(std::size_t i) {
-    if (i < linear) return static_cast<double>(i);
-    const std::size_t k = i - linear;
-    const int e = static_cast<int>(k / 64) + 7;
-    const std::uint64_t lo = (k % 64 + 64) << (e - 6);
-    const std::uint64_t width = std::uint64_t{1} << (e - 6);
-    return static_cast<double>(lo) + static_cast<double>(width - 1) / 2.0;
-  }
-
-  std::vector<std::uint32_t> counts_;
-  std::uint64_t count_ = 0;
-  double sum_ = 0;
-  std::int64_t max_ = 0;
-};
 
 struct cpu_sample {
   double user_s = 0;
@@ -535,7 +470,7 @@ int run_hold(const options& opt, asio::io_context& ioc, const setup& s) {
            {"attempted", steps[step]},
            {"connected", n},
            {"connect_seconds", round_to(static_cast<double>(t - step_start_ns) / 1e9, 3)},
-           {"connect_ms", step_connect.to_json(1e6, 3)},
+           {"connect_ms", histogram_json(step_connect, 1e6, 3)},
            {"failures", failures},
            {"errors", error_kinds},
            {"client", cpu_json(step_cpu, c)},
@@ -609,7 +544,7 @@ int run_hold(const options& opt, asio::io_context& ioc, const setup& s) {
   out["error_kinds"] = error_kinds;
   out["disconnected_after_register"] = disconnected;
   out["disconnect_kinds"] = after_kinds;
-  out["connect_ms"] = all_connect.to_json(1e6, 3);
+  out["connect_ms"] = histogram_json(all_connect, 1e6, 3);
   out["client"] = cpu_json(cpu_start, cpu_held);
   out["client"]["rss_kb_held"] = rss_held_kb;
   out["client"]["cpu_ms_per_connect"] =
@@ -850,7 +785,7 @@ int run_relay(const options& opt, asio::io_context& ioc, const setup& s) {
           ? round_to(static_cast<double>(sent - std::min(sent, warmup_count)) / window_s, 1)
           : 0.0;
   out["max_behind_msgs"] = max_behind;
-  out["rtt_us"] = rtt.to_json(1e3, 1);
+  out["rtt_us"] = histogram_json(rtt, 1e3, 1);
   out["client"] = cpu_json(cpu_window_start, cpu_window_end);
   out["client_total"] = cpu_json(cpu_start.at_ns ? cpu_start : end, end);
   std::cout << out.dump(2) << std::endl;
