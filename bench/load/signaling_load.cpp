@@ -54,6 +54,7 @@
 
 #include "core/asio.hpp"
 #include "histogram.hpp"
+#include "url.hpp"
 
 namespace camgate::bench {
 namespace {
@@ -128,36 +129,6 @@ json cpu_json(const cpu_sample& a, const cpu_sample& b) {
           {"cpu_sys_s", round_to(b.sys_s - a.sys_s, 3)},
           {"cpu_percent", wall > 0 ? round_to(100.0 * cpu / wall, 1) : 0.0},
           {"max_rss_kb", b.max_rss_kb}};
-}
-
-struct url_parts {
-  std::string host;
-  std::string port;
-};
-
-std::optional<url_parts> parse_url(std::string_view u) {
-  bool known = false;
-  for (std::string_view scheme : {"http://", "ws://"}) {
-    if (u.starts_with(scheme)) {
-      u.remove_prefix(scheme.size());
-      known = true;
-      break;
-    }
-  }
-  if (!known) return std::nullopt;
-  const auto authority = u.substr(0, u.find('/'));
-  const auto colon = authority.rfind(':');
-  url_parts p;
-  if (colon == std::string_view::npos || authority.ends_with(']')) {
-    p.host = std::string(authority);
-    p.port = "80";
-  } else {
-    p.host = std::string(authority.substr(0, colon));
-    p.port = std::string(authority.substr(colon + 1));
-  }
-  if (p.host.size() > 2 && p.host.front() == '[') p.host = p.host.substr(1, p.host.size() - 2);
-  if (p.host.empty()) return std::nullopt;
-  return p;
 }
 
 std::string url_encode(std::string_view s) {
