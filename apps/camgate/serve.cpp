@@ -144,7 +144,7 @@ int serve(const serve_args& args) {
        }});
   router.set_authenticator(authenticator);
   // WebRTC signaling: Socket.IO at /socket.io/, plain WebSocket at /signaling.
-  signaling::signaling_server signaling(ioc, cfg, robots, policy, live, wall_clock, authenticator);
+  signaling::signaling_server signaling(cfg, robots, policy, live, wall_clock, authenticator);
   services.signaling = &signaling;
   services.presence_of = [&signaling](std::string_view name) {
     const auto st = signaling.robot_state_of(name);

@@ -467,8 +467,8 @@ void eio_link::close(std::uint16_t, std::string) {
   asio::post(s->strand(), [s] { s->disconnect_by_server(); });
 }
 
-engineio_server::engineio_server(asio::io_context& ioc, hub& h, engineio_options options)
-    : ioc_(ioc), hub_(h), options_(std::move(options)) {}
+engineio_server::engineio_server(hub& h, engineio_options options)
+    : hub_(h), options_(std::move(options)) {}
 
 engineio_server::~engineio_server() = default;
 

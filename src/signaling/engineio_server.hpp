@@ -33,7 +33,7 @@ class eio_session;
 
 class engineio_server {
  public:
-  engineio_server(asio::io_context& ioc, hub& h, engineio_options options);
+  engineio_server(hub& h, engineio_options options);
   ~engineio_server();
 
   // A request to /socket.io/ (GET or POST). `handshake` is who the request's own
@@ -49,7 +49,6 @@ class engineio_server {
   std::shared_ptr<eio_session> find(std::string_view sid) const;
   void remove(const std::string& sid);
 
-  asio::io_context& ioc_;
   hub& hub_;
   engineio_options options_;
   mutable std::mutex mutex_;

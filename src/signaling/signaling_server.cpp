@@ -14,14 +14,13 @@ hub_options hub_options_from(const core::config& cfg) {
 
 }  // namespace
 
-signaling_server::signaling_server(asio::io_context& ioc, const core::config& cfg,
-                                   store::robot_repository& robots, const access::policy& policy,
-                                   access::session_registry& live, const access::clock& clock,
-                                   httpd::authenticator authenticate)
+signaling_server::signaling_server(const core::config& cfg, store::robot_repository& robots,
+                                   const access::policy& policy, access::session_registry& live,
+                                   const access::clock& clock, httpd::authenticator authenticate)
     : authenticate_(std::move(authenticate)),
       port_(robots, policy, live, clock),
       hub_(port_, hub_options_from(cfg)),
-      engineio_(ioc, hub_, [&] {
+      engineio_(hub_, [&] {
         engineio_options o;
         o.ping_interval = std::chrono::milliseconds(cfg.signaling.ping_interval_ms);
         o.ping_timeout = std::chrono::milliseconds(cfg.signaling.ping_timeout_ms);

@@ -2,7 +2,7 @@
 // Everything signaling, built once by the app: the hub over the real store, policy and
 // session registry, the Socket.IO server, the plain WebSocket options, the ICE servers.
 //
-//   signaling::signaling_server sig(ioc, cfg, robots, policy, live, clock);
+//   signaling::signaling_server sig(cfg, robots, policy, live, clock, authenticate);
 //   services.signaling = &sig;        // routes: /socket.io/, /signaling, /api/webrtc/...
 //   ...
 //   sig.stop();                        // on shutdown: every client is closed
@@ -24,7 +24,7 @@ namespace camgate::signaling {
 
 class signaling_server {
  public:
-  signaling_server(asio::io_context& ioc, const core::config& cfg, store::robot_repository& robots,
+  signaling_server(const core::config& cfg, store::robot_repository& robots,
                    const access::policy& policy, access::session_registry& live,
                    const access::clock& clock, httpd::authenticator authenticate);
 
