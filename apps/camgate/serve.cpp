@@ -203,7 +203,7 @@ int serve(const serve_args& args) {
     server.stop();
     signaling.stop();
     live.cut_all(access::end_reason::gateway_stopping);
-    registry.stop_all("gateway stopping");
+    registry.stop_all(core::end_reason::gateway_stopping);
     // Give viewers a moment to receive their close frames, then stop.
     grace.expires_after(std::chrono::milliseconds(300));
     grace.async_wait([&](error_code) { io.stop(); });

@@ -43,14 +43,12 @@ class live_binding : public access::live_session {
   }
 
   // The output ended (viewer left, camera removed, or our own cut).
-  void closed(std::string_view why) {
+  void closed(access::end_reason why) {
     std::uint64_t id;
     {
       std::lock_guard lock(mutex_);
       ended_ = true;
-      end_reason_ = why == "camera removed"     ? access::end_reason::camera_removed
-                    : why == "gateway stopping" ? access::end_reason::gateway_stopping
-                                                : access::end_reason::viewer_closed;
+      end_reason_ = why;
       id = id_;
     }
     if (id) registry_.remove(id, end_reason_);
@@ -66,8 +64,7 @@ class live_binding : public access::live_session {
     if (auto out = output()) {
       out->notify(R"({"type":"session-ended","reason":")" + std::string(access::to_string(r)) +
                   "\"}");
-      out->finish(static_cast<std::uint16_t>(access::websocket_close_code(r)),
-                  std::string(access::to_string(r)));
+      out->end(r);
     }
   }
 
@@ -87,7 +84,7 @@ class live_binding : public access::live_session {
 
 live_link make_live_link(services& s) {
   auto binding = std::make_shared<live_binding>(s.live);
-  return {binding, [binding](std::string_view why) { binding->closed(why); }};
+  return {binding, [binding](access::end_reason why) { binding->closed(why); }};
 }
 
 void register_live(services& s, const live_link& link, std::shared_ptr<outputs::output_session> out,

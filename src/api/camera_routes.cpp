@@ -121,7 +121,7 @@ asio::awaitable<response> delete_camera(services& s, request_context& ctx, cam_p
   if (!is_admin(ctx) && !owner)
     co_return json_error(http::status::forbidden,
                          "only an admin or the user who added a camera may remove it");
-  s.cameras.remove(cam->record.id, "camera removed");
+  s.cameras.remove(cam->record.id, core::end_reason::camera_removed);
   co_return httpd::json_response(http::status::ok, {{"success", true}, {"id", cam->record.id}});
 }
 

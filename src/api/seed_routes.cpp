@@ -149,7 +149,7 @@ asio::awaitable<response> disconnect_camera(services& s, request_context& ctx) {
   // A camera that only setup-camera brought in goes away with its last user.
   if (auto cam = s.cameras.get(*id);
       cam && cam->record.origin == "setup" && s.selections.count_selecting(*id) == 0)
-    s.cameras.remove(*id, "camera disconnected");
+    s.cameras.remove(*id, core::end_reason::camera_removed);
   co_return httpd::json_response(http::status::ok,
                                  {{"success", true}, {"message", "Camera disconnected"}});
 }

@@ -9,7 +9,7 @@ camera_registry::camera_registry(asio::io_context& ioc, store::camera_repository
     : ioc_(ioc), repository_(repository), options_(options) {}
 
 camera_registry::~camera_registry() {
-  stop_all("gateway stopping");
+  stop_all(core::end_reason::gateway_stopping);
 }
 
 std::shared_ptr<camera> camera_registry::start(store::camera_record record) {
@@ -43,7 +43,7 @@ std::shared_ptr<const camera> camera_registry::add(store::camera_record record) 
   return cam;
 }
 
-bool camera_registry::remove(std::int64_t id, std::string_view reason) {
+bool camera_registry::remove(std::int64_t id, core::end_reason why) {
   std::shared_ptr<camera> cam;
   {
     std::lock_guard lock(mutex_);
@@ -54,8 +54,8 @@ bool camera_registry::remove(std::int64_t id, std::string_view reason) {
   }
   repository_.remove(id);
   cam->source->stop();
-  cam->channel->end(reason);
-  spdlog::info("camera {} removed: {}", id, reason);
+  cam->channel->end(why);
+  spdlog::info("camera {} removed: {}", id, core::to_string(why));
   return true;
 }
 
@@ -92,7 +92,7 @@ std::vector<std::shared_ptr<const camera>> camera_registry::list() const {
   return out;
 }
 
-void camera_registry::stop_all(std::string_view reason) {
+void camera_registry::stop_all(core::end_reason why) {
   std::map<std::int64_t, std::shared_ptr<camera>> all;
   {
     std::lock_guard lock(mutex_);
@@ -100,7 +100,7 @@ void camera_registry::stop_all(std::string_view reason) {
   }
   for (auto& [id, cam] : all) {
     cam->source->stop();
-    cam->channel->end(reason);
+    cam->channel->end(why);
   }
 }
 

@@ -31,7 +31,7 @@ class camera_registry {
   // Starts a source for every camera in the store.
   void load();
   std::shared_ptr<const camera> add(store::camera_record record);
-  bool remove(std::int64_t id, std::string_view reason = "camera removed");
+  bool remove(std::int64_t id, core::end_reason why = core::end_reason::camera_removed);
   // Renames in the store and here. A camera is immutable, so this swaps in a copy with
   // the new name (same channel and source); viewers are not disturbed.
   bool rename(std::int64_t id, const std::string& name);
@@ -39,7 +39,7 @@ class camera_registry {
   std::shared_ptr<const camera> find_by_address(const std::string& host, int port) const;
   std::vector<std::shared_ptr<const camera>> list() const;
   // Ends every viewer and stops every source (gateway shutdown).
-  void stop_all(std::string_view reason);
+  void stop_all(core::end_reason why);
 
  private:
   std::shared_ptr<camera> start(store::camera_record record);

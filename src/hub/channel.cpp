@@ -43,7 +43,7 @@ void channel::on_next_frame(waiter w) {
 }
 
 void channel::subscribe(const std::shared_ptr<subscriber>& s) {
-  std::string reason;
+  core::end_reason reason;
   {
     std::lock_guard lock(mutex_);
     if (!ended_) {
@@ -77,20 +77,20 @@ std::size_t channel::viewers() const {
                                                 [](const auto& w) { return !w.expired(); }));
 }
 
-void channel::end(std::string_view reason) {
+void channel::end(core::end_reason why) {
   std::shared_ptr<const list> targets;
   std::vector<waiter> waiters;
   {
     std::lock_guard lock(mutex_);
     if (ended_) return;
     ended_ = true;
-    end_reason_ = reason;
+    end_reason_ = why;
     targets = std::exchange(subscribers_, std::make_shared<const list>());
     waiters.swap(waiters_);
     latest_.reset();
   }
   for (const auto& weak : *targets) {
-    if (auto s = weak.lock()) s->end(reason);
+    if (auto s = weak.lock()) s->end(why);
   }
   for (auto& w : waiters) w(nullptr);
 }

@@ -38,8 +38,8 @@ class channel {
   void unsubscribe(const subscriber* s);
   std::size_t viewers() const;
 
-  // Ends every subscriber (and waiter) with `reason`; later subscribers end at once.
-  void end(std::string_view reason);
+  // Ends every subscriber (and waiter) for `why`; later subscribers end at once.
+  void end(core::end_reason why);
   bool ended() const { return ended_.load(); }
 
   // Counters the outputs feed, for /metrics.
@@ -59,7 +59,7 @@ class channel {
   std::shared_ptr<const list> subscribers_ = std::make_shared<const list>();
   std::vector<waiter> waiters_;
   std::atomic<bool> ended_{false};
-  std::string end_reason_;
+  core::end_reason end_reason_ = core::end_reason::gateway_stopping;  // once ended_
   std::atomic<std::uint64_t> bytes_out_{0};
   std::atomic<std::uint64_t> skipped_{0};
   std::atomic<std::uint64_t> published_{0};

@@ -1,6 +1,5 @@
 #pragma once
-#include <string_view>
-
+#include "core/end_reason.hpp"
 #include "core/frame.hpp"
 
 namespace camgate::hub {
@@ -12,8 +11,9 @@ class subscriber {
  public:
   virtual ~subscriber() = default;
   virtual void deliver(const core::frame_ptr& frame) = 0;
-  // The channel ends (camera removed, gateway stopping); `reason` is for the viewer.
-  virtual void end(std::string_view reason) = 0;
+  // The stream ends for `why` (the channel's end: camera removed, gateway stopping; or a
+  // deadline's: booking ended, token expired), which the viewer is told.
+  virtual void end(core::end_reason why) = 0;
 };
 
 }  // namespace camgate::hub

@@ -50,13 +50,18 @@ class mjpeg_session : public output_session,
       asio::post(stream_.get_executor(), [self = this->shared_from_this()] { self->pump(); });
   }
 
-  void end(std::string_view reason) override { finish(1001, std::string(reason)); }
+  void end(core::end_reason why) override {
+    asio::post(stream_.get_executor(),
+               [self = this->shared_from_this(), why] { self->close(why, core::to_string(why)); });
+  }
 
   void notify(std::string) override {}
 
   void finish(std::uint16_t, std::string reason) override {
     asio::post(stream_.get_executor(),
-               [self = this->shared_from_this(), why = std::move(reason)] { self->close(why); });
+               [self = this->shared_from_this(), detail = std::move(reason)] {
+                 self->close(core::end_reason::viewer_closed, detail);
+               });
   }
 
  private:
@@ -82,7 +87,7 @@ class mjpeg_session : public output_session,
     writing_ = true;
     write_timer_.expires_after(options_.write_timeout);
     write_timer_.async_wait([self = this->shared_from_this()](error_code ec) {
-      if (!ec) self->close("write timeout");
+      if (!ec) self->close(core::end_reason::viewer_closed, "write timeout");
     });
     asio::async_write(stream_, buffers,
                       [self = this->shared_from_this()](error_code ec, std::size_t n) {
@@ -95,7 +100,7 @@ class mjpeg_session : public output_session,
     write_timer_.cancel();
     in_flight_.reset();
     if (ec) {
-      close("closed by viewer");
+      close(core::end_reason::viewer_closed, "write failed");
       return;
     }
     channel_->count_bytes_out(bytes);
@@ -110,16 +115,17 @@ class mjpeg_session : public output_session,
     stream_.async_read_some(asio::buffer(read_buffer_),
                             [self = this->shared_from_this()](error_code ec, std::size_t) {
                               if (ec)
-                                self->close("closed by viewer");
+                                self->close(core::end_reason::viewer_closed, "closed by viewer");
                               else if (!self->closed_)
                                 self->watch_for_close();
                             });
   }
 
-  void close(std::string_view why) {
+  // `detail` is for the log; `why` for on_closed.
+  void close(core::end_reason why, std::string_view detail) {
     if (closed_) return;
     closed_ = true;
-    spdlog::debug("mjpeg viewer of camera {} ends: {}", channel_->camera_id(), why);
+    spdlog::debug("mjpeg viewer of camera {} ends: {}", channel_->camera_id(), detail);
     channel_->unsubscribe(this);
     write_timer_.cancel();
     error_code ec;

@@ -3,7 +3,6 @@
 #include <functional>
 #include <memory>
 #include <string>
-#include <string_view>
 
 #include "hub/subscriber.hpp"
 
@@ -13,14 +12,17 @@ namespace camgate::outputs {
 // controls it. All calls are thread-safe: they are posted to the session's strand.
 class output_session : public hub::subscriber {
  public:
-  // Called once, on the session's strand, when the session ends for any reason;
-  // `why` is "closed by viewer", the reason given to finish(), ...
-  using closed_handler = std::function<void(std::string_view why)>;
+  // Called once, on the session's strand, when the session ends for any reason: `why`
+  // is the reason given to end(), else viewer_closed (the viewer left, a write failed or
+  // timed out, finish()).
+  using closed_handler = std::function<void(core::end_reason why)>;
 
   // Sends a JSON text notice where the protocol can carry one (WebSocket); MJPEG has
   // no channel for it and ignores it.
   virtual void notify(std::string text) = 0;
-  // Ends the stream from the gateway's side: a WebSocket gets a close frame with
+  // (end(why), from hub::subscriber, ends the stream for a reason the viewer is told: a
+  // WebSocket gets websocket_close_code(why) and to_string(why); MJPEG is closed.)
+  // Ends the stream for a failure that is no end_reason: a WebSocket close frame with
   // `code` and `reason`; an MJPEG response is closed.
   virtual void finish(std::uint16_t code, std::string reason) = 0;
 };

@@ -4,6 +4,7 @@
 
 #include <deque>
 #include <optional>
+#include <tuple>
 
 #include "hub/latest_frame_slot.hpp"
 
@@ -40,8 +41,11 @@ class websocket_session : public output_session,
       asio::post(ws_.get_executor(), [self = this->shared_from_this()] { self->pump(); });
   }
 
-  void end(std::string_view reason) override {
-    finish(static_cast<std::uint16_t>(websocket::close_code::going_away), std::string(reason));
+  void end(core::end_reason why) override {
+    asio::post(ws_.get_executor(), [self = this->shared_from_this(), why] {
+      self->close(static_cast<std::uint16_t>(core::websocket_close_code(why)),
+                  std::string(core::to_string(why)), why);
+    });
   }
 
   void notify(std::string text) override {
@@ -55,21 +59,23 @@ class websocket_session : public output_session,
   }
 
   void finish(std::uint16_t code, std::string reason) override {
-    asio::post(ws_.get_executor(), [self = this->shared_from_this(), code,
-                                    why = std::move(reason)] { self->close(code, why); });
+    asio::post(ws_.get_executor(),
+               [self = this->shared_from_this(), code, text = std::move(reason)] {
+                 self->close(code, text, core::end_reason::viewer_closed);
+               });
   }
 
  private:
   void accepted(error_code ec) {
     if (ec) {
       spdlog::debug("websocket handshake failed: {}", ec.message());
-      stop("handshake failed");
+      stop(core::end_reason::viewer_closed);
       return;
     }
     open_ = true;
     if (pending_close_) {
-      auto [code, why] = *pending_close_;
-      close(code, why);
+      auto [code, text, why] = *pending_close_;
+      close(code, text, why);
       return;
     }
     read_next();
@@ -108,7 +114,7 @@ class websocket_session : public output_session,
     const bool was_frame = static_cast<bool>(in_flight_);
     in_flight_.reset();
     if (ec) {
-      stop("closed by viewer");
+      stop(core::end_reason::viewer_closed);
       return;
     }
     if (was_frame) {
@@ -127,29 +133,30 @@ class websocket_session : public output_session,
     ws_.async_read(read_buffer_, [self = this->shared_from_this()](error_code ec, std::size_t) {
       self->read_buffer_.clear();
       if (ec) {
-        self->stop(self->closing_ ? self->close_reason_ : std::string("closed by viewer"));
+        self->stop(self->closing_ ? self->close_why_ : core::end_reason::viewer_closed);
         return;
       }
       self->read_next();
     });
   }
 
-  void close(std::uint16_t code, std::string_view why) {
+  // `text` goes to the viewer with `code`; `why` to on_closed.
+  void close(std::uint16_t code, const std::string& text, core::end_reason why) {
     if (closing_ || stopped_) return;
     if (!open_) {
-      pending_close_ = std::make_pair(code, std::string(why));
+      pending_close_.emplace(code, text, why);
       return;
     }
     closing_ = true;
-    close_reason_ = why;
+    close_why_ = why;
     channel_->unsubscribe(this);
-    websocket::close_reason reason(static_cast<websocket::close_code>(code), why);
+    websocket::close_reason reason(static_cast<websocket::close_code>(code), text);
     // Beast allows a close alongside a pending write; the pending read then ends.
     ws_.async_close(
-        reason, [self = this->shared_from_this()](error_code) { self->stop(self->close_reason_); });
+        reason, [self = this->shared_from_this()](error_code) { self->stop(self->close_why_); });
   }
 
-  void stop(std::string_view why) {
+  void stop(core::end_reason why) {
     if (stopped_) return;
     stopped_ = true;
     channel_->unsubscribe(this);
@@ -167,8 +174,8 @@ class websocket_session : public output_session,
   std::string notice_in_flight_;
   std::deque<std::string> notices_;
   beast::flat_buffer read_buffer_;
-  std::optional<std::pair<std::uint16_t, std::string>> pending_close_;
-  std::string close_reason_;
+  std::optional<std::tuple<std::uint16_t, std::string, core::end_reason>> pending_close_;
+  core::end_reason close_why_ = core::end_reason::viewer_closed;
   std::uint64_t skipped_reported_ = 0;
   bool open_ = false;
   bool writing_ = false;

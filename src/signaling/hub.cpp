@@ -537,19 +537,21 @@ std::size_t hub::robots_online() const {
 
 void hub::close_all() {
   closed_list closed;
+  constexpr auto stopping = access::end_reason::gateway_stopping;
   {
     std::lock_guard lock(mutex_);
     std::vector<std::shared_ptr<client>> all;
     for (auto& [ptr, weak] : clients_)
       if (auto c = weak.lock()) all.push_back(std::move(c));
     for (auto& c : all) {
-      detach_locked(c, "gateway stopping", closed);
-      c->link->close(1001, "gateway stopping");
+      detach_locked(c, access::to_string(stopping), closed);
+      c->link->close(static_cast<std::uint16_t>(access::websocket_close_code(stopping)),
+                     std::string(access::to_string(stopping)));
     }
   }
   for (auto& [id, why] : closed) {
     if (id) try {
-        gateway_.close_session(id, access::end_reason::gateway_stopping);
+        gateway_.close_session(id, stopping);
       } catch (...) {
       }
   }

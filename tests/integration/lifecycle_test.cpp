@@ -33,10 +33,23 @@ TEST(Lifecycle, RemovingACameraClosesItsViewers) {
     ASSERT_LT(std::chrono::steady_clock::now(), deadline);
   EXPECT_TRUE(ws.closed());
   EXPECT_EQ(ws.close_reason().reason, "camera removed");
+  EXPECT_EQ(ws.close_reason().code, 4004);
   EXPECT_EQ(gw.get(base, gw.admin_token()).status, 404u);
   // And the upstream connection is released: the camera can serve someone else.
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   EXPECT_EQ(json::parse(cam.stats()).at("active_stream_clients"), 0);
+  // The reason reaches the audit as an end_reason, for both streams (written as each
+  // stream closes: poll).
+  json audit;
+  for (int i = 0; i < 20; ++i) {
+    audit = json::parse(
+        gw.get("/api/audit?camera_id=" + std::to_string(id), gw.admin_token()).body)["entries"];
+    if (audit.size() == 2 && !audit[0]["end_reason"].is_null() && !audit[1]["end_reason"].is_null())
+      break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_EQ(audit.size(), 2u) << audit;
+  for (const auto& e : audit) EXPECT_EQ(e["end_reason"], "camera removed") << e;
 }
 
 TEST(Lifecycle, BinaryWebSocketSendsOneJpegPerMessage) {

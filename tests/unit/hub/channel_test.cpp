@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
+
+using camgate::core::end_reason;
 using camgate::core::frame_ptr;
 using camgate::core::make_frame;
 using camgate::hub::channel;
@@ -9,9 +12,9 @@ using camgate::hub::channel;
 namespace {
 struct recording_subscriber : camgate::hub::subscriber {
   std::vector<std::uint64_t> seqs;
-  std::string ended;
+  std::optional<end_reason> ended;
   void deliver(const frame_ptr& f) override { seqs.push_back(f->seq()); }
-  void end(std::string_view reason) override { ended = reason; }
+  void end(end_reason why) override { ended = why; }
 };
 frame_ptr frame_n(std::uint64_t n) {
   return make_frame({0xFF, 0xD8, 0xFF, 0xD9}, n, 0);
@@ -66,12 +69,12 @@ TEST(Channel, EndClosesSubscribersWaitersAndLateComers) {
   ch.subscribe(a);
   bool waiter_got_null = false;
   ch.on_next_frame([&](frame_ptr f) { waiter_got_null = (f == nullptr); });
-  ch.end("camera removed");
-  EXPECT_EQ(a->ended, "camera removed");
+  ch.end(end_reason::camera_removed);
+  EXPECT_EQ(a->ended, end_reason::camera_removed);
   EXPECT_TRUE(waiter_got_null);
   auto late = std::make_shared<recording_subscriber>();
   ch.subscribe(late);
-  EXPECT_EQ(late->ended, "camera removed");
+  EXPECT_EQ(late->ended, end_reason::camera_removed);
   ch.publish(frame_n(1));
   EXPECT_EQ(ch.latest(), nullptr);
   EXPECT_TRUE(a->seqs.empty());

@@ -1,6 +1,6 @@
-#include "access/end_reason.hpp"
+#include "core/end_reason.hpp"
 
-namespace camgate::access {
+namespace camgate::core {
 
 std::string_view to_string(end_reason r) {
   switch (r) {
@@ -40,4 +40,4 @@ int websocket_close_code(end_reason r) {
   return 1000;
 }
 
-}  // namespace camgate::access
+}  // namespace camgate::core
