@@ -3,8 +3,12 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "core/text.hpp"
+
 namespace camgate::httpd {
 namespace {
+
+using core::trim;
 
 std::string lowercase(std::string_view s) {
   std::string out(s);
@@ -36,12 +40,6 @@ bool is_token(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [&](char c) {
     return is_alpha(c) || is_digit(c) || extra.find(c) != std::string_view::npos;
   });
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
 }
 
 // "scheme://host[:port]" in the form browsers send it (RFC 6454 6.2): lowercase, no

@@ -4,8 +4,12 @@
 #include <cctype>
 #include <charconv>
 
+#include "core/text.hpp"
+
 namespace camgate::robot {
 namespace {
+
+using core::trim;
 
 std::string lower(std::string_view s) {
   std::string out(s);
@@ -16,12 +20,6 @@ std::string upper(std::string_view s) {
   std::string out(s);
   for (auto& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return out;
-}
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
-    s.remove_suffix(1);
-  return s;
 }
 std::optional<int> to_int(std::string_view s) {
   int v = 0;

@@ -7,20 +7,17 @@
 #include <limits>
 
 #include "core/jpeg_markers.hpp"
+#include "core/text.hpp"
 
 namespace camgate::sources {
 namespace {
+
+using core::trim;
 
 constexpr std::size_t kMaxBoundary = 200;  // RFC 2046 allows 70; be lenient, but bounded
 
 bool is_blank(char c) {
   return c == ' ' || c == '\t';
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (is_blank(s.front()) || s.front() == '\r')) s.remove_prefix(1);
-  while (!s.empty() && (is_blank(s.back()) || s.back() == '\r')) s.remove_suffix(1);
-  return s;
 }
 
 bool iequals(std::string_view a, std::string_view b) {
