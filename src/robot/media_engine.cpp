@@ -19,6 +19,7 @@
 #include <gst/video/video.h>
 #include <gst/webrtc/webrtc.h>
 
+#include "core/backoff.hpp"
 #include "core/logging.hpp"
 #include "robot/clock_overlay.hpp"
 
@@ -152,7 +153,7 @@ struct media_engine::impl : std::enable_shared_from_this<media_engine::impl> {
   GSource* capture_watch = nullptr;
   GSource* retry_timer = nullptr;
   GSource* watchdog = nullptr;
-  unsigned retry_attempt = 0;
+  core::backoff source_retry{{}, {}};  // from opts, in media_engine's constructor
   bool started = false;
   std::string h264_factory;  // chosen H.264 encoder
 
@@ -303,7 +304,7 @@ struct media_engine::impl : std::enable_shared_from_this<media_engine::impl> {
       auto weak = self->weak_from_this();
       self->post([weak] {
         if (auto s = weak.lock()) {
-          s->retry_attempt = 0;
+          s->source_retry.reset();
           spdlog::info("robot media: source running ({}x{} at {} fps)", s->opts.width,
                        s->opts.height, s->opts.fps);
           s->notify_source(source_state::running, "");
@@ -535,15 +536,12 @@ struct media_engine::impl : std::enable_shared_from_this<media_engine::impl> {
   void capture_failed(const std::string& why) {
     stop_capture();
     if (!started) return;
-    const auto ceiling =
-        std::min<std::int64_t>(opts.source_retry_max.count(), opts.source_retry_initial.count()
-                                                                  << std::min(retry_attempt, 16u));
-    ++retry_attempt;
+    const auto delay = source_retry.next().count();
     ++restarts;
-    spdlog::warn("robot media: camera lost ({}); retrying in {} ms", why, ceiling);
+    spdlog::warn("robot media: camera lost ({}); retrying in {} ms", why, delay);
     notify_source(source_state::failed, why);
     drop_source(retry_timer);
-    retry_timer = add_timeout(static_cast<unsigned>(std::max<std::int64_t>(ceiling, 1)), [this] {
+    retry_timer = add_timeout(static_cast<unsigned>(std::max<std::int64_t>(delay, 1)), [this] {
       g_source_unref(retry_timer);
       retry_timer = nullptr;
       start_capture();
@@ -953,6 +951,8 @@ media_engine::media_engine(media_options options, media_events events)
   ensure_gst_init();
   impl_->opts = std::move(options);
   impl_->events = std::move(events);
+  impl_->source_retry =
+      core::backoff(impl_->opts.source_retry_initial, impl_->opts.source_retry_max);
   impl_->ice_servers = impl_->opts.ice_servers;
   if (!factory_exists("webrtcbin"))
     throw std::runtime_error("GStreamer webrtcbin is missing (install gstreamer1.0-plugins-bad)");

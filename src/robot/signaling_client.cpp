@@ -1,7 +1,5 @@
 #include "robot/signaling_client.hpp"
 
-#include <random>
-
 #include "core/asio.hpp"
 // Not included by beast/ssl.hpp in Boost 1.74; asio.hpp above came first as required.
 #include <boost/asio/ssl/host_name_verification.hpp>
@@ -18,13 +16,6 @@ struct http_error : std::runtime_error {
   unsigned status;
   http_error(unsigned s, const std::string& what) : std::runtime_error(what), status(s) {}
 };
-
-std::chrono::milliseconds jittered(std::chrono::milliseconds ceiling) {
-  static thread_local std::mt19937 rng{std::random_device{}()};
-  std::uniform_int_distribution<long long> d(ceiling.count() / 2,
-                                             std::max<long long>(ceiling.count(), 1));
-  return std::chrono::milliseconds(d(rng));
-}
 
 }  // namespace
 
@@ -56,6 +47,7 @@ signaling_client::signaling_client(asio::io_context& io, signaling_options optio
       opts_(std::move(options)),
       handlers_(std::move(h)),
       tls_(ssl::context::tls_client),
+      retry_(opts_.backoff_initial, opts_.backoff_max),
       wake_(io),
       pause_(io) {
   tls_.set_default_verify_paths();
@@ -274,7 +266,6 @@ asio::awaitable<int> signaling_client::session(Stream& ws, const std::string& to
 
 asio::awaitable<void> signaling_client::run() {
   auto self = shared_from_this();
-  auto ceiling = opts_.backoff_initial;
   while (!stopping_) {
     int close_code = 0;
     const unsigned connects_before = connects_;
@@ -309,7 +300,7 @@ asio::awaitable<void> signaling_client::run() {
     } catch (const http_error& e) {
       close_current_ = nullptr;
       spdlog::error("signaling: {}", e.what());
-      if (e.status == 401 || e.status == 403) ceiling = opts_.backoff_max;  // bad credential
+      if (e.status == 401 || e.status == 403) retry_.max_out();  // bad credential
     } catch (const std::exception& e) {
       close_current_ = nullptr;
       if (!stopping_) spdlog::warn("signaling: {}", e.what());
@@ -317,17 +308,16 @@ asio::awaitable<void> signaling_client::run() {
     if (stopping_) break;
     if (close_code == 4002) {
       spdlog::info("signaling: token expired: logging in again");
-      ceiling = opts_.backoff_initial;
+      retry_.reset();
       continue;  // at once
     }
     // A session that registered was a success: the next failure starts from the bottom.
-    if (connects_ > connects_before) ceiling = opts_.backoff_initial;
-    const auto delay = jittered(ceiling);
+    if (connects_ > connects_before) retry_.reset();
+    const auto delay = retry_.next();
     spdlog::info("signaling: reconnecting in {} ms", delay.count());
     pause_.expires_after(delay);
     error_code ec;
     co_await pause_.async_wait(asio::redirect_error(use_awaitable, ec));
-    ceiling = std::min(opts_.backoff_max, ceiling * 2);
   }
   co_return;
 }

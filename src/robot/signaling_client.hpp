@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/asio.hpp"
+#include "core/backoff.hpp"
 #include "robot/gateway_url.hpp"
 #include "robot/media_options.hpp"
 
@@ -66,6 +67,7 @@ class signaling_client : public std::enable_shared_from_this<signaling_client> {
   signaling_options opts_;
   handlers handlers_;
   ssl::context tls_;
+  core::backoff retry_;  // between connection attempts
   std::deque<std::string> outbox_;
   asio::steady_timer wake_;
   asio::steady_timer pause_;

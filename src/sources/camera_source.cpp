@@ -9,9 +9,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include "core/backoff.hpp"
 #include "core/clock.hpp"
 #include "core/jpeg_markers.hpp"
-#include "sources/backoff.hpp"
 #include "sources/camera_url.hpp"
 #include "sources/chunked_decoder.hpp"
 #include "sources/http_connection.hpp"
@@ -87,7 +87,7 @@ struct camera_source::impl {
 
   // Used on the strand only.
   asio::steady_timer timer;
-  backoff retry;
+  core::backoff retry;
   std::shared_ptr<http_connection> conn;  // the one upstream connection, if any
   found known = found::nothing;           // remembered from discovery
   camera_url known_url;

@@ -1,11 +1,11 @@
-#include "sources/backoff.hpp"
+#include "core/backoff.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <memory>
 #include <random>
 
-namespace camgate::sources {
+namespace camgate::core {
 
 backoff::backoff(std::chrono::milliseconds initial, std::chrono::milliseconds max,
                  random_source random)
@@ -25,6 +25,10 @@ std::chrono::milliseconds backoff::ceiling() const {
   return std::min(c, max_);
 }
 
+void backoff::max_out() {
+  while (ceiling() < max_) ++attempt_;
+}
+
 std::chrono::milliseconds backoff::next() {
   const auto c = ceiling();
   const double r = std::clamp(random_(), 0.0, 1.0);
@@ -34,4 +38,4 @@ std::chrono::milliseconds backoff::next() {
   return delay;
 }
 
-}  // namespace camgate::sources
+}  // namespace camgate::core

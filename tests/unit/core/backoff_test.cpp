@@ -1,11 +1,10 @@
-#include "sources/backoff.hpp"
+#include "core/backoff.hpp"
 
 #include <gtest/gtest.h>
 
-#include "sources/log_throttle.hpp"
+#include <vector>
 
-using camgate::sources::backoff;
-using camgate::sources::log_throttle;
+using camgate::core::backoff;
 using std::chrono::milliseconds;
 
 TEST(Backoff, CeilingDoublesUpToTheCap) {
@@ -68,14 +67,12 @@ TEST(Backoff, DefaultRandomSourceStaysInRange) {
   EXPECT_LT(sum, 200 * 400 * 3 / 4);
 }
 
-TEST(LogThrottle, OneLinePerIntervalAndCountsTheRest) {
-  log_throttle t(1'000'000);
-  std::uint64_t suppressed = 99;
-  EXPECT_TRUE(t.allow(0, suppressed));
-  EXPECT_EQ(suppressed, 0u);
-  EXPECT_FALSE(t.allow(100, suppressed));
-  EXPECT_FALSE(t.allow(999'999, suppressed));
-  EXPECT_TRUE(t.allow(1'000'000, suppressed));
-  EXPECT_EQ(suppressed, 2u);
-  EXPECT_FALSE(t.allow(1'500'000, suppressed));
+TEST(Backoff, MaxOutJumpsToTheCapUntilReset) {
+  backoff b(milliseconds(100), milliseconds(1000), [] { return 0.999999; });
+  b.max_out();
+  EXPECT_EQ(b.ceiling(), milliseconds(1000));
+  EXPECT_EQ(b.next(), milliseconds(1000));
+  EXPECT_EQ(b.next(), milliseconds(1000));
+  b.reset();
+  EXPECT_EQ(b.next(), milliseconds(100));
 }
