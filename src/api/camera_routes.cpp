@@ -2,7 +2,7 @@
 #include <spdlog/spdlog.h>
 
 #include "api/camera_json.hpp"
-#include "api/camera_outputs.hpp"
+#include "api/camera_reads.hpp"
 #include "api/request_body.hpp"
 #include "api/routes.hpp"
 #include "core/clock.hpp"
@@ -13,7 +13,7 @@ namespace {
 using httpd::json_error;
 using httpd::request_context;
 using httpd::response;
-using cam_ptr = std::shared_ptr<const cameras::camera>;
+using cam_ptr = camera_ptr;
 
 std::variant<cam_ptr, response> find_camera(services& s, const request_context& ctx) {
   auto id = parse_id(ctx.param("id"));
@@ -22,15 +22,6 @@ std::variant<cam_ptr, response> find_camera(services& s, const request_context& 
   if (!cam)
     return json_error(http::status::not_found, "camera " + std::to_string(*id) + " does not exist");
   return cam;
-}
-
-template <typename F>
-httpd::handler with_camera(services& s, F f) {
-  return [&s, f](request_context& ctx) -> asio::awaitable<response> {
-    auto found = find_camera(s, ctx);
-    if (auto* r = std::get_if<response>(&found)) co_return std::move(*r);
-    co_return co_await f(ctx, std::get<cam_ptr>(found));
-  };
 }
 
 bool is_admin(const request_context& ctx) {
@@ -128,35 +119,26 @@ asio::awaitable<response> delete_camera(services& s, request_context& ctx, cam_p
 }  // namespace
 
 void register_camera_routes(httpd::router& r, services& s) {
+  const camera_resolver by_id = [&s](const request_context& ctx) { return find_camera(s, ctx); };
   r.add(http::verb::get, "/api/cameras",
         [&s](request_context& ctx) { return list_cameras(s, ctx); });
   r.add(http::verb::post, "/api/cameras",
         [&s](request_context& ctx) { return add_camera(s, ctx); });
   r.add(http::verb::get, "/api/cameras/{id}",
-        with_camera(s, [](request_context&, cam_ptr cam) -> asio::awaitable<response> {
+        with_camera(by_id, [](request_context&, cam_ptr cam) -> asio::awaitable<response> {
           co_return httpd::json_response(http::status::ok,
                                          {{"success", true}, {"camera", camera_json(*cam)}});
         }));
   r.add(http::verb::patch, "/api/cameras/{id}",
         with_camera(
-            s, [&s](request_context& ctx, cam_ptr cam) { return rename_camera(s, ctx, cam); }));
+            by_id, [&s](request_context& ctx, cam_ptr cam) { return rename_camera(s, ctx, cam); }));
   r.add(http::verb::delete_, "/api/cameras/{id}",
         with_camera(
-            s, [&s](request_context& ctx, cam_ptr cam) { return delete_camera(s, ctx, cam); }));
-  r.add(http::verb::get, "/api/cameras/{id}/snapshot",
-        with_camera(
-            s, [&s](request_context& ctx, cam_ptr cam) { return snapshot_response(s, ctx, cam); }));
-  r.add(http::verb::get, "/api/cameras/{id}/stream",
-        with_camera(s, [&s](request_context& ctx, cam_ptr cam) -> asio::awaitable<response> {
-          co_return mjpeg_response(s, ctx, cam);
-        }));
-  r.add(http::verb::get, "/api/cameras/{id}/ws",
-        with_camera(s, [&s](request_context& ctx, cam_ptr cam) -> asio::awaitable<response> {
-          co_return websocket_response(s, ctx, cam);
-        }));
-  r.add(http::verb::post, "/api/cameras/{id}/analyze",
-        with_camera(
-            s, [&s](request_context& ctx, cam_ptr cam) { return analysis_response(s, ctx, cam); }));
+            by_id, [&s](request_context& ctx, cam_ptr cam) { return delete_camera(s, ctx, cam); }));
+  register_camera_reads(r, s,
+                        {"/api/cameras/{id}/snapshot", "/api/cameras/{id}/stream",
+                         "/api/cameras/{id}/ws", "/api/cameras/{id}/analyze"},
+                        by_id);
 }
 
 }  // namespace camgate::api

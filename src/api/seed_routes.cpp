@@ -6,7 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "api/camera_json.hpp"
-#include "api/camera_outputs.hpp"
+#include "api/camera_reads.hpp"
 #include "api/request_body.hpp"
 #include "api/routes.hpp"
 #include "core/clock.hpp"
@@ -25,8 +25,7 @@ bool valid_host(const std::string& host) {
 }
 
 // The camera a seed call acts on, or the answer to send instead.
-std::variant<std::shared_ptr<const cameras::camera>, response> target_camera(services& s,
-                                                                             request_context& ctx) {
+std::variant<camera_ptr, response> target_camera(services& s, const request_context& ctx) {
   std::optional<std::int64_t> id;
   if (auto q = ctx.query_value("camera_id")) {
     id = parse_id(*q);
@@ -121,7 +120,7 @@ asio::awaitable<response> camera_status(services& s, request_context& ctx) {
                                                       {"stream_url", nullptr},
                                                       {"snapshot_url", nullptr}});
   }
-  auto cam = std::get<std::shared_ptr<const cameras::camera>>(target);
+  auto cam = std::get<camera_ptr>(target);
   const auto st = cam->source->status();
   const auto url = camera_base_url(cam->record);
   const bool connected = st.state == sources::source_state::streaming ||
@@ -154,40 +153,20 @@ asio::awaitable<response> disconnect_camera(services& s, request_context& ctx) {
                                  {{"success", true}, {"message", "Camera disconnected"}});
 }
 
-// Wraps a handler that needs the target camera.
-template <typename F>
-httpd::handler with_camera(services& s, F f) {
-  return [&s, f](request_context& ctx) -> asio::awaitable<response> {
-    auto target = target_camera(s, ctx);
-    if (auto* r = std::get_if<response>(&target)) co_return std::move(*r);
-    co_return co_await f(ctx, std::get<std::shared_ptr<const cameras::camera>>(target));
-  };
-}
-
 }  // namespace
 
 void register_seed_routes(httpd::router& r, services& s) {
-  using cam_ptr = std::shared_ptr<const cameras::camera>;
   r.add(http::verb::post, "/streaming/setup-camera",
         [&s](request_context& ctx) { return setup_camera(s, ctx); });
   r.add(http::verb::get, "/streaming/camera-status",
         [&s](request_context& ctx) { return camera_status(s, ctx); });
   r.add(http::verb::delete_, "/streaming/disconnect-camera",
         [&s](request_context& ctx) { return disconnect_camera(s, ctx); });
-  r.add(http::verb::get, "/streaming/snapshot",
-        with_camera(
-            s, [&s](request_context& ctx, cam_ptr cam) { return snapshot_response(s, ctx, cam); }));
-  r.add(http::verb::get, "/streaming/stream",
-        with_camera(s, [&s](request_context& ctx, cam_ptr cam) -> asio::awaitable<response> {
-          co_return mjpeg_response(s, ctx, cam);
-        }));
-  r.add(http::verb::get, "/streaming/ws-stream",
-        with_camera(s, [&s](request_context& ctx, cam_ptr cam) -> asio::awaitable<response> {
-          co_return websocket_response(s, ctx, cam);
-        }));
-  r.add(http::verb::post, "/streaming/analyze-stream",
-        with_camera(
-            s, [&s](request_context& ctx, cam_ptr cam) { return analysis_response(s, ctx, cam); }));
+  // The caller's selected camera, or ?camera_id=.
+  register_camera_reads(r, s,
+                        {"/streaming/snapshot", "/streaming/stream", "/streaming/ws-stream",
+                         "/streaming/analyze-stream"},
+                        [&s](const request_context& ctx) { return target_camera(s, ctx); });
 }
 
 }  // namespace camgate::api
