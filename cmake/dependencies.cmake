@@ -17,6 +17,20 @@ endif()
 if(CAMGATE_BUILD_BENCH)
   find_package(benchmark REQUIRED)
 endif()
-# camgate-robot: GStreamer with webrtcbin (gst-plugins-bad) and libnice.
+# camgate-robot: GStreamer with webrtcbin (gst-plugins-bad) and libnice. Optional: without
+# it camgate and camgate-camsim still build; what is left out is said, not skipped silently.
 pkg_check_modules(GST IMPORTED_TARGET gstreamer-1.0 gstreamer-sdp-1.0 gstreamer-webrtc-1.0
                   gstreamer-app-1.0 gstreamer-video-1.0)
+if(GST_FOUND)
+  message(STATUS "GStreamer ${GST_gstreamer-1.0_VERSION} found: building camgate-robot and its tests")
+else()
+  message(WARNING
+    "GStreamer development files (gstreamer-1.0, -sdp, -webrtc, -app, -video) not found: "
+    "NOT building camgate-robot, its library camgate_robot, the robot media tests "
+    "(test_robot) or the js_robot suite. camgate and camgate-camsim build without it. "
+    "To build them, install the Debian packages libgstreamer1.0-dev "
+    "libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev "
+    "gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad "
+    "gstreamer1.0-plugins-ugly gstreamer1.0-nice (or run scripts/install-deps) and "
+    "configure again.")
+endif()
