@@ -1,12 +1,51 @@
 """Writes docs/benchmarks.md (markdown tables) and its plots (gnuplot, PNG) from the
 JSON bench/run produced. Peers are compared with camgate as ratios: peer ÷ camgate."""
 import json
+import shlex
 import shutil
 import subprocess
 import tempfile
 from pathlib import Path
 
+REPO = Path(__file__).resolve().parent.parent
 NAMES = {"camgate": "camgate", "mjpeg-proxy": "npm mjpeg-proxy", "motion": "motion"}
+
+
+def portable_command(command):
+    """The command as typed, with its absolute paths made relative to the repository: the
+    page is read in other checkouts, where this machine's paths mean nothing. A build
+    folder outside the repository becomes `build` (bench/run's default); other paths
+    outside it keep only their file name."""
+    words = shlex.split(command)
+    build = None
+    for i, w in enumerate(words):
+        if w == "--build-dir" and i + 1 < len(words):
+            build = words[i + 1]
+        elif w.startswith("--build-dir="):
+            build = w.split("=", 1)[1]
+
+    def portable(path):
+        if not path.startswith("/"):
+            return path
+        p = Path(path)
+        for root, shown in ((REPO, None), (Path(build) if build else None, Path("build"))):
+            if root is None or not root.is_absolute():
+                continue
+            try:
+                rel = p.relative_to(root)
+            except ValueError:
+                continue
+            return str(shown / rel if shown else rel) if str(rel) != "." else str(shown or ".")
+        return p.name
+
+    out = []
+    for w in words:
+        if w.startswith("--") and "=" in w:
+            opt, value = w.split("=", 1)
+            out.append(f"{opt}={portable(value)}")
+        else:
+            out.append(portable(w))
+    return " ".join(shlex.quote(w) for w in out)
 
 
 def num(v, digits=1):
@@ -231,7 +270,7 @@ def write(data, doc):
         "peer uses more. The host is shared, so compare within this page, not with other runs. "
         "How each figure is measured: `bench/README.md`.",
         "",
-        f"- **Run**: `{data['command']}`, started {data['started']}, {num(data.get('elapsed_s'), 0)} s; "
+        f"- **Run**: `{portable_command(data['command'])}`, started {data['started']}, {num(data.get('elapsed_s'), 0)} s; "
         f"{num(s['duration_s'], 0)} s measured per run after {num(s['warmup_s'], 0)} s of warm-up, "
         "a fresh server process per run.",
         f"- **Host**: {host.get('cpu_model')}, {host.get('cpus')} cores, {host.get('mem_gb')} GB, "

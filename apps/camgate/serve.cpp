@@ -35,17 +35,19 @@
 namespace camgate::app {
 namespace {
 
+// The page ships beside the binary: <prefix>/bin/camgate serves <prefix>/share/camgate/web,
+// where cmake --install puts it and where the build tree links the source web/.
 std::filesystem::path find_web_root(const core::config& cfg, const serve_args& args) {
   if (args.web_root) return *args.web_root;
   if (!cfg.server.web_root.empty()) return cfg.server.web_root;
-  // Installed layout (bin/../share/camgate/web), else the source tree's web/.
   std::error_code ec;
-  auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-  if (!ec) {
-    auto installed = exe.parent_path().parent_path() / "share" / "camgate" / "web";
-    if (std::filesystem::exists(installed / "index.html")) return installed;
+  const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) {
+    spdlog::warn("cannot find camgate's own path ({}): give the web page with --web-root",
+                 ec.message());
+    return {};
   }
-  return CAMGATE_SOURCE_WEB;
+  return exe.parent_path().parent_path() / "share" / "camgate" / "web";
 }
 
 sources::source_options source_options_from(const core::config::cameras_section& c) {
@@ -155,7 +157,11 @@ int serve(const serve_args& args) {
   router.set_admission([&limits](const httpd::request_context& ctx) { return limits.admit(ctx); });
   api::register_routes(router, services);
   const auto web_root = find_web_root(cfg, args);
-  router.set_fallback(httpd::static_files(web_root));
+  if (!web_root.empty() && !std::filesystem::is_regular_file(web_root / "index.html"))
+    spdlog::warn("no web page in {} (no index.html): give --web-root or [server] web_root",
+                 web_root.string());
+  // An empty root would serve the working directory: no page at all instead.
+  if (!web_root.empty()) router.set_fallback(httpd::static_files(web_root));
 
   httpd::server_options http_options;
   http_options.connection_context = [&io]() -> asio::io_context& { return io.next(); };

@@ -1,6 +1,9 @@
 #include "core/config.hpp"
 
 #include <charconv>
+#include <map>
+#include <optional>
+#include <set>
 #include <stdexcept>
 
 #include <toml++/toml.h>
@@ -8,9 +11,33 @@
 namespace camgate::core {
 namespace {
 
+std::string joined(const std::set<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out;
+}
+
+// Reads keys out of the parsed file and remembers which it asked for, so that a key left
+// over (a typo, a key of another version) is refused at start instead of ignored.
+class reader {
+ public:
+  explicit reader(const toml::table& t) : table_(t) {}
+
+  template <typename T>
+  void read(std::string_view section, std::string_view key, T& out);
+
+  // Throws naming the first unknown table or key (in file order) and the file.
+  void refuse_unknown(const std::filesystem::path& file) const;
+
+ private:
+  const toml::table& table_;
+  std::map<std::string, std::set<std::string>, std::less<>> known_;
+};
+
 template <typename T>
-void read(const toml::table& t, std::string_view section, std::string_view key, T& out) {
-  const auto node = t[section][key];
+void reader::read(std::string_view section, std::string_view key, T& out) {
+  known_[std::string(section)].insert(std::string(key));
+  const auto node = table_[section][key];
   if (!node) return;
   const auto fail = [&](std::string_view what) {
     throw std::runtime_error(std::string(section) + "." + std::string(key) + " must " +
@@ -46,6 +73,37 @@ void read(const toml::table& t, std::string_view section, std::string_view key, 
   }
 }
 
+void reader::refuse_unknown(const std::filesystem::path& file) const {
+  std::optional<std::pair<toml::source_position, std::string>> first;
+  const auto note = [&](const toml::source_region& where, std::string what) {
+    if (!first || where.begin < first->first) first.emplace(where.begin, std::move(what));
+  };
+  std::set<std::string> sections;
+  for (const auto& [name, keys] : known_) sections.insert(name);
+  for (const auto& [name, node] : table_) {
+    const std::string section(name.str());
+    auto known = known_.find(section);
+    if (known == known_.end()) {
+      note(name.source(), (node.is_table() ? "unknown table [" : "unknown key '") + section +
+                              (node.is_table() ? "]" : "'") + " (tables: " + joined(sections) +
+                              ")");
+      continue;
+    }
+    const auto* keys = node.as_table();
+    if (!keys) {
+      note(name.source(), "'" + section + "' must be a table, [" + section + "]");
+      continue;
+    }
+    for (const auto& [key, value] : *keys)
+      if (!known->second.contains(std::string(key.str())))
+        note(key.source(), "unknown key '" + section + "." + std::string(key.str()) + "' (" +
+                               section + " has: " + joined(known->second) + ")");
+  }
+  if (first)
+    throw std::runtime_error("config " + file.string() + ":" + std::to_string(first->first.line) +
+                             ": " + first->second);
+}
+
 }  // namespace
 
 config load_config(const std::filesystem::path& file) {
@@ -58,61 +116,63 @@ config load_config(const std::filesystem::path& file) {
                              std::string(e.description()));
   }
   config c;
-  read(t, "server", "listen", c.server.listen);
-  read(t, "server", "threads", c.server.threads);
-  read(t, "server", "web_root", c.server.web_root);
-  read(t, "auth", "jwt_secret", c.auth.jwt_secret);
-  read(t, "auth", "token_ttl_s", c.auth.token_ttl_s);
-  read(t, "auth", "cookie_secure", c.auth.cookie_secure);
+  reader r(t);
+  r.read("server", "listen", c.server.listen);
+  r.read("server", "threads", c.server.threads);
+  r.read("server", "web_root", c.server.web_root);
+  r.read("auth", "jwt_secret", c.auth.jwt_secret);
+  r.read("auth", "token_ttl_s", c.auth.token_ttl_s);
+  r.read("auth", "cookie_secure", c.auth.cookie_secure);
   auto& ext = c.external_jwt;
-  read(t, "external_jwt", "algorithm", ext.algorithm);
-  read(t, "external_jwt", "secret", ext.secret);
-  read(t, "external_jwt", "public_key_file", ext.public_key_file);
-  read(t, "external_jwt", "issuer", ext.issuer);
-  read(t, "external_jwt", "audience", ext.audience);
-  read(t, "external_jwt", "user_claim", ext.user_claim);
-  read(t, "external_jwt", "role_claim", ext.role_claim);
-  read(t, "external_jwt", "admin_role_value", ext.admin_role_value);
-  read(t, "external_jwt", "leeway_s", ext.leeway_s);
-  read(t, "cors", "allowed_origins", c.cors.allowed_origins);
-  read(t, "cors", "allow_credentials", c.cors.allow_credentials);
-  read(t, "cors", "max_age_s", c.cors.max_age_s);
+  r.read("external_jwt", "algorithm", ext.algorithm);
+  r.read("external_jwt", "secret", ext.secret);
+  r.read("external_jwt", "public_key_file", ext.public_key_file);
+  r.read("external_jwt", "issuer", ext.issuer);
+  r.read("external_jwt", "audience", ext.audience);
+  r.read("external_jwt", "user_claim", ext.user_claim);
+  r.read("external_jwt", "role_claim", ext.role_claim);
+  r.read("external_jwt", "admin_role_value", ext.admin_role_value);
+  r.read("external_jwt", "leeway_s", ext.leeway_s);
+  r.read("cors", "allowed_origins", c.cors.allowed_origins);
+  r.read("cors", "allow_credentials", c.cors.allow_credentials);
+  r.read("cors", "max_age_s", c.cors.max_age_s);
   auto& lim = c.limits;
-  read(t, "limits", "login_per_minute_ip", lim.login_per_minute_ip);
-  read(t, "limits", "login_per_minute_user", lim.login_per_minute_user);
-  read(t, "limits", "login_burst", lim.login_burst);
-  read(t, "limits", "api_per_second_user", lim.api_per_second_user);
-  read(t, "limits", "api_burst", lim.api_burst);
-  read(t, "limits", "streams_per_user", lim.streams_per_user);
+  r.read("limits", "login_per_minute_ip", lim.login_per_minute_ip);
+  r.read("limits", "login_per_minute_user", lim.login_per_minute_user);
+  r.read("limits", "login_burst", lim.login_burst);
+  r.read("limits", "api_per_second_user", lim.api_per_second_user);
+  r.read("limits", "api_burst", lim.api_burst);
+  r.read("limits", "streams_per_user", lim.streams_per_user);
   auto& cam = c.cameras;
-  read(t, "cameras", "connect_timeout_ms", cam.connect_timeout_ms);
-  read(t, "cameras", "stall_timeout_ms", cam.stall_timeout_ms);
-  read(t, "cameras", "stale_after_ms", cam.stale_after_ms);
-  read(t, "cameras", "poll_fps", cam.poll_fps);
-  read(t, "cameras", "max_frame_bytes", cam.max_frame_bytes);
-  read(t, "cameras", "backoff_initial_ms", cam.backoff_initial_ms);
-  read(t, "cameras", "backoff_max_ms", cam.backoff_max_ms);
-  read(t, "cameras", "probe_timeout_ms", cam.probe_timeout_ms);
-  read(t, "cameras", "snapshot_max_age_ms", cam.snapshot_max_age_ms);
-  read(t, "cameras", "snapshot_wait_ms", cam.snapshot_wait_ms);
-  read(t, "cameras", "viewer_write_timeout_s", cam.viewer_write_timeout_s);
-  read(t, "access", "warn_before_s", c.access.warn_before_s);
-  read(t, "webrtc", "stun_urls", c.webrtc.stun_urls);
-  read(t, "webrtc", "turn_urls", c.webrtc.turn_urls);
-  read(t, "webrtc", "turn_secret", c.webrtc.turn_secret);
-  read(t, "webrtc", "turn_ttl_s", c.webrtc.turn_ttl_s);
-  read(t, "signaling", "max_message_bytes", c.signaling.max_message_bytes);
-  read(t, "signaling", "messages_per_second", c.signaling.messages_per_second);
-  read(t, "signaling", "message_burst", c.signaling.message_burst);
-  read(t, "signaling", "connections_per_user", c.signaling.connections_per_user);
-  read(t, "signaling", "max_connections", c.signaling.max_connections);
-  read(t, "signaling", "ping_interval_ms", c.signaling.ping_interval_ms);
-  read(t, "signaling", "ping_timeout_ms", c.signaling.ping_timeout_ms);
+  r.read("cameras", "connect_timeout_ms", cam.connect_timeout_ms);
+  r.read("cameras", "stall_timeout_ms", cam.stall_timeout_ms);
+  r.read("cameras", "stale_after_ms", cam.stale_after_ms);
+  r.read("cameras", "poll_fps", cam.poll_fps);
+  r.read("cameras", "max_frame_bytes", cam.max_frame_bytes);
+  r.read("cameras", "backoff_initial_ms", cam.backoff_initial_ms);
+  r.read("cameras", "backoff_max_ms", cam.backoff_max_ms);
+  r.read("cameras", "probe_timeout_ms", cam.probe_timeout_ms);
+  r.read("cameras", "snapshot_max_age_ms", cam.snapshot_max_age_ms);
+  r.read("cameras", "snapshot_wait_ms", cam.snapshot_wait_ms);
+  r.read("cameras", "viewer_write_timeout_s", cam.viewer_write_timeout_s);
+  r.read("access", "warn_before_s", c.access.warn_before_s);
+  r.read("webrtc", "stun_urls", c.webrtc.stun_urls);
+  r.read("webrtc", "turn_urls", c.webrtc.turn_urls);
+  r.read("webrtc", "turn_secret", c.webrtc.turn_secret);
+  r.read("webrtc", "turn_ttl_s", c.webrtc.turn_ttl_s);
+  r.read("signaling", "max_message_bytes", c.signaling.max_message_bytes);
+  r.read("signaling", "messages_per_second", c.signaling.messages_per_second);
+  r.read("signaling", "message_burst", c.signaling.message_burst);
+  r.read("signaling", "connections_per_user", c.signaling.connections_per_user);
+  r.read("signaling", "max_connections", c.signaling.max_connections);
+  r.read("signaling", "ping_interval_ms", c.signaling.ping_interval_ms);
+  r.read("signaling", "ping_timeout_ms", c.signaling.ping_timeout_ms);
+  r.read("log", "level", c.log.level);
+  r.refuse_unknown(file);
   if (c.signaling.ping_interval_ms < 100 || c.signaling.ping_timeout_ms < 100)
     throw std::runtime_error("signaling.ping_interval_ms and ping_timeout_ms must be >= 100");
   if (c.signaling.max_message_bytes < 1024)
     throw std::runtime_error("signaling.max_message_bytes must be >= 1024");
-  read(t, "log", "level", c.log.level);
   if (!parse_host_port(c.server.listen))
     throw std::runtime_error("server.listen must be HOST:PORT, got '" + c.server.listen + "'");
   if (cam.poll_fps <= 0 || cam.poll_fps > 120)

@@ -13,7 +13,7 @@ struct config {
   struct server_section {
     std::string listen = "0.0.0.0:8080";
     int threads = 0;       // 0: one per core
-    std::string web_root;  // empty: the installed or source-tree web/ folder
+    std::string web_root;  // empty: bin/../share/camgate/web beside the binary
   } server;
   struct auth_section {
     std::string jwt_secret;  // empty: generated once into <data>/jwt_secret

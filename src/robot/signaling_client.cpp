@@ -140,7 +140,7 @@ asio::awaitable<std::string> signaling_client::login() {
                                            std::to_string(res.result_int()) +
                                            "): " + res.body().substr(0, 200));
   const auto body = json::parse(res.body(), nullptr, false);
-  // The protocol note says "token"; camgate's /auth/login answers "access_token".
+  // camgate's /auth/login answers "access_token"; "token" is accepted as well.
   for (const char* key : {"token", "access_token"})
     if (body.is_object() && body.contains(key) && body[key].is_string()) {
       ++logins_;

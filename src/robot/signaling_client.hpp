@@ -25,7 +25,7 @@ struct signaling_options {
   std::chrono::milliseconds http_timeout{10000};
 };
 
-// The robot's side of the gateway's plain-WebSocket signaling (docs: notes/protocol.md):
+// The robot's side of the gateway's plain-WebSocket signaling (docs/signaling-protocol.md):
 // POST /auth/login -> token, GET /api/webrtc/ice-servers (404 tolerated), WebSocket
 // /signaling with the token, {"type":"register","userType":"robot"}. On any failure it
 // reconnects with capped exponential backoff (jittered); on close code 4002 ("token

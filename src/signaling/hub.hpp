@@ -2,7 +2,7 @@
 // The WebRTC rendezvous, independent of any transport: who is connected (robots by
 // name, viewers by peer id), who may talk to whom, and the live sessions between a
 // viewer and a robot. Socket.IO and the plain WebSocket both drive it through
-// peer_link; tests drive it with fakes, without sockets. Protocol: docs/signaling.md.
+// peer_link; tests drive it with fakes, without sockets. Protocol: docs/signaling-protocol.md.
 #include <cstdint>
 #include <functional>
 #include <map>

@@ -4,17 +4,23 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
 
 namespace camgate::core {
 namespace {
 
-// Writes `text` to a TOML file of its own and loads it.
+// The current test's own TOML file.
+std::filesystem::path test_file() {
+  return std::filesystem::temp_directory_path() /
+         ("camgate-config-test-" +
+          std::to_string(::testing::UnitTest::GetInstance()->current_test_info()->line()) +
+          ".toml");
+}
+
+// Writes `text` to the test's TOML file and loads it.
 config load(const std::string& text) {
-  const auto file =
-      std::filesystem::temp_directory_path() /
-      ("camgate-config-test-" +
-       std::to_string(::testing::UnitTest::GetInstance()->current_test_info()->line()) + ".toml");
+  const auto file = test_file();
   std::ofstream(file) << text;
   struct remove_after {
     std::filesystem::path p;
@@ -78,6 +84,51 @@ TEST(config, WrongTypesAndRangesAreNamed) {
 TEST(config, ASyntaxErrorNamesTheLine) {
   const auto e = error_of("[server]\nthreads = 2\nlisten = \n");
   EXPECT_NE(e.find(".toml:3:"), std::string::npos) << e;
+}
+
+TEST(config, AnUnknownKeyIsAnErrorNamingTheKeyAndTheFile) {
+  const auto e = error_of("[server]\nthreads = 2\nthreadz = 4\n");
+  EXPECT_NE(e.find("unknown key 'server.threadz'"), std::string::npos) << e;
+  EXPECT_NE(e.find(test_file().string() + ":3:"), std::string::npos) << e;
+  // What the section does have, so the typo is easy to fix.
+  EXPECT_NE(e.find("listen, threads, web_root"), std::string::npos) << e;
+}
+
+TEST(config, AnUnknownTableIsAnErrorNamingTheTableAndTheFile) {
+  const auto e = error_of("[server]\nthreads = 2\n[serverz]\nthreads = 2\n");
+  EXPECT_NE(e.find("unknown table [serverz]"), std::string::npos) << e;
+  EXPECT_NE(e.find(test_file().string() + ":3:"), std::string::npos) << e;
+}
+
+TEST(config, KeysOutsideATableAndTablesThatAreNotAreErrors) {
+  auto e = error_of("threads = 2\n");
+  EXPECT_NE(e.find("unknown key 'threads'"), std::string::npos) << e;
+  e = error_of("server = 2\n");
+  EXPECT_NE(e.find("'server' must be a table"), std::string::npos) << e;
+  e = error_of("[server.tls]\ncert = \"a.pem\"\n");
+  EXPECT_NE(e.find("unknown key 'server.tls'"), std::string::npos) << e;
+}
+
+TEST(config, TheFirstUnknownKeyInTheFileIsNamed) {
+  // toml++ keeps keys sorted; the report follows the file.
+  const auto e = error_of("[server]\nzzz = 1\n[auth]\naaa = 1\n");
+  EXPECT_NE(e.find("'server.zzz'"), std::string::npos) << e;
+}
+
+TEST(config, TheDocumentedExampleLoads) {
+  // docs/configuration.md shows every key: each must be accepted as written there.
+  // This file is tests/unit/core/config_test.cpp of the source tree.
+  const auto source = std::filesystem::path(__FILE__).parent_path() / ".." / ".." / "..";
+  std::ifstream in(source / "docs" / "configuration.md");
+  ASSERT_TRUE(in) << source;
+  const std::string doc{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  const auto begin = doc.find("```toml\n");
+  ASSERT_NE(begin, std::string::npos);
+  const auto end = doc.find("\n```", begin + 8);
+  ASSERT_NE(end, std::string::npos);
+  const auto example = doc.substr(begin + 8, end - begin - 8);
+  EXPECT_NE(example.find("[signaling]"), std::string::npos);
+  EXPECT_EQ(error_of(example), "");
 }
 
 }  // namespace

@@ -1,5 +1,5 @@
 // A robot's camera over WebRTC, signalled through the gateway's plain WebSocket at
-// /signaling (docs: /work/notes/protocol.md): register as a viewer, wait for the robot to
+// /signaling (docs/signaling-protocol.md): register as a viewer, wait for the robot to
 // be online, send it an offer (receive-only video), trade ICE candidates.
 import * as api from '../api.js';
 import { endedMessage } from './camera_players.js';
