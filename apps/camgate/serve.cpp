@@ -10,7 +10,10 @@
 #include "access/session_registry.hpp"
 #include "access/system_clock_source.hpp"
 #include "api/routes.hpp"
+#include "api/token_authenticator.hpp"
+#include "auth/external_jwt_verifier.hpp"
 #include "auth/secret_file.hpp"
+#include "auth/ticket_service.hpp"
 #include "auth/token_service.hpp"
 #include "cameras/camera_registry.hpp"
 #include "commands.hpp"
@@ -21,7 +24,6 @@
 #include "http/cors_policy.hpp"
 #include "http/server.hpp"
 #include "http/static_files.hpp"
-#include "http/token_authenticator.hpp"
 #include "signaling/signaling_server.hpp"
 #include "store/audit_repository.hpp"
 #include "store/booking_repository.hpp"
@@ -135,7 +137,7 @@ int serve(const serve_args& args) {
   services.tickets = &tickets;
   services.limits = &limits;
   httpd::router router;
-  auto authenticator = httpd::token_authenticator(
+  auto authenticator = api::token_authenticator(
       {&tokens, &tickets, external.get(),
        // An external user is the local user of that name (their bookings), with the role
        // the issuer gave (never robot); unknown names are refused.

@@ -4,9 +4,10 @@
 #include "api/access_gate.hpp"
 #include "api/request_body.hpp"
 #include "api/routes.hpp"
+#include "api/token_authenticator.hpp"
 #include "auth/password.hpp"
 #include "core/clock.hpp"
-#include "http/token_authenticator.hpp"
+#include "http/credential_authenticator.hpp"
 
 namespace camgate::api {
 namespace {
@@ -105,7 +106,7 @@ asio::awaitable<response> stream_ticket(services& s, request_context& ctx) {
   const auto camera_path =
       "/api/cameras/" + (resource && resource->starts_with("camera:") ? resource->substr(7) : "") +
       "/stream";
-  const auto canonical = httpd::ticket_resource(camera_path);
+  const auto canonical = ticket_resource(camera_path);
   if (!canonical || *canonical != *resource)
     co_return json_error(http::status::bad_request,
                          "resource must be \"camera:<id>\" (a stream ticket opens one camera)");

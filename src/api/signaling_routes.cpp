@@ -2,7 +2,7 @@
 // protocol at /signaling, and GET /api/webrtc/ice-servers. docs/signaling.md.
 #include "api/routes.hpp"
 #include "core/clock.hpp"
-#include "http/token_authenticator.hpp"
+#include "http/credential_authenticator.hpp"
 #include "signaling/signaling_server.hpp"
 
 namespace camgate::api {

@@ -1,12 +1,10 @@
 #pragma once
 #include <cstdint>
-#include <memory>
 #include <string>
 #include <string_view>
 
-#include "auth/token_service.hpp"
-
-struct evp_pkey_st;  // OpenSSL's EVP_PKEY, kept out of this header
+#include "auth/jwt_verifier.hpp"
+#include "auth/verify_result.hpp"
 
 namespace camgate::auth {
 
@@ -21,13 +19,13 @@ struct external_jwt_config {
   std::string user_claim = "sub";          // string (or integer) claim naming the user
   std::string role_claim = "role";         // string or array of strings; empty: everyone is a user
   std::string admin_role_value = "admin";  // the role value that makes an admin
-  std::int64_t leeway_s = 30;              // clock skew tolerated on exp and nbf
+  std::int64_t leeway_s = 30;              // clock skew tolerated on exp, nbf and iat
 };
 
 // Checks JWTs issued by another service and turns them into identities. Only the
 // configured algorithm and key are ever used: the token's header chooses nothing (no
 // "none", no HS256 keyed with an RSA public key, no "jwk"/"jku"/"kid" lookups). Claims:
-// "exp" is required, "nbf" honoured when present, "iss" and "aud" must match.
+// "exp" is required, "nbf" and "iat" honoured when present, "iss" and "aud" must match.
 //
 // The identity carries user_id 0 (the caller maps external names to local users if it
 // wants to), the user claim as `name`, and role admin when the role claim holds
@@ -43,8 +41,8 @@ class external_jwt_verifier {
   // audience or user claim, leeway outside [0, 3600].
   explicit external_jwt_verifier(external_jwt_config config);
 
-  // Never throws, whatever the bytes: every failure is a result with a reason (see the
-  // reasons in the .cpp). On success `expires_at` is the token's "exp".
+  // Never throws, whatever the bytes: every failure is a result with a reason (see
+  // jwt_verifier). On success `expires_at` is the token's "exp".
   verify_result verify(std::string_view token, std::int64_t now_s) const noexcept;
 
   const external_jwt_config& config() const { return config_; }
@@ -53,14 +51,10 @@ class external_jwt_verifier {
   static constexpr std::size_t max_token_size = 8 * 1024;
 
  private:
-  enum class algorithm { hs256, rs256, es256 };
-
   verify_result check(std::string_view token, std::int64_t now_s) const;
-  bool signature_valid(std::string_view signing_input, std::string_view signature) const;
 
   external_jwt_config config_;
-  algorithm alg_ = algorithm::hs256;
-  std::shared_ptr<evp_pkey_st> key_;  // RS256 / ES256 only
+  jwt_verifier verifier_;
 };
 
 }  // namespace camgate::auth

@@ -2,8 +2,8 @@
 #include <cstdint>
 #include <string_view>
 
-#include "auth/hmac_sha256.hpp"
 #include "auth/identity.hpp"
+#include "auth/jwt_verifier.hpp"
 #include "auth/token_service.hpp"
 
 namespace camgate::auth {
@@ -31,10 +31,6 @@ class ticket_service {
   // [1, 3600] seconds.
   explicit ticket_service(std::string_view gateway_secret,
                           std::int64_t lifetime_s = default_lifetime_s);
-  ticket_service(const ticket_service&) = default;
-  ticket_service& operator=(const ticket_service&) = default;
-  ~ticket_service();
-
   // A ticket for `who` to use `resource`, valid from now_s until the earlier of
   // now_s + lifetime and `not_after_s` (the expiry of the token that proved `who`: a
   // ticket never outlives it). Throws auth::error when the resource is empty, longer
@@ -53,10 +49,9 @@ class ticket_service {
 
  private:
   verify_result check(std::string_view ticket, std::string_view resource, std::int64_t now_s) const;
-  std::string signature_of(std::string_view signing_input) const;
 
-  sha256_mac key_;
   std::int64_t lifetime_;
+  jwt_verifier verifier_;
 };
 
 }  // namespace camgate::auth

@@ -1,0 +1,39 @@
+# Stage timing for scripts/test (sourced): `stage NAME BUDGET_SECONDS command...` runs the
+# command, prints its time, and fails the run with a clear message when the stage took
+# longer than its budget. The budgets keep .ci/run inside CI's limit (90 minutes, of
+# which these stages may use at most 45 on a cold 2-core machine); `stage_summary`
+# prints the table at the end.
+_stage_rows=()
+_stage_t0=$(date +%s)
+
+stage() {
+  local name=$1 budget=$2
+  shift 2
+  echo "== ${name} (budget ${budget} s)"
+  local t0 rc=0
+  t0=$(date +%s)
+  "$@" || rc=$?
+  local took=$(($(date +%s) - t0))
+  _stage_rows+=("$(printf '%-22s %6d s   budget %6d s' "$name" "$took" "$budget")")
+  echo "== ${name}: ${took} s"
+  if ((rc != 0)); then
+    stage_summary
+    echo "FAILED: stage '${name}' exited with ${rc}" >&2
+    exit "$rc"
+  fi
+  if ((took > budget)) && [[ -z "${CAMGATE_NO_STAGE_BUDGET:-}" ]]; then
+    stage_summary
+    echo "FAILED: stage '${name}' took ${took} s, over its budget of ${budget} s." >&2
+    echo "        The CI time guard in scripts/test stops here: a slower stage eats the" >&2
+    echo "        budget every issue shares. Make it faster (or, if the machine is busy," >&2
+    echo "        rerun with CAMGATE_NO_STAGE_BUDGET=1 to see the times)." >&2
+    exit 1
+  fi
+}
+
+stage_summary() {
+  echo "== stage times"
+  local r
+  for r in "${_stage_rows[@]}"; do echo "   $r"; done
+  echo "   $(printf '%-22s %6d s' total $(($(date +%s) - _stage_t0)))"
+}

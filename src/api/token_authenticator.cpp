@@ -1,0 +1,76 @@
+#include "api/token_authenticator.hpp"
+
+#include <charconv>
+#include <memory>
+
+#include "core/clock.hpp"
+#include "http/credential_authenticator.hpp"
+
+namespace camgate::api {
+namespace {
+
+std::int64_t now_s() {
+  return core::unix_micros() / 1000000;
+}
+
+// Our own token failed for a reason that says "not ours" (its claims or signature are
+// not what we issue) rather than "ours, but no longer valid": then the external issuer
+// may have signed it.
+bool maybe_external(auth::token_error e) {
+  return e != auth::token_error::expired && e != auth::token_error::not_yet_valid;
+}
+
+httpd::auth_outcome check_bearer(const credential_checkers& c, std::string_view token) {
+  const auto now = now_s();
+  auto own = c.tokens->verify(token, now);
+  if (own) return httpd::authenticated{*own.identity, own.expires_at};
+  if (c.external && maybe_external(own.code)) {
+    auto ext = c.external->verify(token, now);
+    if (!ext) return "invalid token: " + ext.reason;
+    auto local = c.resolve_external ? c.resolve_external(*ext.identity) : ext.identity;
+    if (!local) return std::string("invalid token: unknown user '") + ext.identity->name + "'";
+    return httpd::authenticated{*local, ext.expires_at};
+  }
+  return "invalid token: " + own.reason;
+}
+
+httpd::auth_outcome check_ticket(const credential_checkers& c, std::string_view ticket,
+                                 std::string_view path) {
+  auto resource = ticket_resource(path);
+  if (!resource) return std::string("a stream ticket is not accepted here");
+  auto r = c.tickets->verify(ticket, *resource, now_s());
+  if (!r) return "invalid ticket: " + r.reason;
+  return httpd::authenticated{*r.identity, r.expires_at};
+}
+
+}  // namespace
+
+std::optional<std::string> ticket_resource(std::string_view path) {
+  constexpr std::string_view prefix = "/api/cameras/";
+  if (!path.starts_with(prefix)) return std::nullopt;
+  path.remove_prefix(prefix.size());
+  const auto slash = path.find('/');
+  if (slash == std::string_view::npos) return std::nullopt;
+  const auto id = path.substr(0, slash);
+  const auto what = path.substr(slash + 1);
+  std::int64_t n = 0;
+  auto [p, ec] = std::from_chars(id.data(), id.data() + id.size(), n);
+  if (ec != std::errc{} || p != id.data() + id.size() || n <= 0) return std::nullopt;
+  if (what != "stream" && what != "ws" && what != "snapshot") return std::nullopt;
+  return "camera:" + std::to_string(n);
+}
+
+httpd::authenticator token_authenticator(credential_checkers checkers) {
+  // Shared by both checks, which the authenticator copies with it.
+  auto c = std::make_shared<const credential_checkers>(std::move(checkers));
+  httpd::credential_checks checks;
+  checks.bearer = [c](std::string_view token) { return check_bearer(*c, token); };
+  if (c->tickets) {
+    checks.ticket = [c](std::string_view ticket, std::string_view path) {
+      return check_ticket(*c, ticket, path);
+    };
+  }
+  return httpd::credential_authenticator(std::move(checks));
+}
+
+}  // namespace camgate::api
