@@ -215,7 +215,8 @@ test('MJPEG, WebSocket and snapshot views show the camera at 640x480; download a
   // Full screen toggles.
   await page.click('#fullscreen');
   await page.waitForFunction(() => document.fullscreenElement?.id === 'stage');
-  assert.equal(await page.textContent('#fullscreen'), 'Exit full screen');
+  // The label follows the fullscreenchange event, which fires after fullscreenElement is set.
+  await page.waitForFunction(() => document.querySelector('#fullscreen').textContent === 'Exit full screen');
   await page.keyboard.press('Escape');
   await context.close();
 });
