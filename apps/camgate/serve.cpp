@@ -166,6 +166,7 @@ int serve(const serve_args& args) {
   httpd::server_options http_options;
   http_options.connection_context = [&io]() -> asio::io_context& { return io.next(); };
   std::shared_ptr<httpd::cors_policy> cors;
+  http_options.websocket_origins = httpd::websocket_origin(cfg.cors.allowed_origins);
   if (!cfg.cors.allowed_origins.empty()) {
     httpd::cors_options co;
     co.allowed_origins = cfg.cors.allowed_origins;
