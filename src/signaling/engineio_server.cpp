@@ -607,12 +607,11 @@ asio::awaitable<httpd::response> engineio_server::handle(
       if (pending) {
         auto& mine = pending_by_address_[ctx.remote_ip];
         if (options_.pending_per_address && mine >= options_.pending_per_address) {
-          if (mine == 0) pending_by_address_.erase(ctx.remote_ip);
           co_return eio_error(http::status::too_many_requests, 3,
                               "Too many unauthenticated connections from this address");
         }
         if (options_.max_pending && pending_ >= options_.max_pending) {
-          if (mine == 0) pending_by_address_.erase(ctx.remote_ip);
+          if (mine == 0) pending_by_address_.erase(ctx.remote_ip);  // just made by []
           co_return eio_error(http::status::service_unavailable, 3,
                               "Too many unauthenticated connections");
         }
