@@ -28,6 +28,7 @@
 #include "store/audit_repository.hpp"
 #include "store/booking_repository.hpp"
 #include "store/database.hpp"
+#include "store/private_files.hpp"
 #include "store/robot_repository.hpp"
 
 #include <unistd.h>
@@ -95,7 +96,7 @@ int serve(const serve_args& args) {
   if (!listen)
     throw std::runtime_error("--listen must be HOST:PORT, got '" + cfg.server.listen + "'");
 
-  std::filesystem::create_directories(args.data);
+  store::create_private_directories(args.data);  // 0700: the database's hashes
   store::database db(args.data / "camgate.db");
   store::user_repository users(db);
   store::camera_repository camera_records(db);
@@ -165,6 +166,7 @@ int serve(const serve_args& args) {
 
   httpd::server_options http_options;
   http_options.connection_context = [&io]() -> asio::io_context& { return io.next(); };
+  http_options.websocket_origins = httpd::websocket_origin(cfg.cors.allowed_origins);
   std::shared_ptr<httpd::cors_policy> cors;
   if (!cfg.cors.allowed_origins.empty()) {
     httpd::cors_options co;

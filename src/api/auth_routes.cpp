@@ -32,16 +32,26 @@ asio::awaitable<response> login(services& s, request_context& ctx) {
   if (!name || name->empty() || !password)
     co_return json_error(http::status::bad_request, "username and password are required");
 
-  // Guessing is capped per client address (every attempt counts) and per user name
-  // (failures count, so nobody can lock a user out by trying their name from afar).
+  // 429 only per client address (every attempt counts) and per (name, address)
+  // failures. Failures for the name from all addresses only delay it, right and wrong
+  // passwords alike (the delay reveals nothing): a stranger slows bob down but never
+  // gets bob's correct password refused.
   const auto now_ms = steady_ms();
+  const auto user_key = request_limits::login_key(*name, ctx.remote_ip);
   if (s.limits && s.limits->login_by_ip) {
     if (auto d = s.limits->login_by_ip->take(ctx.remote_ip, now_ms); !d.allowed)
       co_return too_many_requests("too many login attempts from this address", d.retry_after_s);
   }
   if (s.limits && s.limits->login_by_user) {
-    if (auto d = s.limits->login_by_user->peek(*name, now_ms); !d.allowed)
-      co_return too_many_requests("too many failed logins for this user", d.retry_after_s);
+    if (auto d = s.limits->login_by_user->peek(user_key, now_ms); !d.allowed)
+      co_return too_many_requests("too many failed logins for this user from this address",
+                                  d.retry_after_s);
+  }
+  if (s.limits && s.limits->login_delay_by_name &&
+      !s.limits->login_delay_by_name->peek(*name, now_ms).allowed) {
+    asio::steady_timer delay(co_await asio::this_coro::executor,
+                             std::chrono::milliseconds(s.limits->login_failure_delay_ms));
+    co_await delay.async_wait(asio::use_awaitable);
   }
 
   auto user = s.users.find_by_name(*name);
@@ -57,7 +67,9 @@ asio::awaitable<response> login(services& s, request_context& ctx) {
     auth::dummy_verify();
   co_await asio::post(home, asio::use_awaitable);
   if (!ok) {
-    if (s.limits && s.limits->login_by_user) s.limits->login_by_user->take(*name, now_ms);
+    if (s.limits && s.limits->login_by_user) s.limits->login_by_user->take(user_key, now_ms);
+    if (s.limits && s.limits->login_delay_by_name)
+      s.limits->login_delay_by_name->take(*name, now_ms);
     spdlog::warn("failed login for '{}' from {}", *name, ctx.remote_ip);
     co_return json_error(http::status::unauthorized, "wrong username or password");
   }

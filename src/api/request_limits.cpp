@@ -18,9 +18,15 @@ request_limits request_limits::from(const core::config::limits_section& c) {
   if (c.login_per_minute_ip > 0)
     l.login_by_ip = std::make_unique<httpd::rate_limiter>(c.login_per_minute_ip / 60.0,
                                                           c.login_burst, kMaxKeys);
-  if (c.login_per_minute_user > 0)
+  if (c.login_per_minute_user > 0) {
     l.login_by_user = std::make_unique<httpd::rate_limiter>(c.login_per_minute_user / 60.0,
                                                             c.login_burst, kMaxKeys);
+    if (c.login_failure_delay_ms > 0) {
+      l.login_delay_by_name = std::make_unique<httpd::rate_limiter>(c.login_per_minute_user / 60.0,
+                                                                    c.login_burst, kMaxKeys);
+      l.login_failure_delay_ms = c.login_failure_delay_ms;
+    }
+  }
   if (c.api_per_second_user > 0)
     l.api_by_user =
         std::make_unique<httpd::rate_limiter>(c.api_per_second_user, c.api_burst, kMaxKeys);
@@ -28,6 +34,13 @@ request_limits request_limits::from(const core::config::limits_section& c) {
     l.streams_by_user =
         std::make_unique<httpd::concurrency_limiter>(static_cast<std::size_t>(c.streams_per_user));
   return l;
+}
+
+std::string request_limits::login_key(std::string_view name, std::string_view address) {
+  std::string key(address);
+  key += '\n';
+  key += name;
+  return key;
 }
 
 httpd::response too_many_requests(std::string_view what, std::int64_t retry_after_s) {

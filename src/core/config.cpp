@@ -143,6 +143,7 @@ config load_config(const std::filesystem::path& file) {
   r.read("limits", "api_per_second_user", lim.api_per_second_user);
   r.read("limits", "api_burst", lim.api_burst);
   r.read("limits", "streams_per_user", lim.streams_per_user);
+  r.read("limits", "login_failure_delay_ms", lim.login_failure_delay_ms);
   auto& cam = c.cameras;
   r.read("cameras", "connect_timeout_ms", cam.connect_timeout_ms);
   r.read("cameras", "stall_timeout_ms", cam.stall_timeout_ms);
@@ -167,6 +168,9 @@ config load_config(const std::filesystem::path& file) {
   r.read("signaling", "max_connections", c.signaling.max_connections);
   r.read("signaling", "ping_interval_ms", c.signaling.ping_interval_ms);
   r.read("signaling", "ping_timeout_ms", c.signaling.ping_timeout_ms);
+  r.read("signaling", "pending_per_address", c.signaling.pending_per_address);
+  r.read("signaling", "max_pending_connections", c.signaling.max_pending_connections);
+  r.read("signaling", "connect_timeout_ms", c.signaling.connect_timeout_ms);
   r.read("log", "level", c.log.level);
   r.refuse_unknown(file);
   if (c.signaling.ping_interval_ms < 100 || c.signaling.ping_timeout_ms < 100)
@@ -181,6 +185,10 @@ config load_config(const std::filesystem::path& file) {
     throw std::runtime_error("cameras.backoff_max_ms must be >= backoff_initial_ms > 0");
   if (lim.login_burst < 1 || lim.api_burst < 1)
     throw std::runtime_error("limits.login_burst and limits.api_burst must be at least 1");
+  if (c.signaling.connect_timeout_ms < 100)
+    throw std::runtime_error("signaling.connect_timeout_ms must be >= 100");
+  if (lim.login_failure_delay_ms > 60000)
+    throw std::runtime_error("limits.login_failure_delay_ms must be <= 60000");
   if (c.auth.token_ttl_s == 0) throw std::runtime_error("auth.token_ttl_s must be positive");
   return c;
 }

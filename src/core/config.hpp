@@ -47,6 +47,9 @@ struct config {
     double api_per_second_user = 50;  // authenticated requests per user
     double api_burst = 100;
     std::int64_t streams_per_user = 16;  // concurrent MJPEG + WebSocket + signaling streams
+    // Failures for one name from all addresses together only delay its logins (right
+    // and wrong passwords alike), so strangers cannot lock a user out.
+    std::int64_t login_failure_delay_ms = 1000;
   } limits;
   struct cameras_section {
     std::int64_t connect_timeout_ms = 3000;
@@ -81,6 +84,11 @@ struct config {
     std::int64_t max_connections = 20000;        // all signaling connections
     std::int64_t ping_interval_ms = 25000;       // heartbeat (Engine.IO ping, WebSocket ping)
     std::int64_t ping_timeout_ms = 20000;        // no answer this long after a ping: dropped
+    // Engine.IO sessions opened without a credential ("pending") have their own caps,
+    // so token-less handshakes cannot fill max_connections.
+    std::int64_t pending_per_address = 8;         // pending sessions per client address (429)
+    std::int64_t max_pending_connections = 1000;  // all pending sessions (503)
+    std::int64_t connect_timeout_ms = 10000;      // pending this long without CONNECT: dropped
   } signaling;
   struct log_section {
     std::string level = "info";

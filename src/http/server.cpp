@@ -2,9 +2,21 @@
 
 #include <spdlog/spdlog.h>
 
+#include "core/text.hpp"
 #include "http/query.hpp"
 
 namespace camgate::httpd {
+namespace {
+
+// At most one Transfer-Encoding field, whose value is exactly "chunked".
+bool transfer_encoding_ok(const request& req) {
+  const auto n = req.count(http::field::transfer_encoding);
+  if (n == 0) return true;
+  if (n > 1) return false;
+  return beast::iequals(core::trim(req[http::field::transfer_encoding]), "chunked");
+}
+
+}  // namespace
 
 server::server(asio::io_context& ioc, const router& r, server_options options)
     : ioc_(ioc), router_(r), options_(std::move(options)), acceptor_(asio::make_strand(ioc)) {}
@@ -120,14 +132,30 @@ asio::awaitable<void> server::serve(Stream& stream, beast::flat_buffer& buffer,
     }
     requests_.fetch_add(1, std::memory_order_relaxed);
     request req = parser.release();
+    // Beast frames a body by chunked only when the last coding is exactly "chunked" and
+    // ignores other codings: "xchunked" would leave the body to be read as the next
+    // request (smuggling behind a proxy that reads it differently). One "chunked" only.
+    if (!transfer_encoding_ok(req)) {
+      auto r = json_error(http::status::bad_request,
+                          "bad request: Transfer-Encoding other than \"chunked\"");
+      r.message.keep_alive(false);
+      r.message.set(http::field::server, options_.server_name);
+      r.message.prepare_payload();
+      lowest.expires_after(options_.request_timeout);
+      co_await http::async_write(stream, r.message, asio::redirect_error(asio::use_awaitable, ec));
+      break;
+    }
 
     const auto target = std::string_view(req.target().data(), req.target().size());
     const auto qmark = target.find('?');
     request_context ctx{req, {}, {}, {}, remote_ip, std::nullopt};
     auto path = percent_decode(target.substr(0, qmark), false);
     response res;
-    if (!path || path->empty() || path->front() != '/') {
+    if (!path || path->empty() || path->front() != '/' || path->find('\0') != std::string::npos) {
       res = json_error(http::status::bad_request, "bad request target");
+    } else if (auto refused = websocket::is_upgrade(req) ? options_.websocket_origins.check(req)
+                                                         : std::nullopt) {
+      res = std::move(*refused);
     } else {
       ctx.path = std::move(*path);
       if (qmark != std::string_view::npos) ctx.query = parse_query(target.substr(qmark + 1));

@@ -8,6 +8,7 @@
 
 #include "core/asio.hpp"
 #include "http/router.hpp"
+#include "http/websocket_origin.hpp"
 
 namespace camgate::httpd {
 
@@ -22,6 +23,8 @@ struct server_options {
   std::shared_ptr<ssl::context> tls;
   // Answers a request before routing when it returns one (CORS preflight); may be empty.
   std::function<std::optional<response>(const request&)> intercept;
+  // Refuses WebSocket upgrades from foreign pages (cross-site WebSocket hijacking).
+  websocket_origin websocket_origins;
   // Adds headers to every answer (CORS); may be empty.
   std::function<void(const request&, response_message&)> decorate;
   // The io_context a new connection lives on (core::io_pool::next); empty: the server's.

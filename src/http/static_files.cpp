@@ -22,6 +22,9 @@ std::string_view content_type_for(const std::filesystem::path& file) {
 handler static_files(std::filesystem::path root) {
   root = std::filesystem::weakly_canonical(root);
   return [root](request_context& ctx) -> asio::awaitable<response> {
+    // A NUL (from %00) would cut the name short in the C calls below: "a.js\0.txt".
+    if (ctx.path.find('\0') != std::string::npos)
+      co_return json_error(http::status::bad_request, "bad request target: NUL in the path");
     std::filesystem::path rel = ctx.path == "/" ? "index.html" : ctx.path.substr(1);
     auto file = std::filesystem::weakly_canonical(root / rel);
     // Refuse anything that resolves outside the web root ("..", symlinks).

@@ -26,7 +26,9 @@ std::string random_id() {
 
 // Engine.IO's error answers: {"code": n, "message": "..."}.
 httpd::response eio_error(http::status status, int code, std::string_view message) {
-  return httpd::json_response(status, {{"code", code}, {"message", message}});
+  // Plus our {"success": false, "error"} so both kinds of client read it.
+  return httpd::json_response(
+      status, {{"code", code}, {"message", message}, {"success", false}, {"error", message}});
 }
 
 httpd::response text_response(std::string body) {
@@ -62,7 +64,7 @@ class eio_session : public std::enable_shared_from_this<eio_session> {
   // WebSocket and the session run on one thread.
   eio_session(engineio_server& server, asio::io_context& home, std::string sid, transport_kind t,
               std::optional<httpd::authenticated> handshake, std::optional<std::string> query_token,
-              std::string remote)
+              std::string remote, bool pending)
       : server_(server),
         strand_(asio::make_strand(home)),
         sid_(std::move(sid)),
@@ -72,7 +74,9 @@ class eio_session : public std::enable_shared_from_this<eio_session> {
         remote_(std::move(remote)),
         poll_timer_(strand_),
         heartbeat_(strand_),
-        expiry_(strand_) {}
+        expiry_(strand_),
+        connect_deadline_(strand_),
+        pending_(pending) {}
 
   strand_type& strand() { return strand_; }
   const std::string& sid() const { return sid_; }
@@ -91,6 +95,13 @@ class eio_session : public std::enable_shared_from_this<eio_session> {
   void start() {
     link_ = std::make_shared<eio_link>(weak_from_this());
     asio::co_spawn(strand_, heartbeat(shared_from_this()), asio::detached);
+    if (pending_) {
+      connect_deadline_.expires_after(server_.options_.connect_timeout);
+      connect_deadline_.async_wait([weak = weak_from_this()](error_code ec) {
+        auto self = weak.lock();
+        if (!ec && self && self->pending_) self->close("not authenticated in time");
+      });
+    }
   }
 
   void push(std::string encoded) {
@@ -253,6 +264,7 @@ class eio_session : public std::enable_shared_from_this<eio_session> {
     heartbeat_.cancel();
     expiry_.cancel();
     poll_timer_.cancel();
+    end_pending();
     if (ws_) ws_->close(1000, std::string(why));
     if (probe_) probe_->close(1000, std::string(why));
     server_.remove(sid_);
@@ -401,12 +413,17 @@ class eio_session : public std::enable_shared_from_this<eio_session> {
       connect_error("/", why);
       return;
     }
+    if (pending_ && server_.authenticated_full()) {
+      connect_error("/", "too many connections");
+      return;
+    }
     std::string error;
     client_ = server_.hub_.attach(link_, who->identity, who->expires_at, remote_, &error);
     if (!client_) {
       connect_error("/", error);
       return;
     }
+    end_pending();
     connected_ = true;
     ever_connected_ = true;
     sio_sid_ = random_id();
@@ -423,6 +440,13 @@ class eio_session : public std::enable_shared_from_this<eio_session> {
     }
   }
 
+  void end_pending() {
+    if (!pending_) return;
+    pending_ = false;
+    connect_deadline_.cancel();
+    server_.release_pending(remote_);
+  }
+
   engineio_server& server_;
   strand_type strand_;
   std::string sid_;
@@ -433,6 +457,8 @@ class eio_session : public std::enable_shared_from_this<eio_session> {
   asio::steady_timer poll_timer_;
   asio::steady_timer heartbeat_;
   asio::steady_timer expiry_;
+  asio::steady_timer connect_deadline_;
+  bool pending_;  // holds a place in the server's pending counts
   std::shared_ptr<eio_link> link_;
   std::shared_ptr<ws_channel> ws_;
   std::shared_ptr<ws_channel> probe_;
@@ -481,6 +507,18 @@ std::shared_ptr<eio_session> engineio_server::find(std::string_view sid) const {
 void engineio_server::remove(const std::string& sid) {
   std::lock_guard lock(mutex_);
   sessions_.erase(sid);
+}
+
+void engineio_server::release_pending(const std::string& address) {
+  std::lock_guard lock(mutex_);
+  if (pending_ > 0) --pending_;
+  if (auto it = pending_by_address_.find(address); it != pending_by_address_.end())
+    if (--it->second == 0) pending_by_address_.erase(it);
+}
+
+bool engineio_server::authenticated_full() const {
+  std::lock_guard lock(mutex_);
+  return options_.max_sessions && sessions_.size() - pending_ >= options_.max_sessions;
 }
 
 std::size_t engineio_server::sessions() const {
@@ -549,18 +587,39 @@ asio::awaitable<httpd::response> engineio_server::handle(
   if (!sid) {
     if (method != http::verb::get)
       co_return eio_error(http::status::bad_request, 2, "Bad handshake method");
-    if (options_.max_sessions && sessions() >= options_.max_sessions)
-      co_return eio_error(http::status::service_unavailable, 3, "Too many connections");
     std::optional<std::string> query_token;
     if (auto t = ctx.query_value("token")) query_token = std::string(*t);
+    // A ?token= is checked now: an authenticated session is not pending. A bad one
+    // leaves the session pending, and CONNECT answers why (as socket.io-client expects).
+    if (!handshake && query_token) {
+      auto outcome = options_.verify_token(*query_token);
+      if (auto* a = std::get_if<httpd::authenticated>(&outcome)) handshake = *a;
+    }
+    const bool pending = !handshake;
     auto& home = core::io_context_of(co_await asio::this_coro::executor);
-    auto s =
-        std::make_shared<eio_session>(*this, home, random_id(),
-                                      websocket_transport ? eio_session::transport_kind::websocket
-                                                          : eio_session::transport_kind::polling,
-                                      std::move(handshake), std::move(query_token), ctx.remote_ip);
+    auto s = std::make_shared<eio_session>(
+        *this, home, random_id(),
+        websocket_transport ? eio_session::transport_kind::websocket
+                            : eio_session::transport_kind::polling,
+        std::move(handshake), std::move(query_token), ctx.remote_ip, pending);
     {
       std::lock_guard lock(mutex_);
+      if (pending) {
+        auto& mine = pending_by_address_[ctx.remote_ip];
+        if (options_.pending_per_address && mine >= options_.pending_per_address) {
+          co_return eio_error(http::status::too_many_requests, 3,
+                              "Too many unauthenticated connections from this address");
+        }
+        if (options_.max_pending && pending_ >= options_.max_pending) {
+          if (mine == 0) pending_by_address_.erase(ctx.remote_ip);  // just made by []
+          co_return eio_error(http::status::service_unavailable, 3,
+                              "Too many unauthenticated connections");
+        }
+        ++mine;
+        ++pending_;
+      } else if (options_.max_sessions && sessions_.size() - pending_ >= options_.max_sessions) {
+        co_return eio_error(http::status::service_unavailable, 3, "Too many connections");
+      }
       sessions_[s->sid()] = s;
     }
     asio::post(s->strand(), [s] { s->start(); });

@@ -24,7 +24,12 @@ struct engineio_options {
   std::chrono::milliseconds ping_interval{25000};
   std::chrono::milliseconds ping_timeout{20000};
   std::size_t max_message_bytes = 64 * 1024;
-  std::size_t max_sessions = 20000;
+  std::size_t max_sessions = 20000;  // authenticated sessions; 0: no cap
+  // Pending sessions (opened without a valid credential, waiting for CONNECT) have caps
+  // of their own, so token-less handshakes cannot fill max_sessions (0: no cap).
+  std::size_t pending_per_address = 8;
+  std::size_t max_pending = 1000;
+  std::chrono::milliseconds connect_timeout{10000};  // pending longer than this: dropped
   // A token sent in the CONNECT payload or as ?token=: who it proves, or why not.
   std::function<httpd::auth_outcome(std::string_view token)> verify_token;
 };
@@ -48,11 +53,16 @@ class engineio_server {
   friend class eio_session;
   std::shared_ptr<eio_session> find(std::string_view sid) const;
   void remove(const std::string& sid);
+  // Returns a pending session's place (it authenticated, or closed). Once per session.
+  void release_pending(const std::string& address);
+  bool authenticated_full() const;  // max_sessions authenticated sessions open
 
   hub& hub_;
   engineio_options options_;
   mutable std::mutex mutex_;
   std::unordered_map<std::string, std::shared_ptr<eio_session>> sessions_;
+  std::unordered_map<std::string, std::size_t> pending_by_address_;
+  std::size_t pending_ = 0;
 };
 
 }  // namespace camgate::signaling

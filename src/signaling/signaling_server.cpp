@@ -26,6 +26,9 @@ signaling_server::signaling_server(const core::config& cfg, store::robot_reposit
         o.ping_timeout = std::chrono::milliseconds(cfg.signaling.ping_timeout_ms);
         o.max_message_bytes = static_cast<std::size_t>(cfg.signaling.max_message_bytes);
         o.max_sessions = static_cast<std::size_t>(cfg.signaling.max_connections);
+        o.pending_per_address = static_cast<std::size_t>(cfg.signaling.pending_per_address);
+        o.max_pending = static_cast<std::size_t>(cfg.signaling.max_pending_connections);
+        o.connect_timeout = std::chrono::milliseconds(cfg.signaling.connect_timeout_ms);
         // A token from the CONNECT payload or ?token=: checked as a bearer token, so
         // whatever the router accepts (our JWTs, the external issuer's) works here too.
         o.verify_token = [this](std::string_view token) -> httpd::auth_outcome {

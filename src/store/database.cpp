@@ -7,6 +7,7 @@
 
 #include "core/clock.hpp"
 #include "store/error.hpp"
+#include "store/private_files.hpp"
 #include "store/schema.hpp"
 #include "store/sqlite_error.hpp"
 #include "store/statement.hpp"
@@ -32,12 +33,15 @@ database::database(const std::filesystem::path& path) : database(path, schema_mi
 database::database(const std::filesystem::path& path, std::span<const std::string_view> migrations)
     : path_(path) {
   const std::string name = path.string();
-  if (name != ":memory:" && path.has_parent_path()) {
-    std::error_code ec;
-    std::filesystem::create_directories(path.parent_path(), ec);
-    if (ec) {
-      throw error("cannot create the directory '" + path.parent_path().string() +
-                  "' for the database: " + ec.message());
+  if (name != ":memory:" && !name.empty()) {
+    // Password and credential hashes: 0600 files in 0700 folders. SQLite gives the
+    // -wal and -shm files the database file's mode.
+    if (path.has_parent_path()) create_private_directories(path.parent_path());
+    make_private_file(path);
+    for (const char* suffix : {"-wal", "-shm"}) {
+      auto side = path;
+      side += suffix;
+      if (std::filesystem::exists(side)) make_private_file(side);
     }
   }
 

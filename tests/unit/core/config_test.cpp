@@ -81,6 +81,26 @@ TEST(config, WrongTypesAndRangesAreNamed) {
   EXPECT_EQ(error_of("[cameras]\npoll_fps = 0\n"), "cameras.poll_fps must be in (0, 120]");
 }
 
+TEST(config, PendingSignalingCapsAndTheLoginDelayAreRead) {
+  const auto c = load(
+      "[limits]\nlogin_failure_delay_ms = 250\n"
+      "[signaling]\npending_per_address = 3\nmax_pending_connections = 40\n"
+      "connect_timeout_ms = 500\n");
+  EXPECT_EQ(c.limits.login_failure_delay_ms, 250);
+  EXPECT_EQ(c.signaling.pending_per_address, 3);
+  EXPECT_EQ(c.signaling.max_pending_connections, 40);
+  EXPECT_EQ(c.signaling.connect_timeout_ms, 500);
+  const config defaults;
+  EXPECT_EQ(defaults.limits.login_failure_delay_ms, 1000);
+  EXPECT_EQ(defaults.signaling.pending_per_address, 8);
+  EXPECT_EQ(defaults.signaling.max_pending_connections, 1000);
+  EXPECT_EQ(defaults.signaling.connect_timeout_ms, 10000);
+  EXPECT_EQ(error_of("[signaling]\nconnect_timeout_ms = 10\n"),
+            "signaling.connect_timeout_ms must be >= 100");
+  EXPECT_EQ(error_of("[limits]\nlogin_failure_delay_ms = 600000\n"),
+            "limits.login_failure_delay_ms must be <= 60000");
+}
+
 TEST(config, ASyntaxErrorNamesTheLine) {
   const auto e = error_of("[server]\nthreads = 2\nlisten = \n");
   EXPECT_NE(e.find(".toml:3:"), std::string::npos) << e;

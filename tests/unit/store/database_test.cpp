@@ -7,6 +7,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
 
 #include "store/error.hpp"
 #include "store/schema.hpp"
@@ -29,6 +30,30 @@ bool table_exists(database& db, std::string_view name) {
 }
 
 }  // namespace
+
+namespace {
+unsigned mode_of(const std::filesystem::path& p) {
+  struct stat st {};
+  return ::stat(p.c_str(), &st) == 0 ? st.st_mode & 07777 : 07777;
+}
+}  // namespace
+
+// It holds password and robot-credential hashes: nobody else may read it.
+TEST_F(database_test, FilesArePrivateAndFoldersItCreatesToo) {
+  const auto nested = dir_ / "a" / "b" / "camgate.db";
+  {
+    database db(nested);
+    db.exec("CREATE TABLE t (x INTEGER); INSERT INTO t VALUES (1)");
+    EXPECT_EQ(mode_of(nested), 0600u);
+    EXPECT_EQ(mode_of(nested.string() + "-wal"), 0600u);
+    EXPECT_EQ(mode_of(nested.string() + "-shm"), 0600u);
+  }
+  EXPECT_EQ(mode_of(dir_ / "a"), 0700u);
+  EXPECT_EQ(mode_of(dir_ / "a" / "b"), 0700u);
+  ::chmod(nested.c_str(), 0644);
+  database again(nested);
+  EXPECT_EQ(mode_of(nested), 0600u);
+}
 
 TEST_F(database_test, CreatesFileAndAppliesSchema) {
   database db(db_path());

@@ -1,0 +1,54 @@
+#include "http/static_files.hpp"
+
+#include <filesystem>
+#include <fstream>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+using namespace camgate;
+using namespace camgate::httpd;
+
+namespace {
+
+response serve(const handler& h, std::string path) {
+  asio::io_context ioc;
+  request req{http::verb::get, "/", 11};
+  request_context ctx{req, std::move(path), {}, {}, "127.0.0.1", std::nullopt};
+  response out;
+  asio::co_spawn(
+      ioc, [&]() -> asio::awaitable<void> { out = co_await h(ctx); }, asio::detached);
+  ioc.run();
+  return out;
+}
+
+class StaticFiles : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    root_ = std::filesystem::temp_directory_path() /
+            ("camgate-static-" + std::to_string(::getpid()) + "-" +
+             ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::create_directories(root_);
+    std::ofstream(root_ / "app.js") << "export {};\n";
+  }
+  void TearDown() override { std::filesystem::remove_all(root_); }
+  std::filesystem::path root_;
+};
+
+}  // namespace
+
+TEST_F(StaticFiles, ServesAFile) {
+  auto r = serve(static_files(root_), "/app.js");
+  EXPECT_EQ(r.message.result(), http::status::ok);
+  EXPECT_EQ(r.message.body(), "export {};\n");
+}
+
+// "%00" decodes to a NUL, which the file system calls would take as the name's end.
+TEST_F(StaticFiles, RefusesANulInThePath) {
+  using namespace std::string_literals;
+  for (const auto& path : {"/app.js\0.txt"s, "/\0"s, "/app.js\0"s}) {
+    auto r = serve(static_files(root_), path);
+    EXPECT_EQ(r.message.result(), http::status::bad_request);
+    EXPECT_EQ(nlohmann::json::parse(r.message.body())["success"], false);
+  }
+}
