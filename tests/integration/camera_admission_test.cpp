@@ -36,7 +36,9 @@ std::uint16_t unused_port() {
 // A TCP listener on 127.0.0.1 that keeps every byte any client sends it.
 class recorder {
  public:
-  recorder() : acceptor_(ioc_, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)) {
+  recorder()
+      : acceptor_(ioc_, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)),
+        port_(acceptor_.local_endpoint().port()) {
     accept();
     thread_ = std::thread([this] { ioc_.run(); });
   }
@@ -44,7 +46,7 @@ class recorder {
     asio::post(ioc_, [this] { ioc_.stop(); });
     thread_.join();
   }
-  std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
+  std::uint16_t port() const { return port_; }  // read before the I/O thread starts
   std::string received() {
     std::lock_guard lock(mutex_);
     return bytes_;
@@ -73,6 +75,7 @@ class recorder {
   }
   asio::io_context ioc_;
   tcp::acceptor acceptor_;
+  const std::uint16_t port_;
   std::thread thread_;
   std::mutex mutex_;
   std::string bytes_;
