@@ -79,14 +79,6 @@ std::shared_ptr<const camera> camera_registry::get(std::int64_t id) const {
   return it == cameras_.end() ? nullptr : it->second;
 }
 
-std::shared_ptr<const camera> camera_registry::find_by_address(const std::string& host,
-                                                               int port) const {
-  std::lock_guard lock(mutex_);
-  for (const auto& [id, cam] : cameras_)
-    if (cam->record.host == host && cam->record.port == port && cam->record.url.empty()) return cam;
-  return nullptr;
-}
-
 std::shared_ptr<const camera> camera_registry::find_device(const std::string& host,
                                                            int port) const {
   const auto same_host = [&](const std::string& h) {

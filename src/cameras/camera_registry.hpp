@@ -36,7 +36,6 @@ class camera_registry {
   // the new name (same channel and source); viewers are not disturbed.
   bool rename(std::int64_t id, const std::string& name);
   std::shared_ptr<const camera> get(std::int64_t id) const;
-  std::shared_ptr<const camera> find_by_address(const std::string& host, int port) const;
   // The camera that talks to device host:port (by address or URL), if any: an ESP32
   // serves one stream client, so a second upstream to it would starve the first.
   std::shared_ptr<const camera> find_device(const std::string& host, int port) const;
