@@ -11,6 +11,7 @@
 #include "commands.hpp"
 #include "core/clock.hpp"
 #include "core/config.hpp"
+#include "sources/camera_url.hpp"
 #include "store/booking_repository.hpp"
 #include "store/camera_repository.hpp"
 #include "store/database.hpp"
@@ -99,24 +100,29 @@ int camera_add(const std::filesystem::path& data, const std::string& name, const
   rec.port = port;
   rec.origin = "api";
   rec.created_at = core::unix_micros() / 1000000;
+  // The same strict parser as the API: what is stored here becomes a request line.
   if (!url.empty()) {
-    if (!url.starts_with("http://")) {
-      std::cerr << "camgate: --url must start with http://\n";
+    auto parsed = sources::parse_camera_url(url);
+    if (auto* err = std::get_if<std::string>(&parsed)) {
+      std::cerr << "camgate: --url: " << *err << "\n";
       return 2;
     }
-    const auto end = url.find('/', 7);
-    auto hp = core::parse_host_port(
-        url.substr(7, end == std::string::npos ? std::string::npos : end - 7));
-    if (!hp) {
-      std::cerr << "camgate: --url must be http://HOST:PORT[/path]\n";
+    const auto& u = std::get<sources::camera_url>(parsed);
+    if (u.https) {
+      std::cerr << "camgate: --url: https cameras are not supported; give an http:// URL\n";
       return 2;
     }
-    rec.host = hp->host;
-    rec.port = hp->port;
+    rec.host = u.host;
+    rec.port = u.port;
     // A bare http://host:port is found by probing, like a camera added by address.
-    if (end != std::string::npos && end + 1 < url.size()) rec.url = url;
+    if (u.path != "/") rec.url = u.to_string();
   } else if (!host.empty()) {
-    rec.host = host;
+    auto parsed = sources::parse_camera_host(host);
+    if (auto* err = std::get_if<std::string>(&parsed)) {
+      std::cerr << "camgate: --host: " << *err << "\n";
+      return 2;
+    }
+    rec.host = std::get<sources::camera_host>(parsed).host;
   } else {
     std::cerr << "camgate: give --url or --host\n";
     return 2;

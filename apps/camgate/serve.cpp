@@ -15,6 +15,7 @@
 #include "auth/secret_file.hpp"
 #include "auth/ticket_service.hpp"
 #include "auth/token_service.hpp"
+#include "cameras/camera_admission.hpp"
 #include "cameras/camera_registry.hpp"
 #include "commands.hpp"
 #include "core/clock.hpp"
@@ -125,7 +126,13 @@ int serve(const serve_args& args) {
   asio::io_context& ioc = io.main();
   asio::thread_pool blocking(1);
 
-  cameras::camera_registry registry(ioc, camera_records, source_options_from(cfg.cameras));
+  // Who may add which camera; the sources never connect to the gateway itself.
+  cameras::camera_admission admission(cfg.cameras.allowed_networks);
+  auto source_options = source_options_from(cfg.cameras);
+  source_options.refuse_endpoint = [&admission](const tcp::endpoint& ep) {
+    return admission.is_gateway(ep);
+  };
+  cameras::camera_registry registry(ioc, camera_records, source_options);
   registry.load();
 
   access::system_clock_source wall_clock;
@@ -137,6 +144,7 @@ int serve(const serve_args& args) {
                          bookings, audit, robots,         policy,     live,   blocking};
   services.tickets = &tickets;
   services.limits = &limits;
+  services.admission = &admission;
   httpd::router router;
   auto authenticator = api::token_authenticator(
       {&tokens, &tickets, external.get(),
@@ -192,6 +200,7 @@ int serve(const serve_args& args) {
   }
   httpd::server server(ioc, router, http_options);
   auto bound = server.listen(tcp::endpoint(asio::ip::make_address(listen->host), listen->port));
+  admission.set_gateway(bound);  // before io.run(): no source has connected yet
   server.start();
   // Tests and scripts read this line to learn the port.
   std::cout << "camgate listening on " << (http_options.tls ? "https://" : "http://")

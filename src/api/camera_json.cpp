@@ -15,7 +15,7 @@ std::string camera_base_url(const store::camera_record& r) {
   return "http://" + (v6 ? "[" + r.host + "]" : r.host) + ":" + std::to_string(r.port);
 }
 
-nlohmann::json camera_json(const cameras::camera& cam) {
+nlohmann::json camera_json(const cameras::camera& cam, bool upstream) {
   const auto st = cam.source->status();
   const auto& r = cam.record;
   const auto base = "/api/cameras/" + std::to_string(r.id);
@@ -50,6 +50,9 @@ nlohmann::json camera_json(const cameras::camera& cam) {
         {"ws", base + "/ws"},
         {"analyze", base + "/analyze"}}},
   };
+  if (!upstream)
+    for (const char* key : {"host", "port", "url", "camera_url", "upstream_url", "last_error"})
+      j.erase(key);
   return j;
 }
 

@@ -11,6 +11,8 @@ namespace camgate::api {
 std::string camera_base_url(const store::camera_record& r);
 
 // The REST representation of a camera: record, live status and the gateway's URLs.
-nlohmann::json camera_json(const cameras::camera& cam);
+// Without `upstream` (non-admins) the camera's address and last error are left out:
+// they map the network behind the gateway.
+nlohmann::json camera_json(const cameras::camera& cam, bool upstream);
 
 }  // namespace camgate::api

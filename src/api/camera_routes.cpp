@@ -1,6 +1,7 @@
 // The multi-camera REST API: /api/cameras and each camera's outputs.
 #include <spdlog/spdlog.h>
 
+#include "api/camera_intake.hpp"
 #include "api/camera_json.hpp"
 #include "api/camera_reads.hpp"
 #include "api/request_body.hpp"
@@ -24,75 +25,66 @@ std::variant<cam_ptr, response> find_camera(services& s, const request_context& 
   return cam;
 }
 
-bool is_admin(const request_context& ctx) {
-  return ctx.identity->role == auth::role::admin;
-}
-
 // Body: {"name"?, "ip_address" | "host", "port"?, "url"?}
 asio::awaitable<response> add_camera(services& s, request_context& ctx) {
   auto body = json_object_body(ctx);
   if (auto* r = std::get_if<response>(&body)) co_return std::move(*r);
   const auto& obj = std::get<nlohmann::json>(body);
-  store::camera_record rec{
-      0, "", "", 80, "", "api", ctx.identity->user_id, core::unix_micros() / 1000000};
+  std::optional<std::string> name, host, url;
   for (const char* key : {"name", "host", "ip_address", "url"}) {
     auto field = string_field(obj, key);
     if (auto* err = std::get_if<std::string>(&field))
       co_return json_error(http::status::bad_request, *err);
     auto value = std::get<std::optional<std::string>>(field);
     if (!value) continue;
-    if (std::string_view(key) == "name")
-      rec.name = *value;
-    else if (std::string_view(key) == "url")
-      rec.url = *value;
-    else
-      rec.host = *value;
+    const std::string_view k(key);
+    (k == "name" ? name : k == "url" ? url : host) = std::move(*value);
   }
+  std::uint16_t port = 80;
   if (auto it = obj.find("port"); it != obj.end() && !it->is_null()) {
     if (!it->is_number_integer() || it->get<std::int64_t>() < 1 || it->get<std::int64_t>() > 65535)
       co_return json_error(http::status::bad_request, "port must be an integer from 1 to 65535");
-    rec.port = it->get<int>();
+    port = static_cast<std::uint16_t>(it->get<int>());
   }
-  if (!rec.url.empty()) {
-    // http://host[:port]/path: the host and port come from the URL.
-    if (!rec.url.starts_with("http://"))
-      co_return json_error(http::status::bad_request, "url must start with http://");
-    const auto authority_end = rec.url.find('/', 7);
-    const auto authority = rec.url.substr(
-        7, authority_end == std::string::npos ? std::string::npos : authority_end - 7);
-    auto hp = core::parse_host_port(authority);
-    if (hp) {
-      rec.host = hp->host;
-      rec.port = hp->port;
-    } else if (!authority.empty() && authority.find(':') == std::string::npos) {
-      rec.host = authority;
-      rec.port = 80;
-    } else {
-      co_return json_error(http::status::bad_request, "url has no valid host[:port]");
-    }
-  }
-  if (rec.host.empty())
-    co_return json_error(http::status::bad_request, "ip_address (or host or url) is required");
-  if (rec.host.size() > 253 || rec.host.find_first_of(" /?#@") != std::string::npos)
-    co_return json_error(http::status::bad_request, "host is not an IP address or host name");
-  if (rec.name.empty()) rec.name = "Camera " + rec.host;
-  if (rec.name.size() > 200)
+  // A URL names host and port itself; otherwise ip_address (or host) and port.
+  std::variant<camera_address, response> parsed =
+      url && !url->empty() ? address_from_url(*url)
+      : host && !host->empty()
+          ? address_from_host(*host, port)
+          : json_error(http::status::bad_request, "ip_address (or host or url) is required");
+  if (auto* r = std::get_if<response>(&parsed)) co_return std::move(*r);
+  const auto where = std::get<camera_address>(parsed);
+  if (!name || name->empty()) name = "Camera " + where.host;
+  if (name->size() > 200)
     co_return json_error(http::status::bad_request, "name is longer than 200 characters");
-  auto cam = s.cameras.add(std::move(rec));
+
+  auto admitted = co_await admit(s, ctx, where);
+  if (admitted.refusal) co_return std::move(*admitted.refusal);
+  if (admitted.existing) co_return duplicate_camera(*admitted.existing);
+  auto [cam, added] = s.cameras.add_unique({0, *name, where.host, where.port, where.url, "api",
+                                            ctx.identity->user_id, core::unix_micros() / 1000000});
+  if (!added) co_return duplicate_camera(*cam);
   spdlog::info("user {} added camera {}", ctx.identity->name, cam->record.id);
   auto res = httpd::json_response(http::status::created,
-                                  {{"success", true}, {"camera", camera_json(*cam)}});
+                                  {{"success", true}, {"camera", camera_json(*cam, true)}});
   res.message.set(http::field::location, "/api/cameras/" + std::to_string(cam->record.id));
   co_return res;
 }
 
-asio::awaitable<response> list_cameras(services& s, request_context&) {
+asio::awaitable<response> list_cameras(services& s, request_context& ctx) {
   nlohmann::json list = nlohmann::json::array();
-  for (const auto& cam : s.cameras.list()) list.push_back(camera_json(*cam));
+  for (const auto& cam : s.cameras.list()) list.push_back(camera_json(*cam, is_admin(ctx)));
   co_return httpd::json_response(http::status::ok, {{"success", true}, {"cameras", list}});
 }
 
+bool is_creator(const request_context& ctx, const cameras::camera& cam) {
+  return cam.record.created_by && *cam.record.created_by == ctx.identity->user_id;
+}
+
 asio::awaitable<response> rename_camera(services& s, request_context& ctx, cam_ptr cam) {
+  if (!is_admin(ctx) && !is_creator(ctx, *cam))
+    co_return json_error(http::status::forbidden,
+                         "only an admin or the user who added a camera may rename it");
   auto body = json_object_body(ctx);
   if (auto* r = std::get_if<response>(&body)) co_return std::move(*r);
   auto field = string_field(std::get<nlohmann::json>(body), "name");
@@ -108,8 +100,7 @@ asio::awaitable<response> rename_camera(services& s, request_context& ctx, cam_p
 }
 
 asio::awaitable<response> delete_camera(services& s, request_context& ctx, cam_ptr cam) {
-  const bool owner = cam->record.created_by && *cam->record.created_by == ctx.identity->user_id;
-  if (!is_admin(ctx) && !owner)
+  if (!is_admin(ctx) && !is_creator(ctx, *cam))
     co_return json_error(http::status::forbidden,
                          "only an admin or the user who added a camera may remove it");
   s.cameras.remove(cam->record.id, core::end_reason::camera_removed);
@@ -125,9 +116,9 @@ void register_camera_routes(httpd::router& r, services& s) {
   r.add(http::verb::post, "/api/cameras",
         [&s](request_context& ctx) { return add_camera(s, ctx); });
   r.add(http::verb::get, "/api/cameras/{id}",
-        with_camera(by_id, [](request_context&, cam_ptr cam) -> asio::awaitable<response> {
-          co_return httpd::json_response(http::status::ok,
-                                         {{"success", true}, {"camera", camera_json(*cam)}});
+        with_camera(by_id, [](request_context& ctx, cam_ptr cam) -> asio::awaitable<response> {
+          co_return httpd::json_response(
+              http::status::ok, {{"success", true}, {"camera", camera_json(*cam, is_admin(ctx))}});
         }));
   r.add(http::verb::patch, "/api/cameras/{id}",
         with_camera(

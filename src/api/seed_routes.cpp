@@ -1,10 +1,9 @@
 // The seed document's /streaming API, kept exactly as it is written there (paths,
 // fields, messages). Each call acts on the caller's selected camera (the one
 // setup-camera chose) or on ?camera_id=.
-#include <regex>
-
 #include <spdlog/spdlog.h>
 
+#include "api/camera_intake.hpp"
 #include "api/camera_json.hpp"
 #include "api/camera_reads.hpp"
 #include "api/request_body.hpp"
@@ -17,12 +16,6 @@ namespace {
 using httpd::json_error;
 using httpd::request_context;
 using httpd::response;
-
-bool valid_host(const std::string& host) {
-  static const std::regex pattern(
-      R"(^[A-Za-z0-9]([A-Za-z0-9.\-]{0,251}[A-Za-z0-9])?$|^[0-9A-Fa-f:.]{2,45}$)");
-  return std::regex_match(host, pattern);
-}
 
 // The camera a seed call acts on, or the answer to send instead.
 std::variant<camera_ptr, response> target_camera(services& s, const request_context& ctx) {
@@ -53,9 +46,6 @@ asio::awaitable<response> setup_camera(services& s, request_context& ctx) {
     co_return json_error(http::status::bad_request, *err);
   auto ip = std::get<std::optional<std::string>>(ip_field);
   if (!ip || ip->empty()) co_return json_error(http::status::bad_request, "ip_address is required");
-  if (!valid_host(*ip))
-    co_return json_error(http::status::bad_request, "ip_address is not an IP address or host name");
-
   std::int64_t port = 80;
   if (auto it = obj.find("port"); it != obj.end() && !it->is_null()) {
     if (it->is_number_integer()) {
@@ -71,31 +61,31 @@ asio::awaitable<response> setup_camera(services& s, request_context& ctx) {
   }
   if (port < 1 || port > 65535)
     co_return json_error(http::status::bad_request, "port must be an integer from 1 to 65535");
+  auto parsed = address_from_host(*ip, static_cast<std::uint16_t>(port));
+  if (auto* r = std::get_if<response>(&parsed)) co_return std::move(*r);
+  const auto where = std::get<camera_address>(parsed);
 
-  store::camera_record probe_target{0, "", *ip, static_cast<int>(port), "", "setup", {}, 0};
+  store::camera_record probe_target{0, "", where.host, where.port, "", "setup", {}, 0};
   const auto camera_url = camera_base_url(probe_target);
-  auto result =
-      co_await sources::probe(*ip, static_cast<std::uint16_t>(port),
-                              std::chrono::milliseconds(s.config.cameras.probe_timeout_ms));
-  if (!result.ok()) {
-    const auto status = result.result == sources::probe_result::outcome::timeout
-                            ? http::status::gateway_timeout
-                            : http::status::bad_gateway;
-    co_return json_error(status, "could not connect to ESP32 camera at " + camera_url + ": " +
-                                     (result.error.empty() ? "no answer" : result.error));
-  }
-
-  auto cam = s.cameras.find_by_address(*ip, static_cast<int>(port));
+  // A camera already at this device is selected as it is: no probe, no second upstream.
+  auto admitted = co_await admit(s, ctx, where);
+  if (admitted.refusal) co_return std::move(*admitted.refusal);
+  auto cam = admitted.existing;
   if (!cam) {
-    store::camera_record record{0,
-                                "ESP32 " + *ip,
-                                *ip,
-                                static_cast<int>(port),
-                                "",
-                                "setup",
-                                ctx.identity->user_id,
-                                core::unix_micros() / 1000000};
-    cam = s.cameras.add(std::move(record));
+    auto result = co_await sources::probe(
+        where.host, where.port, std::chrono::milliseconds(s.config.cameras.probe_timeout_ms),
+        gateway_guard(s));
+    if (!result.ok()) {
+      const auto status = result.result == sources::probe_result::outcome::timeout
+                              ? http::status::gateway_timeout
+                              : http::status::bad_gateway;
+      co_return json_error(status, "could not connect to ESP32 camera at " + camera_url + ": " +
+                                       (result.error.empty() ? "no answer" : result.error));
+    }
+    cam = s.cameras
+              .add_unique({0, "ESP32 " + where.host, where.host, where.port, "", "setup",
+                           ctx.identity->user_id, core::unix_micros() / 1000000})
+              .first;
   }
   s.selections.select(ctx.identity->user_id, cam->record.id);
   spdlog::info("user {} set up camera {} at {}", ctx.identity->name, cam->record.id, camera_url);
@@ -122,16 +112,23 @@ asio::awaitable<response> camera_status(services& s, request_context& ctx) {
   }
   auto cam = std::get<camera_ptr>(target);
   const auto st = cam->source->status();
+  // A user who set the camera up gave its address; anyone else's camera stays opaque.
+  const bool show = is_admin(ctx) ||
+                    s.selections.selected(ctx.identity->user_id) == cam->record.id ||
+                    cam->record.created_by == ctx.identity->user_id;
   const auto url = camera_base_url(cam->record);
+  const auto or_null = [show](const std::string& v) {
+    return show ? nlohmann::json(v) : nlohmann::json(nullptr);
+  };
   const bool connected = st.state == sources::source_state::streaming ||
                          st.state == sources::source_state::polling ||
                          st.state == sources::source_state::stale;
   co_return httpd::json_response(http::status::ok,
                                  {{"success", true},
                                   {"is_connected", connected},
-                                  {"camera_url", url},
-                                  {"stream_url", url + "/stream"},
-                                  {"snapshot_url", url + "/capture"},
+                                  {"camera_url", or_null(url)},
+                                  {"stream_url", or_null(url + "/stream")},
+                                  {"snapshot_url", or_null(url + "/capture")},
                                   {"camera_id", cam->record.id},
                                   {"state", std::string(sources::to_string(st.state))},
                                   {"fps", st.fps},
@@ -145,9 +142,11 @@ asio::awaitable<response> disconnect_camera(services& s, request_context& ctx) {
     co_return httpd::json_response(http::status::ok,
                                    {{"success", true}, {"message", "No camera was connected"}});
   s.selections.clear(user);
-  // A camera that only setup-camera brought in goes away with its last user.
-  if (auto cam = s.cameras.get(*id);
-      cam && cam->record.origin == "setup" && s.selections.count_selecting(*id) == 0)
+  // A camera that only setup-camera brought in goes away with its last user, when that
+  // is the user who brought it in: nobody removes someone else's camera this way.
+  if (auto cam = s.cameras.get(*id); cam && cam->record.origin == "setup" &&
+                                     cam->record.created_by == user &&
+                                     s.selections.count_selecting(*id) == 0)
     s.cameras.remove(*id, core::end_reason::camera_removed);
   co_return httpd::json_response(http::status::ok,
                                  {{"success", true}, {"message", "Camera disconnected"}});

@@ -8,6 +8,7 @@
 #include "api/request_limits.hpp"
 #include "auth/ticket_service.hpp"
 #include "auth/token_service.hpp"
+#include "cameras/camera_admission.hpp"
 #include "cameras/camera_registry.hpp"
 #include "core/asio.hpp"
 #include "core/config.hpp"
@@ -54,6 +55,8 @@ struct services {
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   // WebRTC signaling (/socket.io/, /signaling, /api/webrtc/ice-servers); set by the app.
   signaling::signaling_server* signaling = nullptr;
+  // Who may add which camera address (api/camera_intake); set by the app.
+  const cameras::camera_admission* admission = nullptr;
 };
 
 }  // namespace camgate::api

@@ -1,4 +1,5 @@
-// GET /health (open) and GET /metrics (Prometheus text format).
+// GET /health (open) and GET /metrics (Prometheus text format, admins).
+#include "api/camera_intake.hpp"
 #include "api/routes.hpp"
 #include "core/clock.hpp"
 
@@ -27,7 +28,10 @@ asio::awaitable<response> health(services& s, request_context&) {
                                                     {"uptime_s", uptime.count()}});
 }
 
-asio::awaitable<response> metrics(services& s, request_context&) {
+asio::awaitable<response> metrics(services& s, request_context& ctx) {
+  // Per-camera counters and errors describe the network behind the gateway.
+  if (!is_admin(ctx))
+    co_return httpd::json_error(http::status::forbidden, "metrics are for admins");
   std::string out;
   out.reserve(4096);
   struct metric {

@@ -1,5 +1,8 @@
 #include "cameras/camera_registry.hpp"
 
+#include <algorithm>
+#include <cctype>
+
 #include <spdlog/spdlog.h>
 
 namespace camgate::cameras {
@@ -76,12 +79,26 @@ std::shared_ptr<const camera> camera_registry::get(std::int64_t id) const {
   return it == cameras_.end() ? nullptr : it->second;
 }
 
-std::shared_ptr<const camera> camera_registry::find_by_address(const std::string& host,
-                                                               int port) const {
+std::shared_ptr<const camera> camera_registry::find_device(const std::string& host,
+                                                           int port) const {
+  const auto same_host = [&](const std::string& h) {
+    return h.size() == host.size() &&
+           std::equal(h.begin(), h.end(), host.begin(), [](char a, char b) {
+             return std::tolower(static_cast<unsigned char>(a)) ==
+                    std::tolower(static_cast<unsigned char>(b));
+           });
+  };
   std::lock_guard lock(mutex_);
   for (const auto& [id, cam] : cameras_)
-    if (cam->record.host == host && cam->record.port == port && cam->record.url.empty()) return cam;
+    if (cam->record.port == port && same_host(cam->record.host)) return cam;
   return nullptr;
+}
+
+std::pair<std::shared_ptr<const camera>, bool> camera_registry::add_unique(
+    store::camera_record record) {
+  std::lock_guard lock(add_mutex_);
+  if (auto existing = find_device(record.host, record.port)) return {existing, false};
+  return {add(std::move(record)), true};
 }
 
 std::vector<std::shared_ptr<const camera>> camera_registry::list() const {

@@ -36,7 +36,11 @@ class camera_registry {
   // the new name (same channel and source); viewers are not disturbed.
   bool rename(std::int64_t id, const std::string& name);
   std::shared_ptr<const camera> get(std::int64_t id) const;
-  std::shared_ptr<const camera> find_by_address(const std::string& host, int port) const;
+  // The camera that talks to device host:port (by address or URL), if any: an ESP32
+  // serves one stream client, so a second upstream to it would starve the first.
+  std::shared_ptr<const camera> find_device(const std::string& host, int port) const;
+  // add() unless find_device() has one already; .second tells which happened.
+  std::pair<std::shared_ptr<const camera>, bool> add_unique(store::camera_record record);
   std::vector<std::shared_ptr<const camera>> list() const;
   // Ends every viewer and stops every source (gateway shutdown).
   void stop_all(core::end_reason why);
@@ -48,6 +52,7 @@ class camera_registry {
   store::camera_repository& repository_;
   sources::source_options options_;
   mutable std::mutex mutex_;
+  std::mutex add_mutex_;  // makes add_unique's look-up and add one step
   std::map<std::int64_t, std::shared_ptr<camera>> cameras_;
 };
 

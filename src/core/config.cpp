@@ -8,6 +8,8 @@
 
 #include <toml++/toml.h>
 
+#include "core/ip_network.hpp"
+
 namespace camgate::core {
 namespace {
 
@@ -156,6 +158,7 @@ config load_config(const std::filesystem::path& file) {
   r.read("cameras", "snapshot_max_age_ms", cam.snapshot_max_age_ms);
   r.read("cameras", "snapshot_wait_ms", cam.snapshot_wait_ms);
   r.read("cameras", "viewer_write_timeout_s", cam.viewer_write_timeout_s);
+  r.read("cameras", "allowed_networks", cam.allowed_networks);
   r.read("access", "warn_before_s", c.access.warn_before_s);
   r.read("webrtc", "stun_urls", c.webrtc.stun_urls);
   r.read("webrtc", "turn_urls", c.webrtc.turn_urls);
@@ -181,6 +184,10 @@ config load_config(const std::filesystem::path& file) {
     throw std::runtime_error("server.listen must be HOST:PORT, got '" + c.server.listen + "'");
   if (cam.poll_fps <= 0 || cam.poll_fps > 120)
     throw std::runtime_error("cameras.poll_fps must be in (0, 120]");
+  for (const auto& n : cam.allowed_networks)
+    if (!ip_network::parse(n))
+      throw std::runtime_error("cameras.allowed_networks: '" + n +
+                               "' is not a CIDR like 192.168.1.0/24 (host bits zero)");
   if (cam.backoff_initial_ms == 0 || cam.backoff_max_ms < cam.backoff_initial_ms)
     throw std::runtime_error("cameras.backoff_max_ms must be >= backoff_initial_ms > 0");
   if (lim.login_burst < 1 || lim.api_burst < 1)

@@ -63,6 +63,8 @@ struct config {
     std::int64_t snapshot_max_age_ms = 1000;
     std::int64_t snapshot_wait_ms = 2000;
     std::int64_t viewer_write_timeout_s = 10;
+    // CIDRs in which a non-admin may add cameras; empty: only admins add cameras.
+    std::vector<std::string> allowed_networks;
   } cameras;
   struct access_section {
     std::int64_t warn_before_s =

@@ -37,6 +37,7 @@ bool istarts_with(std::string_view s, std::string_view prefix) {
 }
 
 std::string describe(const error_code& ec) {
+  if (ec == asio::error::access_denied) return refused_message;
   return ec == beast::error::timeout ? "timed out" : ec.message();
 }
 
@@ -119,7 +120,7 @@ struct camera_source::impl {
   // The one-connection rule lives here: the previous connection is closed first.
   std::shared_ptr<http_connection> open_connection() {
     close_connection();
-    conn = std::make_shared<http_connection>(strand);
+    conn = std::make_shared<http_connection>(strand, options.refuse_endpoint);
     if (stopped) conn->close();  // stop() ran already: fail at once
     return conn;
   }

@@ -1,6 +1,7 @@
 #pragma once
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -29,6 +30,8 @@ struct source_options {
   std::size_t max_frame_bytes = 8 * 1024 * 1024;    // bigger parts are skipped
   std::chrono::milliseconds backoff_initial{100};
   std::chrono::milliseconds backoff_max{2000};
+  // Addresses never connected to (the gateway's own); see http_connection.
+  std::function<bool(const tcp::endpoint&)> refuse_endpoint;
 };
 
 struct source_status {
@@ -77,6 +80,7 @@ struct probe_result {
 };
 
 asio::awaitable<probe_result> probe(std::string host, std::uint16_t port,
-                                    std::chrono::milliseconds timeout);
+                                    std::chrono::milliseconds timeout,
+                                    std::function<bool(const tcp::endpoint&)> refuse = {});
 
 }  // namespace camgate::sources

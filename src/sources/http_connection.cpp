@@ -1,8 +1,11 @@
 #include "sources/http_connection.hpp"
 
+#include <vector>
+
 namespace camgate::sources {
 
-http_connection::http_connection(asio::any_io_executor ex) : resolver_(ex), stream_(ex) {}
+http_connection::http_connection(asio::any_io_executor ex, endpoint_guard guard)
+    : guard_(std::move(guard)), resolver_(ex), stream_(ex) {}
 
 http_connection::~http_connection() {
   close();
@@ -14,6 +17,7 @@ asio::awaitable<error_code> http_connection::connect(std::string host, std::uint
   if (closed_) co_return asio::error::operation_aborted;
   const auto address = asio::ip::make_address(host, ec);
   if (!ec) {
+    if (guard_ && guard_(tcp::endpoint(address, port))) co_return asio::error::access_denied;
     stream_.expires_after(timeout);
     co_await stream_.async_connect(tcp::endpoint(address, port),
                                    asio::redirect_error(asio::use_awaitable, ec));
@@ -38,8 +42,12 @@ asio::awaitable<error_code> http_connection::connect(std::string host, std::uint
   if (ec == asio::error::operation_aborted && resolve_timed_out_) ec = beast::error::timeout;
   if (ec) co_return ec;
   if (closed_) co_return asio::error::operation_aborted;
+  std::vector<tcp::endpoint> allowed;
+  for (const auto& r : results)
+    if (!guard_ || !guard_(r.endpoint())) allowed.push_back(r.endpoint());
+  if (allowed.empty()) co_return asio::error::access_denied;
   stream_.expires_after(timeout);
-  co_await stream_.async_connect(results, asio::redirect_error(asio::use_awaitable, ec));
+  co_await stream_.async_connect(allowed, asio::redirect_error(asio::use_awaitable, ec));
   co_return ec;
 }
 

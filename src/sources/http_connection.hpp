@@ -1,6 +1,7 @@
 #pragma once
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -16,12 +17,17 @@ class http_connection : public std::enable_shared_from_this<http_connection> {
  public:
   using clock = std::chrono::steady_clock;
 
-  explicit http_connection(asio::any_io_executor ex);
+  // True for an address this connection must never reach (the gateway itself): checked
+  // on the resolved addresses, so a name that resolves there later is refused too.
+  using endpoint_guard = std::function<bool(const tcp::endpoint&)>;
+
+  explicit http_connection(asio::any_io_executor ex, endpoint_guard guard = {});
   ~http_connection();
   http_connection(const http_connection&) = delete;
   http_connection& operator=(const http_connection&) = delete;
 
-  // Resolves (IP literals skip the resolver) and connects within `timeout`.
+  // Resolves (IP literals skip the resolver) and connects within `timeout`. Every
+  // address refused by the guard: asio::error::access_denied (see refused_message).
   asio::awaitable<error_code> connect(std::string host, std::uint16_t port,
                                       std::chrono::milliseconds timeout);
   asio::awaitable<error_code> send_get(std::string target, std::string host_header,
@@ -45,6 +51,7 @@ class http_connection : public std::enable_shared_from_this<http_connection> {
   std::uint64_t bytes_read() const { return bytes_read_; }
 
  private:
+  endpoint_guard guard_;
   tcp::resolver resolver_;
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
@@ -52,5 +59,8 @@ class http_connection : public std::enable_shared_from_this<http_connection> {
   bool resolve_timed_out_ = false;
   std::uint64_t bytes_read_ = 0;
 };
+
+// What to tell a user for a connect error the guard caused.
+inline constexpr const char* refused_message = "refused: that address is the gateway itself";
 
 }  // namespace camgate::sources

@@ -26,7 +26,9 @@ asio::awaitable<probe_result> probe(http_connection& conn, std::string host, std
   if (ec) {
     r.result = classify_connect_error(ec);
     r.error = "cannot connect to " + url.host_header() + ": " +
-              (ec == beast::error::timeout ? std::string("timed out") : ec.message());
+              (ec == beast::error::timeout        ? std::string("timed out")
+               : ec == asio::error::access_denied ? std::string(refused_message)
+                                                  : ec.message());
     co_return r;
   }
   ec = co_await conn.send_get("/", url.host_header(), timeout);
@@ -57,8 +59,10 @@ asio::awaitable<probe_result> probe(http_connection& conn, std::string host, std
 }
 
 asio::awaitable<probe_result> probe(std::string host, std::uint16_t port,
-                                    std::chrono::milliseconds timeout) {
-  auto conn = std::make_shared<http_connection>(co_await asio::this_coro::executor);
+                                    std::chrono::milliseconds timeout,
+                                    std::function<bool(const tcp::endpoint&)> refuse) {
+  auto conn =
+      std::make_shared<http_connection>(co_await asio::this_coro::executor, std::move(refuse));
   auto r = co_await probe(*conn, std::move(host), port, timeout);
   conn->close();
   co_return r;

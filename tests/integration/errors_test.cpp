@@ -81,7 +81,7 @@ TEST_F(Errors, SetupCameraRejectsBadInput) {
 TEST_F(Errors, UnreachableCameraIs502) {
   const auto port = unused_port();
   expect_error(gw.post("/streaming/setup-camera",
-                       json{{"ip_address", "127.0.0.1"}, {"port", port}}.dump(), gw.user_token()),
+                       json{{"ip_address", "127.0.0.1"}, {"port", port}}.dump(), gw.admin_token()),
                502, "could not connect");
 }
 
@@ -92,7 +92,7 @@ TEST_F(Errors, SilentCameraIs504) {
       ioc, camgate::tcp::endpoint(camgate::asio::ip::make_address("127.0.0.1"), 0));
   const auto port = silent.local_endpoint().port();
   expect_error(gw.post("/streaming/setup-camera",
-                       json{{"ip_address", "127.0.0.1"}, {"port", port}}.dump(), gw.user_token()),
+                       json{{"ip_address", "127.0.0.1"}, {"port", port}}.dump(), gw.admin_token()),
                504);
 }
 

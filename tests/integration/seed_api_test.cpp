@@ -21,7 +21,8 @@ std::span<const std::uint8_t> as_bytes(const std::string& s) {
 class SeedApi : public ::testing::Test {
  protected:
   camsim cam{{"--no-stream"}};
-  gateway gw;
+  // The seed's users add their ESP32 themselves: let them on the camera's network.
+  gateway gw{"allowed_networks = [\"127.0.0.0/8\"]\n"};
   std::string url() const { return "http://127.0.0.1:" + std::to_string(cam.port); }
   json setup() {
     auto r = gw.post("/streaming/setup-camera",

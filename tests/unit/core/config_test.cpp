@@ -101,6 +101,17 @@ TEST(config, PendingSignalingCapsAndTheLoginDelayAreRead) {
             "limits.login_failure_delay_ms must be <= 60000");
 }
 
+TEST(config, AllowedNetworksAreCidrs) {
+  EXPECT_TRUE(load("").cameras.allowed_networks.empty());
+  EXPECT_EQ(load("[cameras]\nallowed_networks = [\"192.168.1.0/24\", \"fd00::/8\"]\n")
+                .cameras.allowed_networks.size(),
+            2u);
+  EXPECT_EQ(error_of("[cameras]\nallowed_networks = [\"192.168.1.1/24\"]\n"),
+            "cameras.allowed_networks: '192.168.1.1/24' is not a CIDR like 192.168.1.0/24 (host "
+            "bits zero)");
+  EXPECT_NE(error_of("[cameras]\nallowed_networks = [\"lan\"]\n"), "");
+}
+
 TEST(config, ASyntaxErrorNamesTheLine) {
   const auto e = error_of("[server]\nthreads = 2\nlisten = \n");
   EXPECT_NE(e.find(".toml:3:"), std::string::npos) << e;

@@ -35,7 +35,8 @@ export function camerasView(root) {
     }, 'Remove');
     const el = h('li.card.camera-card', { dataset: { cameraId: cam.id } },
       h('div.card-head', name, stateEl),
-      h('p.muted.card-sub', cam.camera_url || `${cam.host}:${cam.port}`),
+      // Only admins get the camera's address (the gateway hides the network behind it).
+      cam.camera_url ? h('p.muted.card-sub', cam.camera_url) : null,
       h('dl.stats',
         h('div', h('dt', 'Frame rate'), fps),
         h('div', h('dt', 'Viewers'), viewers),
@@ -180,7 +181,9 @@ function addCameraPanel(onAdded) {
       name.value = '';
       onAdded();
     } catch (e) {
-      result.replaceChildren(notice('error', h('strong', 'Connection test failed. '), sentence(e.message),
+      // 400/403/409: refused before any connection was tried.
+      const tested = e.status === 502 || e.status === 504;
+      result.replaceChildren(notice('error', h('strong', tested ? 'Connection test failed. ' : 'Not added. '), sentence(e.message),
         e.status === 504 ? ' Check that the camera is switched on.' : e.status === 502 ? ' Check the address, the port and that the camera is on this network.' : ''));
     } finally {
       submit.disabled = false;
