@@ -6,6 +6,8 @@
 #include <iterator>
 #include <thread>
 
+#include "access/access_index.hpp"
+#include "access/access_sync.hpp"
 #include "access/policy.hpp"
 #include "access/session_registry.hpp"
 #include "access/system_clock_source.hpp"
@@ -27,6 +29,7 @@
 #include "signaling/signaling_server.hpp"
 #include "store/audit_repository.hpp"
 #include "store/booking_repository.hpp"
+#include "store/change_watch.hpp"
 #include "store/database.hpp"
 #include "store/robot_repository.hpp"
 
@@ -128,14 +131,21 @@ int serve(const serve_args& args) {
   registry.load();
 
   access::system_clock_source wall_clock;
-  access::policy policy(bookings, robots);
+  // Access decisions read an in-memory index; writes through the API refresh it
+  // (services.sync), writes by other processes (the CLI) reach it through the watch.
+  access::access_index access_index;
+  access::policy policy(access_index);
   access::session_registry live(policy, audit, wall_clock, {cfg.access.warn_before_s});
+  access::access_sync sync(db, access_index, live);
+  store::change_watch watch(db, std::chrono::milliseconds(250), [&sync] { sync.refresh(); });
+  sync.refresh();
   live.start(ioc.get_executor());
 
   api::services services{cfg,      users, camera_records, selections, tokens, registry,
                          bookings, audit, robots,         policy,     live,   blocking};
   services.tickets = &tickets;
   services.limits = &limits;
+  services.sync = &sync;
   httpd::router router;
   auto authenticator = api::token_authenticator(
       {&tokens, &tickets, external.get(),
@@ -145,7 +155,8 @@ int serve(const serve_args& args) {
          auto local = users.find_by_name(ext.name);
          if (!local || local->role == "robot") return std::nullopt;
          return auth::identity{local->id, local->name, ext.role};
-       }});
+       },
+       &access_index});
   router.set_authenticator(authenticator);
   // WebRTC signaling: Socket.IO at /socket.io/, plain WebSocket at /signaling.
   signaling::signaling_server signaling(cfg, robots, policy, live, wall_clock, authenticator);
@@ -212,6 +223,7 @@ int serve(const serve_args& args) {
   });
 
   io.run();
+  watch.stop();
   live.stop();
   blocking.join();
   spdlog::info("camgate stopped");

@@ -57,7 +57,7 @@ struct session_info {
 //   auto id = registry.add(session, who, {resource_kind::camera, 3}, "mjpeg", remote, exp);
 //   ...                                     // the viewer leaves:
 //   registry.remove(id, end_reason::viewer_closed);
-//   bookings.update(b); registry.bookings_changed(b.user_id);   // after every change
+//   sync.refresh();   // after every change: publishes the index, then bookings_changed_all()
 class session_registry {
  public:
   session_registry(const policy& rules, store::audit_repository& audit, const clock& time,
@@ -79,11 +79,9 @@ class session_registry {
   // instance cut a moment ago).
   bool remove(std::uint64_t id, end_reason why);
 
-  // Call after any booking of `user_id` was added, changed or deleted, once committed
-  // (not inside a store::transaction: it reads the store): recomputes the deadlines of
-  // that user's streams. A later end moves the deadline and cuts nothing; an earlier one
-  // cuts then, or now, on this thread, if it has passed. Throws store::error when the
-  // bookings cannot be read; the deadlines then stay as they were.
+  // Call after any booking of `user_id` was added, changed or deleted, once the access
+  // index holds the change: recomputes the deadlines of that user's streams. A later end moves the deadline and cuts nothing; an earlier one
+  // cuts then, or now, on this thread, if it has passed.
   void bookings_changed(std::int64_t user_id);
   // The same for every stream, when bookings may have changed behind our back.
   void bookings_changed_all();
@@ -136,7 +134,7 @@ class session_registry {
   struct ending;
   struct warning;
 
-  void set_deadline(entry& e, std::uint64_t id, std::optional<std::int64_t> booking_end);
+  void set_deadline(entry& e, std::uint64_t id, const access_limit& limit);
   void reschedule(entry& e, std::uint64_t id);
   void wake_driver_locked(std::int64_t due_ms);
   ending unlink_locked(std::unordered_map<std::uint64_t, entry>::iterator it, end_reason why);
