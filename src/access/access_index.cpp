@@ -42,8 +42,7 @@ std::shared_ptr<const access_snapshot> access_snapshot::build(const store::acces
 credential_state check_credential(const access_snapshot& s, const auth::identity& who) {
   const auto it = s.users.find(who.user_id);
   if (it == s.users.end()) return credential_state::user_removed;
-  if (it->second.token_gen != who.token_gen)
-    return credential_state::token_revoked;
+  if (it->second.token_gen != who.token_gen) return credential_state::token_revoked;
   return credential_state::valid;
 }
 

@@ -43,8 +43,8 @@ struct booking_key_hash {
 
 // One immutable state of who may do what: built from store rows, never changed after.
 struct access_snapshot {
-  std::unordered_map<std::int64_t, user_entry> users;         // by user id
-  std::unordered_map<std::int64_t, std::int64_t> robot_of;    // robot's user id -> robot id
+  std::unordered_map<std::int64_t, user_entry> users;       // by user id
+  std::unordered_map<std::int64_t, std::int64_t> robot_of;  // robot's user id -> robot id
   std::unordered_map<booking_key, std::vector<booked_run>, booking_key_hash> runs;  // by start
   std::uint64_t version = 0;  // counts publishes, for logs and tests
 

@@ -1,5 +1,6 @@
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <mutex>
 
 #include "access/access_index.hpp"
@@ -28,11 +29,16 @@ class access_sync {
   // (a login of a user another process just added or changed).
   void ensure_user(std::int64_t user_id, std::int64_t token_gen);
 
+  // Also told of every new snapshot, after the live streams (signaling ends the
+  // connections of revoked credentials). Set once at start-up.
+  void on_refresh(std::function<void(const access_snapshot&)> listener);
+
  private:
   store::database& db_;
   access_index& index_;
   session_registry& live_;
   std::mutex mutex_;
+  std::function<void(const access_snapshot&)> listener_;  // guarded by mutex_
 };
 
 }  // namespace camgate::access

@@ -196,9 +196,9 @@ void session_registry::recompute(std::optional<std::int64_t> user_id) {
     for (const auto& t : targets) {
       const auto it = sessions_.find(t.id);
       if (it == sessions_.end()) continue;  // ended meanwhile
-      set_deadline(it->second, t.id,
-                   ends.at(key{t.who.user_id, t.who.token_gen, t.who.role, t.resource.kind,
-                               t.resource.id}));
+      set_deadline(
+          it->second, t.id,
+          ends.at(key{t.who.user_id, t.who.token_gen, t.who.role, t.resource.kind, t.resource.id}));
     }
   }
   // A deadline that has already passed (booking deleted) is cut now, not at the next tick.

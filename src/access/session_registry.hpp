@@ -45,8 +45,10 @@ struct session_info {
 
 // Every live stream, whatever its protocol, with the time it must end: the end of the
 // viewer's booking (none for admins and robots acting as themselves) or the expiry of
-// the token it was opened with, whichever comes first. At that time the stream is cut
-// (live_session::cut with booking_ended or token_expired) and its audit row ended;
+// the token it was opened with, whichever comes first; at once when the policy no longer
+// accepts the viewer's credential. At that time the stream is cut (live_session::cut
+// with booking_ended, token_expired, user_removed or token_revoked) and its audit row
+// ended;
 // warn_before earlier it is warned, once per deadline (again when the deadline moves).
 //
 // All timed work happens in tick(now_ms), which returns when it is next needed; start()
@@ -80,8 +82,8 @@ class session_registry {
   bool remove(std::uint64_t id, end_reason why);
 
   // Call after any booking of `user_id` was added, changed or deleted, once the access
-  // index holds the change: recomputes the deadlines of that user's streams. A later end moves the deadline and cuts nothing; an earlier one
-  // cuts then, or now, on this thread, if it has passed.
+  // index holds the change: recomputes the deadlines of that user's streams. A later end moves the
+  // deadline and cuts nothing; an earlier one cuts then, or now, on this thread, if it has passed.
   void bookings_changed(std::int64_t user_id);
   // The same for every stream, when bookings may have changed behind our back.
   void bookings_changed_all();

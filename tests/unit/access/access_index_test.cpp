@@ -103,9 +103,9 @@ TEST(access_index, ConcurrentReadsAndPublishes) {
     });
   }
   for (int i = 0; i < 300; ++i) {
-    index.publish(rows_with(i % 2 ? std::vector<store::access_booking_row>{}
-                                  : std::vector<store::access_booking_row>{
-                                        {1, 2, "camera", 5, 100, 200}}));
+    index.publish(
+        rows_with(i % 2 ? std::vector<store::access_booking_row>{}
+                        : std::vector<store::access_booking_row>{{1, 2, "camera", 5, 100, 200}}));
   }
   stop = true;
   for (auto& r : readers) r.join();
