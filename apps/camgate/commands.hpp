@@ -1,7 +1,7 @@
 #pragma once
+#include <cstdint>
 #include <filesystem>
 #include <optional>
-#include <cstdint>
 #include <string>
 
 namespace camgate::app {

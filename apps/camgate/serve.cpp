@@ -137,7 +137,6 @@ int serve(const serve_args& args) {
   access::policy policy(access_index);
   access::session_registry live(policy, audit, wall_clock, {cfg.access.warn_before_s});
   access::access_sync sync(db, access_index, live);
-  store::change_watch watch(db, std::chrono::milliseconds(250), [&sync] { sync.refresh(); });
   sync.refresh();
   live.start(ioc.get_executor());
 
@@ -161,6 +160,12 @@ int serve(const serve_args& args) {
   // WebRTC signaling: Socket.IO at /socket.io/, plain WebSocket at /signaling.
   signaling::signaling_server signaling(cfg, robots, policy, live, wall_clock, authenticator);
   services.signaling = &signaling;
+  sync.on_refresh(
+      [&signaling](const access::access_snapshot& s) { signaling.hub().end_revoked(s); });
+  // Declared after everything its refreshes reach, so it stops first; the second refresh
+  // covers writes made before it took its first reading.
+  store::change_watch watch(db, std::chrono::milliseconds(250), [&sync] { sync.refresh(); });
+  sync.refresh();
   services.presence_of = [&signaling](std::string_view name) {
     const auto st = signaling.robot_state_of(name);
     return api::robot_presence{st.online, static_cast<int>(st.viewers)};

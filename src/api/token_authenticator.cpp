@@ -3,6 +3,7 @@
 #include <charconv>
 #include <memory>
 
+#include "api/verified_tokens.hpp"
 #include "core/clock.hpp"
 #include "http/credential_authenticator.hpp"
 
@@ -34,9 +35,15 @@ std::optional<std::string> revoked(const credential_checkers& c, const auth::ide
   return std::string("token revoked");
 }
 
-httpd::auth_outcome check_bearer(const credential_checkers& c, std::string_view token) {
+httpd::auth_outcome check_bearer(const credential_checkers& c, verified_tokens& cache,
+                                 std::string_view token) {
   const auto now = now_s();
+  if (auto hit = cache.find(token, now)) {
+    if (auto why = revoked(c, hit->who)) return "invalid token: " + *why;
+    return httpd::authenticated{hit->who, hit->expires_at};
+  }
   auto own = c.tokens->verify(token, now);
+  if (own) cache.remember(token, *own.identity, own.expires_at);
   if (own) {
     if (auto why = revoked(c, *own.identity)) return "invalid token: " + *why;
     return httpd::authenticated{*own.identity, own.expires_at};
@@ -88,8 +95,9 @@ std::optional<std::string> ticket_resource(std::string_view path) {
 httpd::authenticator token_authenticator(credential_checkers checkers) {
   // Shared by both checks, which the authenticator copies with it.
   auto c = std::make_shared<const credential_checkers>(std::move(checkers));
+  auto cache = std::make_shared<verified_tokens>();
   httpd::credential_checks checks;
-  checks.bearer = [c](std::string_view token) { return check_bearer(*c, token); };
+  checks.bearer = [c, cache](std::string_view token) { return check_bearer(*c, *cache, token); };
   if (c->tickets) {
     checks.ticket = [c](std::string_view ticket, std::string_view path) {
       return check_ticket(*c, ticket, path);

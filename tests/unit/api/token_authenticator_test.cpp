@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "access/access_index.hpp"
+#include "api/verified_tokens.hpp"
 #include "auth/hmac_sha256.hpp"
 #include "core/clock.hpp"
 
@@ -163,7 +164,7 @@ TEST_F(token_authenticator_index_test, TokenOfADeletedUserIsRefused) {
 }
 
 TEST_F(token_authenticator_index_test, TokenWithAStaleGenerationIsRefused) {
-  publish(2);  // logged out once since
+  publish(2);                                       // logged out once since
   const auto stale = tokens_.issue(alice_, now());  // generation 1
   EXPECT_EQ(error_of(run(make_indexed(), "/auth/me", {}, stale.token)),
             "invalid token: token revoked");
@@ -186,4 +187,29 @@ TEST_F(token_authenticator_index_test, ExternalTokensTakeTheLocalUsersGeneration
   publish(1);
   const auto o = run(make_indexed(), "/auth/me", {}, external_token("dr.smith", now() + 600));
   EXPECT_EQ(who(o), (auth::identity{9, "dr.smith", auth::role::admin, 5}));
+}
+
+TEST_F(token_authenticator_index_test, ACachedTokenIsStillCheckedAgainstTheIndex) {
+  publish(1);
+  const auto a = make_indexed();
+  const auto t = tokens_.issue(alice_, now());
+  EXPECT_EQ(who(run(a, "/auth/me", {}, t.token)), alice_);
+  EXPECT_EQ(who(run(a, "/auth/me", {}, t.token)), alice_);  // from the cache
+  publish(2);                                               // logout
+  EXPECT_EQ(error_of(run(a, "/auth/me", {}, t.token)), "invalid token: token revoked");
+  publish(1, false);  // deleted
+  EXPECT_EQ(error_of(run(a, "/auth/me", {}, t.token)), "invalid token: user removed");
+}
+
+TEST(verified_tokens, MatchesWholeTokensBeforeTheirExpiryOnly) {
+  api::verified_tokens cache;
+  const auth::identity who{7, "ann", auth::role::user, 2};
+  cache.remember("aaa.bbb.ccc", who, 1000);
+  ASSERT_TRUE(cache.find("aaa.bbb.ccc", 999));
+  EXPECT_EQ(cache.find("aaa.bbb.ccc", 999)->who, who);
+  EXPECT_EQ(cache.find("aaa.bbb.ccc", 999)->expires_at, 1000);
+  EXPECT_FALSE(cache.find("aaa.bbb.ccc", 1000));  // expired: the verifier decides
+  EXPECT_FALSE(cache.find("aaa.bbb.ccd", 999));
+  EXPECT_FALSE(cache.find("aaa.bbb.cc", 999));
+  EXPECT_FALSE(cache.find("", 999));
 }

@@ -1,0 +1,42 @@
+#pragma once
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "auth/identity.hpp"
+
+namespace camgate::api {
+
+// Tokens this gateway already verified, so a client that sends the same token on every
+// request (snapshot polling, the page's API calls) pays a hash and a compare instead of
+// base64, JSON and HMAC again. A fixed table of slots, each an atomic shared_ptr to an
+// immutable entry: readers take no lock, a newer token simply replaces an older one in
+// its slot. Only whole-token matches count (compared in constant time), and an entry
+// counts only before its expiry; revocation is not the cache's business, the access
+// index checks every hit as it checks a fresh verification.
+class verified_tokens {
+ public:
+  struct hit {
+    auth::identity who;
+    std::int64_t expires_at = 0;
+  };
+
+  std::optional<hit> find(std::string_view token, std::int64_t now_s) const;
+  void remember(std::string_view token, const auth::identity& who, std::int64_t expires_at);
+
+ private:
+  struct entry {
+    std::string token;
+    hit value;
+  };
+  static constexpr std::size_t kSlots = 4096;
+  static std::size_t slot_of(std::string_view token);
+
+  std::array<std::atomic<std::shared_ptr<const entry>>, kSlots> slots_{};
+};
+
+}  // namespace camgate::api
