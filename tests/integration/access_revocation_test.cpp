@@ -24,7 +24,8 @@ std::int64_t now() {
 
 // Runs `camgate ARGS --data DIR` (another process than the gateway); returns stdout.
 std::string cli(const gateway& gw, const std::string& args) {
-  const std::string cmd = "'" + bin_path("camgate") + "' " + args + " --data '" + gw.data_dir() + "'";
+  const std::string cmd =
+      "'" + bin_path("camgate") + "' " + args + " --data '" + gw.data_dir() + "'";
   std::string out;
   if (FILE* p = popen(cmd.c_str(), "r")) {
     char buf[512];
@@ -36,9 +37,9 @@ std::string cli(const gateway& gw, const std::string& args) {
 
 std::int64_t cli_booking_add(const gateway& gw, const std::string& user, std::int64_t camera,
                              std::int64_t from, std::int64_t to) {
-  const auto out = cli(gw, "booking add --user " + user + " --resource camera:" +
-                               std::to_string(camera) + " --start " + std::to_string(from) +
-                               " --end " + std::to_string(to));
+  const auto out =
+      cli(gw, "booking add --user " + user + " --resource camera:" + std::to_string(camera) +
+                  " --start " + std::to_string(from) + " --end " + std::to_string(to));
   std::smatch m;
   if (!std::regex_search(out, m, std::regex(R"(booking (\d+) added)"))) return 0;
   return std::stoll(m[1]);
@@ -66,9 +67,10 @@ bool becomes(gateway& gw, const std::string& target, const std::string& token, u
 }
 
 std::string add_user(gateway& gw, const std::string& name, const std::string& role) {
-  auto r = gw.post("/api/users",
-                   json{{"username", name}, {"password", "password-" + name}, {"role", role}}.dump(),
-                   gw.admin_token());
+  auto r =
+      gw.post("/api/users",
+              json{{"username", name}, {"password", "password-" + name}, {"role", role}}.dump(),
+              gw.admin_token());
   EXPECT_EQ(r.status, 201u) << r.body;
   return r.body;
 }
@@ -156,9 +158,9 @@ TEST_F(AccessRevocation, DeletedAdminsTokenCannotCreateAnAdmin) {
   const auto boss = gw.login("boss", "password-boss");
   const auto boss_id = json::parse(gw.get("/auth/me", boss).body).at("user").at("id");
   ASSERT_EQ(gw.del("/api/users/" + boss_id.dump(), gw.admin_token()).status, 200u);
-  auto r = gw.post("/api/users",
-                   json{{"username", "mallory"}, {"password", "password-1"}, {"role", "admin"}}.dump(),
-                   boss);
+  auto r = gw.post(
+      "/api/users",
+      json{{"username", "mallory"}, {"password", "password-1"}, {"role", "admin"}}.dump(), boss);
   EXPECT_EQ(r.status, 401u) << r.body;
   EXPECT_THROW(gw.login("mallory", "password-1"), std::runtime_error);
 }
@@ -177,8 +179,8 @@ TEST_F(AccessRevocation, AUserIdIsNeverReusedSoAnOldTokenReadsNothing) {
 TEST_F(AccessRevocation, LogoutRevokesEveryTokenAndTicketAndEndsStreams) {
   gw.book("alice", id, now() - 1, now() + 3600);
   const auto other_tab = gw.login("alice", gateway::user_password);
-  auto ticket = gw.post("/auth/stream-ticket", json{{"resource", "camera:" + std::to_string(id)}}.dump(),
-                        gw.user_token());
+  auto ticket = gw.post("/auth/stream-ticket",
+                        json{{"resource", "camera:" + std::to_string(id)}}.dump(), gw.user_token());
   ASSERT_EQ(ticket.status, 200u) << ticket.body;
   const auto t = json::parse(ticket.body).at("ticket").get<std::string>();
   ws_client ws(gw.port(), ws_url(gw.user_token()));
@@ -195,9 +197,9 @@ TEST_F(AccessRevocation, LogoutRevokesEveryTokenAndTicketAndEndsStreams) {
   EXPECT_EQ(me.status, 401u);
   EXPECT_NE(me.body.find("token revoked"), std::string::npos) << me.body;
   EXPECT_EQ(gw.get("/auth/me", other_tab).status, 401u);
-  EXPECT_EQ(http_request(gw.port(), camgate::http::verb::get, base() + "/snapshot?ticket=" + t)
-                .status,
-            401u);
+  EXPECT_EQ(
+      http_request(gw.port(), camgate::http::verb::get, base() + "/snapshot?ticket=" + t).status,
+      401u);
   // A new login works again.
   EXPECT_EQ(gw.get("/auth/me", gw.login("alice", gateway::user_password)).status, 200u);
 }
