@@ -11,6 +11,7 @@
 #include "store/camera_repository.hpp"
 #include "store/change_watch.hpp"
 #include "store/database.hpp"
+#include "store/error.hpp"
 #include "store/schema.hpp"
 #include "store/statement.hpp"
 #include "store/user_repository.hpp"
@@ -73,7 +74,8 @@ TEST_F(access_store_test, MigrationKeepsUsersAndNeverReusesAnAuditedId) {
   EXPECT_EQ(scalar(db, "PRAGMA foreign_keys"), 1);
   EXPECT_GT(users.add("new", "user", "h").id, 9);
   // The robots triggers came back, and the foreign keys still cascade.
-  EXPECT_THROW(db.exec("INSERT INTO robots (name, user_id, created_at) VALUES ('x', 3, 1)"), error);
+  EXPECT_THROW(db.exec("INSERT INTO robots (name, user_id, created_at) VALUES ('x', 3, 1)"),
+               camgate::store::error);
   users.remove(3);
   EXPECT_EQ(scalar(db, "SELECT COUNT(*) FROM bookings"), 0);
   EXPECT_EQ(scalar(db, "SELECT COUNT(*) FROM cameras WHERE created_by IS NULL"), 1);
