@@ -43,7 +43,7 @@ httpd::auth_outcome check_bearer(const credential_checkers& c, verified_tokens& 
     return httpd::authenticated{hit->who, hit->expires_at};
   }
   auto own = c.tokens->verify(token, now);
-  if (own) cache.remember(token, *own.identity, own.expires_at);
+  if (own) cache.remember(token, *own.identity, own.expires_at, now);
   if (own) {
     if (auto why = revoked(c, *own.identity)) return "invalid token: " + *why;
     return httpd::authenticated{*own.identity, own.expires_at};

@@ -204,7 +204,7 @@ TEST_F(token_authenticator_index_test, ACachedTokenIsStillCheckedAgainstTheIndex
 TEST(verified_tokens, MatchesWholeTokensBeforeTheirExpiryOnly) {
   api::verified_tokens cache;
   const auth::identity who{7, "ann", auth::role::user, 2};
-  cache.remember("aaa.bbb.ccc", who, 1000);
+  cache.remember("aaa.bbb.ccc", who, 1000, 500);
   ASSERT_TRUE(cache.find("aaa.bbb.ccc", 999));
   EXPECT_EQ(cache.find("aaa.bbb.ccc", 999)->who, who);
   EXPECT_EQ(cache.find("aaa.bbb.ccc", 999)->expires_at, 1000);
@@ -212,4 +212,7 @@ TEST(verified_tokens, MatchesWholeTokensBeforeTheirExpiryOnly) {
   EXPECT_FALSE(cache.find("aaa.bbb.ccd", 999));
   EXPECT_FALSE(cache.find("aaa.bbb.cc", 999));
   EXPECT_FALSE(cache.find("", 999));
+  // Many more tokens than one group holds: the latest ones are all found.
+  for (int i = 0; i < 64; ++i) cache.remember("t" + std::to_string(i), who, 1000, 500);
+  EXPECT_TRUE(cache.find("t63", 999));
 }
