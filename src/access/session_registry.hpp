@@ -72,7 +72,7 @@ class session_registry {
   // Registers a stream that the policy just allowed and writes its audit row; returns its
   // id for remove(). `token_expires_at_s` is the token's exp (0: no token limit). Should
   // access have ended meanwhile, the stream is cut at the next tick. Throws store::error
-  // when the audit row or the bookings cannot be read or written: no unaudited streams.
+  // when the audit row cannot be written: no unaudited streams.
   std::uint64_t add(std::weak_ptr<live_session> session, const auth::identity& who, resource r,
                     std::string protocol, std::string remote, std::int64_t token_expires_at_s);
 
