@@ -48,7 +48,7 @@ credential_state check_credential(const access_snapshot& s, const auth::identity
 
 void access_index::publish(const store::access_rows& rows) {
   const auto version = published_.fetch_add(1, std::memory_order_relaxed) + 1;
-  current_.store(access_snapshot::build(rows, version), std::memory_order_release);
+  current_.store(access_snapshot::build(rows, version));
 }
 
 }  // namespace camgate::access

@@ -8,6 +8,7 @@
 
 #include "access/resource.hpp"
 #include "auth/identity.hpp"
+#include "core/atomic_shared_ptr.hpp"
 #include "store/access_rows.hpp"
 
 namespace camgate::access {
@@ -69,13 +70,11 @@ class access_index {
  public:
   access_index() : current_(std::make_shared<const access_snapshot>()) {}
 
-  std::shared_ptr<const access_snapshot> current() const {
-    return current_.load(std::memory_order_acquire);
-  }
+  std::shared_ptr<const access_snapshot> current() const { return current_.load(); }
   void publish(const store::access_rows& rows);
 
  private:
-  std::atomic<std::shared_ptr<const access_snapshot>> current_;
+  core::atomic_shared_ptr<const access_snapshot> current_;
   std::atomic<std::uint64_t> published_{0};
 };
 

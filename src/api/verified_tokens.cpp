@@ -14,7 +14,7 @@ std::optional<verified_tokens::hit> verified_tokens::find(std::string_view token
                                                           std::int64_t now_s) const {
   const std::size_t first = group_of(token);
   for (std::size_t i = first; i < first + kWays; ++i) {
-    const auto e = slots_[i].load(std::memory_order_acquire);
+    const auto e = slots_[i].load();
     // Constant time: a probe must not learn a cached token byte by byte.
     if (!e || !auth::constant_time_equal(e->token, token)) continue;
     if (now_s >= e->value.expires_at) return std::nullopt;  // the verifier decides again
@@ -28,14 +28,13 @@ void verified_tokens::remember(std::string_view token, const auth::identity& who
   const std::size_t first = group_of(token);
   std::size_t target = first + turn_.fetch_add(1, std::memory_order_relaxed) % kWays;
   for (std::size_t i = first; i < first + kWays; ++i) {
-    const auto e = slots_[i].load(std::memory_order_acquire);
+    const auto e = slots_[i].load();
     if (!e || e->value.expires_at <= now_s) {
       target = i;
       break;
     }
   }
-  slots_[target].store(std::make_shared<const entry>(entry{std::string(token), {who, expires_at}}),
-                       std::memory_order_release);
+  slots_[target].store(std::make_shared<const entry>(entry{std::string(token), {who, expires_at}}));
 }
 
 }  // namespace camgate::api

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "auth/identity.hpp"
+#include "core/atomic_shared_ptr.hpp"
 
 namespace camgate::api {
 
@@ -39,7 +40,7 @@ class verified_tokens {
   static constexpr std::size_t kSlots = 16384;  // 256 KiB of pointers
   static std::size_t group_of(std::string_view token);
 
-  std::array<std::atomic<std::shared_ptr<const entry>>, kSlots> slots_{};
+  std::array<core::atomic_shared_ptr<const entry>, kSlots> slots_{};
   std::atomic<std::size_t> turn_{0};  // which way a full group gives up next
 };
 
