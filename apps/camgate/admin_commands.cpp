@@ -1,4 +1,6 @@
-// Offline administration against the data directory's database.
+// Administration against the data directory's database. A running gateway sees these
+// writes within a second (store::change_watch): bookings and users changed here reach
+// its live streams and token checks.
 #include <ctime>
 #include <iostream>
 #include <optional>
@@ -63,6 +65,37 @@ int user_list(const std::filesystem::path& data) {
   auto db = open_db(data);
   store::user_repository users(db);
   for (const auto& u : users.list()) std::cout << u.id << "\t" << u.name << "\t" << u.role << "\n";
+  return 0;
+}
+
+int user_delete(const std::filesystem::path& data, const std::string& name) {
+  auto db = open_db(data);
+  store::user_repository users(db);
+  auto u = users.find_by_name(name);
+  if (!u) {
+    std::cerr << "camgate: no user named '" << name << "'\n";
+    return 2;
+  }
+  if (u->role == "robot") {
+    std::cerr << "camgate: '" << name << "' is a robot account: remove the robot instead\n";
+    return 2;
+  }
+  users.remove(u->id);
+  std::cout << "user " << u->name << " deleted (their tokens, bookings and streams end)\n";
+  return 0;
+}
+
+int user_set_role(const std::filesystem::path& data, const std::string& name,
+                  const std::string& role) {
+  auto db = open_db(data);
+  store::user_repository users(db);
+  auto u = users.find_by_name(name);
+  if (!u || u->role == "robot") {
+    std::cerr << "camgate: no user named '" << name << "'\n";
+    return 2;
+  }
+  users.set_role(u->id, role);  // the schema's trigger revokes their tokens
+  std::cout << "user " << u->name << " is now " << role << "\n";
   return 0;
 }
 
@@ -189,6 +222,85 @@ int booking_add(const std::filesystem::path& data, const std::string& user,
   store::booking_repository bookings(db);
   auto stored = bookings.add(b);
   std::cout << "booking " << stored.id << " added\n";
+  return 0;
+}
+
+namespace {
+std::string iso_time(std::int64_t t) {
+  const std::time_t tt = static_cast<std::time_t>(t);
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+}  // namespace
+
+int booking_list(const std::filesystem::path& data, const std::string& user) {
+  auto db = open_db(data);
+  store::user_repository users(db);
+  store::booking_filter f;
+  if (!user.empty()) {
+    auto u = users.find_by_name(user);
+    if (!u) {
+      std::cerr << "camgate: no user named '" << user << "'\n";
+      return 2;
+    }
+    f.user_id = u->id;
+  }
+  store::booking_repository bookings(db);
+  for (const auto& b : bookings.list(f)) {
+    const auto u = users.find_by_id(b.user_id);
+    std::cout << b.id << "\t" << (u ? u->name : std::to_string(b.user_id)) << "\t"
+              << b.resource_kind << ":" << b.resource_id << "\t" << iso_time(b.starts_at) << "\t"
+              << iso_time(b.ends_at) << "\t" << b.note << "\n";
+  }
+  return 0;
+}
+
+int booking_update(const std::filesystem::path& data, std::int64_t id, const std::string& start,
+                   const std::string& end) {
+  auto db = open_db(data);
+  store::booking_repository bookings(db);
+  auto b = bookings.get(id);
+  if (!b) {
+    std::cerr << "camgate: no booking " << id << "\n";
+    return 2;
+  }
+  if (!start.empty()) {
+    const auto s = parse_time(start);
+    if (!s) {
+      std::cerr << "camgate: --start must be unix seconds or ISO 8601 UTC\n";
+      return 2;
+    }
+    b->starts_at = *s;
+  }
+  if (!end.empty()) {
+    const auto e = parse_time(end);
+    if (!e) {
+      std::cerr << "camgate: --end must be unix seconds or ISO 8601 UTC\n";
+      return 2;
+    }
+    b->ends_at = *e;
+  }
+  if (b->ends_at <= b->starts_at) {
+    std::cerr << "camgate: the end must be after the start\n";
+    return 2;
+  }
+  bookings.update(*b);
+  std::cout << "booking " << id << " now " << iso_time(b->starts_at) << " to "
+            << iso_time(b->ends_at) << "\n";
+  return 0;
+}
+
+int booking_delete(const std::filesystem::path& data, std::int64_t id) {
+  auto db = open_db(data);
+  store::booking_repository bookings(db);
+  if (!bookings.remove(id)) {
+    std::cerr << "camgate: no booking " << id << "\n";
+    return 2;
+  }
+  std::cout << "booking " << id << " deleted\n";
   return 0;
 }
 

@@ -1,4 +1,5 @@
 #pragma once
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -20,6 +21,9 @@ int serve(const serve_args& args);
 int user_add(const std::filesystem::path& data, const std::string& name, const std::string& role,
              bool password_stdin);
 int user_list(const std::filesystem::path& data);
+int user_delete(const std::filesystem::path& data, const std::string& name);
+int user_set_role(const std::filesystem::path& data, const std::string& name,
+                  const std::string& role);
 int camera_add(const std::filesystem::path& data, const std::string& name, const std::string& url,
                const std::string& host, int port);
 int camera_list(const std::filesystem::path& data);
@@ -28,5 +32,9 @@ int robot_list(const std::filesystem::path& data);
 int booking_add(const std::filesystem::path& data, const std::string& user,
                 const std::string& resource, const std::string& start, const std::string& end,
                 const std::string& note);
+int booking_list(const std::filesystem::path& data, const std::string& user);
+int booking_update(const std::filesystem::path& data, std::int64_t id, const std::string& start,
+                   const std::string& end);
+int booking_delete(const std::filesystem::path& data, std::int64_t id);
 
 }  // namespace camgate::app

@@ -1,4 +1,5 @@
-// camgate: the command line. Subcommands: serve, user add|list, camera add|list.
+// camgate: the command line. Subcommands: serve, user add|list|delete|set-role,
+// camera add|list, booking add|list|update|delete, robot add|list.
 #include <CLI/CLI.hpp>
 
 #include <iostream>
@@ -40,6 +41,17 @@ int main(int argc, char** argv) {
   user_add_cmd->add_option("--data", data, "data directory");
   auto* user_list_cmd = user_cmd->add_subcommand("list", "list users");
   user_list_cmd->add_option("--data", data, "data directory");
+  auto* user_delete_cmd =
+      user_cmd->add_subcommand("delete", "delete a user (their tokens and streams end)");
+  user_delete_cmd->add_option("name", user_name, "user name")->required();
+  user_delete_cmd->add_option("--data", data, "data directory");
+  auto* user_role_cmd =
+      user_cmd->add_subcommand("set-role", "make a user admin or user (revokes their tokens)");
+  user_role_cmd->add_option("name", user_name, "user name")->required();
+  user_role_cmd->add_option("--role", role, "admin or user")
+      ->required()
+      ->check(CLI::IsMember({"admin", "user"}));
+  user_role_cmd->add_option("--data", data, "data directory");
 
   auto* camera_cmd = cli.add_subcommand("camera", "manage cameras")->require_subcommand(1);
   std::string cam_name, cam_url, cam_host;
@@ -65,6 +77,20 @@ int main(int argc, char** argv) {
   booking_add_cmd->add_option("--end", b_end, "unix seconds or ISO 8601 UTC")->required();
   booking_add_cmd->add_option("--note", b_note, "free text");
   booking_add_cmd->add_option("--data", data, "data directory");
+  auto* booking_list_cmd = booking_cmd->add_subcommand("list", "list bookings (by start)");
+  booking_list_cmd->add_option("--user", b_user, "only this user's");
+  booking_list_cmd->add_option("--data", data, "data directory");
+  std::int64_t b_id = 0;
+  auto* booking_update_cmd =
+      booking_cmd->add_subcommand("update", "move a booking's start or end (live streams follow)");
+  booking_update_cmd->add_option("id", b_id, "booking id")->required();
+  booking_update_cmd->add_option("--start", b_start, "unix seconds or ISO 8601 UTC");
+  booking_update_cmd->add_option("--end", b_end, "unix seconds or ISO 8601 UTC");
+  booking_update_cmd->add_option("--data", data, "data directory");
+  auto* booking_delete_cmd =
+      booking_cmd->add_subcommand("delete", "delete a booking (its live streams end)");
+  booking_delete_cmd->add_option("id", b_id, "booking id")->required();
+  booking_delete_cmd->add_option("--data", data, "data directory");
 
   auto* robot_cmd = cli.add_subcommand("robot", "manage robots")->require_subcommand(1);
   std::string robot_name;
@@ -80,12 +106,17 @@ int main(int argc, char** argv) {
     if (serve_cmd->parsed()) return serve(sa);
     if (user_add_cmd->parsed()) return user_add(data, user_name, role, password_stdin);
     if (user_list_cmd->parsed()) return user_list(data);
+    if (user_delete_cmd->parsed()) return user_delete(data, user_name);
+    if (user_role_cmd->parsed()) return user_set_role(data, user_name, role);
     if (camera_add_cmd->parsed()) return camera_add(data, cam_name, cam_url, cam_host, cam_port);
     if (camera_list_cmd->parsed()) return camera_list(data);
     if (robot_add_cmd->parsed()) return robot_add(data, robot_name);
     if (robot_list_cmd->parsed()) return robot_list(data);
     if (booking_add_cmd->parsed())
       return booking_add(data, b_user, b_resource, b_start, b_end, b_note);
+    if (booking_list_cmd->parsed()) return booking_list(data, b_user);
+    if (booking_update_cmd->parsed()) return booking_update(data, b_id, b_start, b_end);
+    if (booking_delete_cmd->parsed()) return booking_delete(data, b_id);
   } catch (const std::exception& e) {
     std::cerr << "camgate: " << e.what() << "\n";
     return 1;

@@ -6,6 +6,8 @@
 #include <iterator>
 #include <thread>
 
+#include "access/access_index.hpp"
+#include "access/access_sync.hpp"
 #include "access/policy.hpp"
 #include "access/session_registry.hpp"
 #include "access/system_clock_source.hpp"
@@ -28,6 +30,7 @@
 #include "signaling/signaling_server.hpp"
 #include "store/audit_repository.hpp"
 #include "store/booking_repository.hpp"
+#include "store/change_watch.hpp"
 #include "store/database.hpp"
 #include "store/private_files.hpp"
 #include "store/robot_repository.hpp"
@@ -136,8 +139,13 @@ int serve(const serve_args& args) {
   registry.load();
 
   access::system_clock_source wall_clock;
-  access::policy policy(bookings, robots);
+  // Access decisions read an in-memory index; writes through the API refresh it
+  // (services.sync), writes by other processes (the CLI) reach it through the watch.
+  access::access_index access_index;
+  access::policy policy(access_index);
   access::session_registry live(policy, audit, wall_clock, {cfg.access.warn_before_s});
+  access::access_sync sync(db, access_index, live);
+  sync.refresh();
   live.start(ioc.get_executor());
 
   api::services services{cfg,      users, camera_records, selections, tokens, registry,
@@ -145,6 +153,7 @@ int serve(const serve_args& args) {
   services.tickets = &tickets;
   services.limits = &limits;
   services.admission = &admission;
+  services.sync = &sync;
   httpd::router router;
   auto authenticator = api::token_authenticator(
       {&tokens, &tickets, external.get(),
@@ -154,11 +163,18 @@ int serve(const serve_args& args) {
          auto local = users.find_by_name(ext.name);
          if (!local || local->role == "robot") return std::nullopt;
          return auth::identity{local->id, local->name, ext.role};
-       }});
+       },
+       &access_index});
   router.set_authenticator(authenticator);
   // WebRTC signaling: Socket.IO at /socket.io/, plain WebSocket at /signaling.
   signaling::signaling_server signaling(cfg, robots, policy, live, wall_clock, authenticator);
   services.signaling = &signaling;
+  sync.on_refresh(
+      [&signaling](const access::access_snapshot& s) { signaling.hub().end_revoked(s); });
+  // Declared after everything its refreshes reach, so it stops first; the second refresh
+  // covers writes made before it took its first reading.
+  store::change_watch watch(db, std::chrono::milliseconds(250), [&sync] { sync.refresh(); });
+  sync.refresh();
   services.presence_of = [&signaling](std::string_view name) {
     const auto st = signaling.robot_state_of(name);
     return api::robot_presence{st.online, static_cast<int>(st.viewers)};
@@ -223,6 +239,7 @@ int serve(const serve_args& args) {
   });
 
   io.run();
+  watch.stop();
   live.stop();
   blocking.join();
   spdlog::info("camgate stopped");

@@ -112,7 +112,7 @@ std::uint64_t session_registry::add(std::weak_ptr<live_session> session, const a
       audit_.begin(who.user_id, who.name, to_string(r.kind), r.id, protocol, remote, now_s);
   try {
     std::lock_guard recompute(recompute_mutex_);
-    const auto booking_end = policy_.booking_end(who, r, now_s);
+    const auto booking_end = policy_.limit(who, r, now_s);
     std::lock_guard lock(mutex_);
     const std::uint64_t id = next_id_++;
     entry& e = sessions_[id];
@@ -182,22 +182,23 @@ void session_registry::recompute(std::optional<std::int64_t> user_id) {
     }
     if (targets.empty()) return;
 
-    // Read the bookings without the lock, once per viewer and resource (three tabs on one
-    // camera cost one query).
+    // Ask the policy without the lock, once per viewer and resource (three tabs on one
+    // camera cost one decision).
     const std::int64_t now_s = floor_seconds(clock_.now_ms());
-    using key = std::tuple<std::int64_t, auth::role, resource_kind, std::int64_t>;
-    std::map<key, std::optional<std::int64_t>> ends;
+    using key = std::tuple<std::int64_t, std::int64_t, auth::role, resource_kind, std::int64_t>;
+    std::map<key, access_limit> ends;
     for (const auto& t : targets) {
-      const key k{t.who.user_id, t.who.role, t.resource.kind, t.resource.id};
-      if (!ends.contains(k)) ends.emplace(k, policy_.booking_end(t.who, t.resource, now_s));
+      const key k{t.who.user_id, t.who.token_gen, t.who.role, t.resource.kind, t.resource.id};
+      if (!ends.contains(k)) ends.emplace(k, policy_.limit(t.who, t.resource, now_s));
     }
 
     std::lock_guard lock(mutex_);
     for (const auto& t : targets) {
       const auto it = sessions_.find(t.id);
       if (it == sessions_.end()) continue;  // ended meanwhile
-      set_deadline(it->second, t.id,
-                   ends.at(key{t.who.user_id, t.who.role, t.resource.kind, t.resource.id}));
+      set_deadline(
+          it->second, t.id,
+          ends.at(key{t.who.user_id, t.who.token_gen, t.who.role, t.resource.kind, t.resource.id}));
     }
   }
   // A deadline that has already passed (booking deleted) is cut now, not at the next tick.
@@ -308,8 +309,8 @@ std::uint64_t session_registry::ended_total(end_reason why) const {
   return ended_[index_of(why)].load(std::memory_order_relaxed);
 }
 
-void session_registry::set_deadline(entry& e, std::uint64_t id,
-                                    std::optional<std::int64_t> booking_end) {
+void session_registry::set_deadline(entry& e, std::uint64_t id, const access_limit& limit) {
+  const std::optional<std::int64_t>& booking_end = limit.ends_at;
   const std::optional<std::int64_t> token =
       e.token_expires_at > 0 ? std::optional(e.token_expires_at) : std::nullopt;
   std::optional<std::int64_t> deadline;
@@ -317,6 +318,7 @@ void session_registry::set_deadline(entry& e, std::uint64_t id,
   // On a tie the booking is the reason: a fresh token would not have helped.
   if (booking_end && (!token || *booking_end <= *token)) {
     deadline = booking_end;
+    why = limit.why;
   } else if (token) {
     deadline = token;
     why = end_reason::token_expired;

@@ -45,8 +45,10 @@ struct session_info {
 
 // Every live stream, whatever its protocol, with the time it must end: the end of the
 // viewer's booking (none for admins and robots acting as themselves) or the expiry of
-// the token it was opened with, whichever comes first. At that time the stream is cut
-// (live_session::cut with booking_ended or token_expired) and its audit row ended;
+// the token it was opened with, whichever comes first; at once when the policy no longer
+// accepts the viewer's credential. At that time the stream is cut (live_session::cut
+// with booking_ended, token_expired, user_removed or token_revoked) and its audit row
+// ended;
 // warn_before earlier it is warned, once per deadline (again when the deadline moves).
 //
 // All timed work happens in tick(now_ms), which returns when it is next needed; start()
@@ -57,7 +59,7 @@ struct session_info {
 //   auto id = registry.add(session, who, {resource_kind::camera, 3}, "mjpeg", remote, exp);
 //   ...                                     // the viewer leaves:
 //   registry.remove(id, end_reason::viewer_closed);
-//   bookings.update(b); registry.bookings_changed(b.user_id);   // after every change
+//   sync.refresh();   // after every change: publishes the index, then bookings_changed_all()
 class session_registry {
  public:
   session_registry(const policy& rules, store::audit_repository& audit, const clock& time,
@@ -70,7 +72,7 @@ class session_registry {
   // Registers a stream that the policy just allowed and writes its audit row; returns its
   // id for remove(). `token_expires_at_s` is the token's exp (0: no token limit). Should
   // access have ended meanwhile, the stream is cut at the next tick. Throws store::error
-  // when the audit row or the bookings cannot be read or written: no unaudited streams.
+  // when the audit row cannot be written: no unaudited streams.
   std::uint64_t add(std::weak_ptr<live_session> session, const auth::identity& who, resource r,
                     std::string protocol, std::string remote, std::int64_t token_expires_at_s);
 
@@ -79,11 +81,9 @@ class session_registry {
   // instance cut a moment ago).
   bool remove(std::uint64_t id, end_reason why);
 
-  // Call after any booking of `user_id` was added, changed or deleted, once committed
-  // (not inside a store::transaction: it reads the store): recomputes the deadlines of
-  // that user's streams. A later end moves the deadline and cuts nothing; an earlier one
-  // cuts then, or now, on this thread, if it has passed. Throws store::error when the
-  // bookings cannot be read; the deadlines then stay as they were.
+  // Call after any booking of `user_id` was added, changed or deleted, once the access
+  // index holds the change: recomputes the deadlines of that user's streams. A later end moves the
+  // deadline and cuts nothing; an earlier one cuts then, or now, on this thread, if it has passed.
   void bookings_changed(std::int64_t user_id);
   // The same for every stream, when bookings may have changed behind our back.
   void bookings_changed_all();
@@ -136,7 +136,7 @@ class session_registry {
   struct ending;
   struct warning;
 
-  void set_deadline(entry& e, std::uint64_t id, std::optional<std::int64_t> booking_end);
+  void set_deadline(entry& e, std::uint64_t id, const access_limit& limit);
   void reschedule(entry& e, std::uint64_t id);
   void wake_driver_locked(std::int64_t due_ms);
   ending unlink_locked(std::unordered_map<std::uint64_t, entry>::iterator it, end_reason why);

@@ -17,6 +17,15 @@ std::optional<httpd::response> deny_unless_allowed(services& s, const httpd::req
   return res;
 }
 
+void access_changed(services& s) {
+  if (!s.sync) return;
+  try {
+    s.sync->refresh();
+  } catch (const std::exception& e) {
+    spdlog::error("access: cannot refresh the access index: {}", e.what());
+  }
+}
+
 viewer viewer_of(const httpd::request_context& ctx) {
   return {*ctx.identity, ctx.token_expires_at, ctx.remote_ip};
 }

@@ -15,6 +15,11 @@ namespace camgate::api {
 std::optional<httpd::response> deny_unless_allowed(services& s, const httpd::request_context& ctx,
                                                    std::int64_t camera_id);
 
+// After a write of users, robots or bookings: the access index, token checks and live
+// streams follow before the response goes out. A failure is logged (the store's change
+// watch does not see our own writes, so the next write or restart catches up).
+void access_changed(services& s);
+
 // Who opened a live stream, kept for registering it once the output has started.
 struct viewer {
   auth::identity who;

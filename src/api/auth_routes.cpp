@@ -74,7 +74,10 @@ asio::awaitable<response> login(services& s, request_context& ctx) {
     co_return json_error(http::status::unauthorized, "wrong username or password");
   }
   auth::identity id{user->id, user->name,
-                    auth::role_from_string(user->role).value_or(auth::role::user)};
+                    auth::role_from_string(user->role).value_or(auth::role::user), user->token_gen};
+  // A user another process just added or changed: the index must know them before the
+  // token is used.
+  if (s.sync) s.sync->ensure_user(id.user_id, id.token_gen);
   auto issued = s.tokens.issue(id, core::unix_micros() / 1000000);
   spdlog::info("{} {} logged in from {}", user->role, user->name, ctx.remote_ip);
   // The seed's three fields first; the rest is ours.
@@ -94,7 +97,18 @@ asio::awaitable<response> login(services& s, request_context& ctx) {
   co_return res;
 }
 
+// Logs out everywhere: a valid token's user gets a new token generation, so every token
+// and ticket issued to them stops working and their live streams end ("token revoked").
 asio::awaitable<response> logout(services& s, request_context& ctx) {
+  const auto token = httpd::find_token(ctx);
+  if (auto v = token.empty() ? auth::verify_result{}
+                             : s.tokens.verify(token, core::unix_micros() / 1000000)) {
+    if (s.users.revoke_tokens(v.identity->user_id, v.identity->token_gen)) {
+      access_changed(s);
+      spdlog::info("{} {} logged out everywhere", auth::to_string(v.identity->role),
+                   v.identity->name);
+    }
+  }
   auto res = httpd::json_response(http::status::ok, {{"success", true}});
   res.message.set(http::field::set_cookie,
                   std::string(httpd::session_cookie) +

@@ -4,6 +4,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "api/access_gate.hpp"
 #include "api/request_body.hpp"
 #include "api/routes.hpp"
 #include "core/clock.hpp"
@@ -130,7 +131,7 @@ asio::awaitable<response> add_booking(services& s, request_context& ctx) {
   } catch (const store::not_found& e) {
     co_return json_error(http::status::bad_request, e.what());
   }
-  s.live.bookings_changed(b.user_id);
+  access_changed(s);
   spdlog::info("{} booked {}:{} for user {} from {} to {}", ctx.identity->name, b.resource_kind,
                b.resource_id, b.user_id, iso_time(b.starts_at), iso_time(b.ends_at));
   co_return httpd::json_response(http::status::created,
@@ -155,8 +156,7 @@ asio::awaitable<response> change_booking(services& s, request_context& ctx) {
   } catch (const store::not_found& e) {
     co_return json_error(http::status::bad_request, e.what());
   }
-  s.live.bookings_changed(b.user_id);
-  if (existing->user_id != b.user_id) s.live.bookings_changed(existing->user_id);
+  access_changed(s);
   co_return httpd::json_response(http::status::ok,
                                  {{"success", true}, {"booking", booking_json(s, b)}});
 }
@@ -169,7 +169,7 @@ asio::awaitable<response> delete_booking(services& s, request_context& ctx) {
   if (!existing || !s.bookings.remove(*id))
     co_return json_error(http::status::not_found,
                          "booking " + std::to_string(*id) + " does not exist");
-  s.live.bookings_changed(existing->user_id);
+  access_changed(s);
   co_return httpd::json_response(http::status::ok, {{"success", true}, {"id", *id}});
 }
 

@@ -2,6 +2,7 @@
 // and renew their credentials; everybody signed in sees the list with live state.
 #include <spdlog/spdlog.h>
 
+#include "api/access_gate.hpp"
 #include "api/request_body.hpp"
 #include "api/robot_enrolment.hpp"
 #include "api/routes.hpp"
@@ -67,6 +68,7 @@ asio::awaitable<response> add_robot(services& s, request_context& ctx) {
   }
   co_await asio::post(home, asio::use_awaitable);
   if (auto* r = std::get_if<response>(&outcome)) co_return std::move(*r);
+  access_changed(s);
   auto& enrolled = std::get<enrolled_robot>(outcome);
   spdlog::info("admin {} enrolled robot {} (id {})", ctx.identity->name, enrolled.robot.name,
                enrolled.robot.id);
@@ -88,6 +90,7 @@ asio::awaitable<response> renew_credential(services& s, request_context& ctx) {
   co_await asio::post(s.blocking.get_executor(), asio::use_awaitable);
   auto credential = renew_robot_credential(s.users, s.robots, *id);
   co_await asio::post(home, asio::use_awaitable);
+  access_changed(s);  // the new credential revokes the robot's older tokens
   auto res = httpd::json_response(http::status::ok,
                                   {{"success", true}, {"id", *id}, {"credential", credential}});
   res.message.set(http::field::cache_control, "no-store");
@@ -111,6 +114,7 @@ asio::awaitable<response> delete_robot(services& s, request_context& ctx) {
   s.robots.remove(*id);
   const auto cut =
       s.live.cut_resource({access::resource_kind::robot, *id}, access::end_reason::robot_removed);
+  access_changed(s);
   spdlog::info("admin {} removed robot {} ({} live session(s) cut)", ctx.identity->name, *id, cut);
   co_return httpd::json_response(http::status::ok, {{"success", true}, {"id", *id}});
 }

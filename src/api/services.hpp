@@ -3,6 +3,7 @@
 #include <functional>
 #include <string_view>
 
+#include "access/access_sync.hpp"
 #include "access/policy.hpp"
 #include "access/session_registry.hpp"
 #include "api/request_limits.hpp"
@@ -50,6 +51,9 @@ struct services {
   // Stream tickets (POST /auth/stream-ticket) and the per-client caps; set by the app.
   const auth::ticket_service* tickets = nullptr;
   const request_limits* limits = nullptr;
+  // Refreshes the access index and every live deadline; every write of users, robots or
+  // bookings calls it (api::access_changed). Set by the app.
+  access::access_sync* sync = nullptr;
   // Whether robot `name` is connected to signaling, and with how many viewers.
   std::function<robot_presence(std::string_view name)> presence_of;
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();

@@ -3,6 +3,7 @@
 #include <charconv>
 #include <memory>
 
+#include "api/verified_tokens.hpp"
 #include "core/clock.hpp"
 #include "http/credential_authenticator.hpp"
 
@@ -20,15 +21,45 @@ bool maybe_external(auth::token_error e) {
   return e != auth::token_error::expired && e != auth::token_error::not_yet_valid;
 }
 
-httpd::auth_outcome check_bearer(const credential_checkers& c, std::string_view token) {
+// nullopt when the index (if any) still accepts `who`; else why not.
+std::optional<std::string> revoked(const credential_checkers& c, const auth::identity& who) {
+  if (!c.index) return std::nullopt;
+  switch (access::check_credential(*c.index->current(), who)) {
+    case access::credential_state::valid:
+      return std::nullopt;
+    case access::credential_state::user_removed:
+      return std::string("user removed");
+    case access::credential_state::token_revoked:
+      return std::string("token revoked");
+  }
+  return std::string("token revoked");
+}
+
+httpd::auth_outcome check_bearer(const credential_checkers& c, verified_tokens& cache,
+                                 std::string_view token) {
   const auto now = now_s();
+  if (auto hit = cache.find(token, now)) {
+    if (auto why = revoked(c, hit->who)) return "invalid token: " + *why;
+    return httpd::authenticated{hit->who, hit->expires_at};
+  }
   auto own = c.tokens->verify(token, now);
-  if (own) return httpd::authenticated{*own.identity, own.expires_at};
+  if (own) cache.remember(token, *own.identity, own.expires_at, now);
+  if (own) {
+    if (auto why = revoked(c, *own.identity)) return "invalid token: " + *why;
+    return httpd::authenticated{*own.identity, own.expires_at};
+  }
   if (c.external && maybe_external(own.code)) {
     auto ext = c.external->verify(token, now);
     if (!ext) return "invalid token: " + ext.reason;
     auto local = c.resolve_external ? c.resolve_external(*ext.identity) : ext.identity;
     if (!local) return std::string("invalid token: unknown user '") + ext.identity->name + "'";
+    // The issuer knows no generations: the local user's current one (still present?).
+    if (c.index) {
+      const auto snap = c.index->current();
+      const auto u = snap->users.find(local->user_id);
+      if (u == snap->users.end()) return std::string("invalid token: user removed");
+      local->token_gen = u->second.token_gen;
+    }
     return httpd::authenticated{*local, ext.expires_at};
   }
   return "invalid token: " + own.reason;
@@ -40,6 +71,7 @@ httpd::auth_outcome check_ticket(const credential_checkers& c, std::string_view 
   if (!resource) return std::string("a stream ticket is not accepted here");
   auto r = c.tickets->verify(ticket, *resource, now_s());
   if (!r) return "invalid ticket: " + r.reason;
+  if (auto why = revoked(c, *r.identity)) return "invalid ticket: " + *why;
   return httpd::authenticated{*r.identity, r.expires_at};
 }
 
@@ -63,8 +95,9 @@ std::optional<std::string> ticket_resource(std::string_view path) {
 httpd::authenticator token_authenticator(credential_checkers checkers) {
   // Shared by both checks, which the authenticator copies with it.
   auto c = std::make_shared<const credential_checkers>(std::move(checkers));
+  auto cache = std::make_shared<verified_tokens>();
   httpd::credential_checks checks;
-  checks.bearer = [c](std::string_view token) { return check_bearer(*c, token); };
+  checks.bearer = [c, cache](std::string_view token) { return check_bearer(*c, *cache, token); };
   if (c->tickets) {
     checks.ticket = [c](std::string_view ticket, std::string_view path) {
       return check_ticket(*c, ticket, path);

@@ -4,6 +4,7 @@
 #include <string>
 #include <string_view>
 
+#include "access/access_index.hpp"
 #include "auth/external_jwt_verifier.hpp"
 #include "auth/ticket_service.hpp"
 #include "auth/token_service.hpp"
@@ -19,6 +20,10 @@ struct credential_checkers {
   const auth::ticket_service* tickets = nullptr;
   const auth::external_jwt_verifier* external = nullptr;
   std::function<std::optional<auth::identity>(const auth::identity&)> resolve_external;
+  // When set, a token or ticket is accepted only while its user is in the index at the
+  // generation it carries: a deleted user's, a logged-out or demoted user's credentials
+  // stop working as soon as the index has the change. Read lock-free, no I/O.
+  const access::access_index* index = nullptr;
 };
 
 // The router's authenticator: http finds the credential (httpd::credential_authenticator);

@@ -2,6 +2,7 @@
 // /api/robots; they appear here with role "robot" but are not created here.
 #include <spdlog/spdlog.h>
 
+#include "api/access_gate.hpp"
 #include "api/request_body.hpp"
 #include "api/routes.hpp"
 #include "auth/password.hpp"
@@ -59,6 +60,7 @@ asio::awaitable<response> add_user(services& s, request_context& ctx) {
   co_await asio::post(home, asio::use_awaitable);
   try {
     auto u = s.users.add(*name, role, hash);
+    access_changed(s);
     spdlog::info("admin {} added {} {}", ctx.identity->name, role, u.name);
     auto res =
         httpd::json_response(http::status::created, {{"success", true}, {"user", user_json(u)}});
@@ -78,8 +80,8 @@ asio::awaitable<response> delete_user(services& s, request_context& ctx) {
     co_return json_error(http::status::bad_request, "an admin cannot remove their own account");
   if (u->role == "robot")
     co_return json_error(http::status::bad_request, "remove robots with DELETE /api/robots/{id}");
-  s.users.remove(u->id);           // their bookings go with them...
-  s.live.bookings_changed(u->id);  // ...and so do their live streams
+  s.users.remove(u->id);  // their bookings go with them...
+  access_changed(s);      // ...and so do their tokens and live streams
   spdlog::info("admin {} removed user {}", ctx.identity->name, u->name);
   co_return httpd::json_response(http::status::ok, {{"success", true}, {"id", u->id}});
 }

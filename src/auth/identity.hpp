@@ -33,6 +33,10 @@ struct identity {
   std::int64_t user_id = 0;
   std::string name;
   auth::role role = auth::role::user;  // qualified: the member shares the type's name
+  // The user's token generation the credential was issued under (claim "gen"); the
+  // access index refuses it once the user's generation moved on (logout, role or
+  // password change).
+  std::int64_t token_gen = 1;
 
   bool operator==(const identity&) const = default;
 };

@@ -80,6 +80,7 @@ issued_token ticket_service::issue(const identity& who, std::string_view resourc
                        {"name", who.name},
                        {"role", to_string(who.role)},
                        {"res", resource},
+                       {"gen", who.token_gen},
                        {"iat", now_s},
                        {"exp", expires_at},
                        // The session behind the ticket: a stream it opens lasts until then.
@@ -120,12 +121,18 @@ verify_result ticket_service::check(std::string_view ticket, std::string_view re
   const auto user_role = role_from_string(role_claim->get_ref<const std::string&>());
   const auto session_expires_at = numeric_date(*sexp, false, false);
   if (!user_role || !session_expires_at) return malformed();
+  // A ticket inherits the generation of the token it was issued from (none: 1).
+  std::int64_t gen = 1;
+  if (const auto g = claims.find("gen"); g != claims.end()) {
+    if (!g->is_number_integer() || g->get<std::int64_t>() < 1) return malformed();
+    gen = g->get<std::int64_t>();
+  }
   if (res->get_ref<const std::string&>() != resource) {
     return refused(token_error::bad_claims, "ticket is for another resource");
   }
 
   verify_result r;
-  r.identity = identity{uid->get<std::int64_t>(), name->get<std::string>(), *user_role};
+  r.identity = identity{uid->get<std::int64_t>(), name->get<std::string>(), *user_role, gen};
   r.expires_at = *session_expires_at;
   return r;
 }

@@ -74,7 +74,8 @@ issued_token token_service::issue(const identity& who, std::int64_t now_unix) co
   const json claims = {{"iss", issuer()},       {"sub", std::to_string(who.user_id)},
                        {"name", who.name},      {"role", to_string(who.role)},
                        {"jti", random_hex(16)}, {"iat", now_unix},
-                       {"nbf", now_unix},       {"exp", expires_at}};
+                       {"nbf", now_unix},       {"exp", expires_at},
+                       {"gen", who.token_gen}};
   std::string payload;
   try {
     payload = claims.dump();
@@ -111,8 +112,15 @@ verify_result token_service::check(std::string_view token, std::int64_t now_unix
   const json& jti = claims["jti"];
   if (!jti.is_string() || jti.get_ref<const std::string&>().empty()) return malformed_claim("jti");
 
+  // Tokens issued before generations existed have none: generation 1.
+  std::int64_t gen = 1;
+  if (const auto g = claims.find("gen"); g != claims.end()) {
+    if (!g->is_number_integer() || g->get<std::int64_t>() < 1) return malformed_claim("gen");
+    gen = g->get<std::int64_t>();
+  }
+
   verify_result r;
-  r.identity = identity{*user_id, name.get<std::string>(), *user_role};
+  r.identity = identity{*user_id, name.get<std::string>(), *user_role, gen};
   r.expires_at = jwt.expires_at;
   return r;
 }

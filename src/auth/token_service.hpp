@@ -17,8 +17,8 @@ struct issued_token {
 };
 
 // Issues and checks the gateway's access tokens: JWT, HS256 only, claims sub (user id as
-// a string), name, role, iss, jti, iat, nbf, exp. Time is passed in, so callers choose
-// the clock and tests never sleep. Thread-safe: it holds no mutable state.
+// a string), name, role, gen (the user's token generation), iss, jti, iat, nbf, exp. Time is passed
+// in, so callers choose the clock and tests never sleep. Thread-safe: it holds no mutable state.
 //
 //   auth::token_service tokens(auth::load_or_create_secret(data_dir));
 //   auto t = tokens.issue(who, now);

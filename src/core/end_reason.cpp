@@ -18,6 +18,10 @@ std::string_view to_string(end_reason r) {
       return "replaced";
     case end_reason::robot_removed:
       return "robot removed";
+    case end_reason::user_removed:
+      return "user removed";
+    case end_reason::token_revoked:
+      return "token revoked";
   }
   return "closed by viewer";
 }
@@ -31,6 +35,10 @@ int websocket_close_code(end_reason r) {
     case end_reason::camera_removed:
     case end_reason::robot_removed:
       return 4004;
+    case end_reason::user_removed:
+      return 4005;
+    case end_reason::token_revoked:
+      return 4006;
     case end_reason::gateway_stopping:
       return 1001;
     case end_reason::viewer_closed:

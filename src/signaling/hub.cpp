@@ -507,6 +507,30 @@ void hub::end(const std::shared_ptr<client>& c, access::end_reason why) {
   close_sessions(closed);
 }
 
+std::size_t hub::end_revoked(const access::access_snapshot& access) {
+  std::vector<std::pair<std::shared_ptr<client>, access::end_reason>> revoked;
+  {
+    std::lock_guard lock(mutex_);
+    for (auto& [ptr, weak] : clients_) {
+      auto c = weak.lock();
+      if (!c || c->closed) continue;
+      switch (access::check_credential(access, c->who)) {
+        case access::credential_state::valid:
+          break;
+        case access::credential_state::user_removed:
+          revoked.emplace_back(std::move(c), access::end_reason::user_removed);
+          break;
+        case access::credential_state::token_revoked:
+          revoked.emplace_back(std::move(c), access::end_reason::token_revoked);
+          break;
+      }
+    }
+  }
+  // end() takes the lock itself and tells the viewer and its robots why.
+  for (auto& [c, why] : revoked) end(c, why);
+  return revoked.size();
+}
+
 void hub::session_warn(const std::weak_ptr<client>& viewer, std::int64_t ends_at) {
   auto v = viewer.lock();
   if (!v) return;

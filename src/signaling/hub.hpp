@@ -92,6 +92,11 @@ class hub {
   // the WebSocket code for `why` (4001, 4002...).
   void end(const std::shared_ptr<client>& c, access::end_reason why);
 
+  // Ends every connection whose credential `access` no longer accepts (user deleted:
+  // close 4005 "user removed"; logout, role or password change: 4006 "token revoked").
+  // Called after each refresh of the access index. Returns how many ended.
+  std::size_t end_revoked(const access::access_snapshot& access);
+
   // Thread-safe snapshots, for GET /api/robots and /metrics.
   robot_state state_of(std::string_view robot_name) const;
   std::size_t connections() const;

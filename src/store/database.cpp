@@ -97,6 +97,14 @@ int database::schema_version() {
 
 int database::migrate(std::span<const std::string_view> migrations) {
   auto guard = lock();
+  // A step may rebuild a table (SQLite cannot alter a key): with foreign keys on,
+  // dropping the old table would cascade. They are off meanwhile (the pragma is a no-op
+  // inside a transaction) and checked before each step commits.
+  run(db_, "PRAGMA foreign_keys = OFF", "cannot prepare the migration");
+  struct keys_on {
+    sqlite3* db;
+    ~keys_on() { sqlite3_exec(db, "PRAGMA foreign_keys = ON", nullptr, nullptr, nullptr); }
+  } restore{db_};
   run(db_,
       "CREATE TABLE IF NOT EXISTS schema_version ("
       "version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)",
@@ -119,6 +127,11 @@ int database::migrate(std::span<const std::string_view> migrations) {
     run(db_, migrations[static_cast<std::size_t>(current)],
         "migrating database '" + path_.string() + "' to schema version " +
             std::to_string(current + 1) + " failed");
+    if (statement check(*this, "PRAGMA foreign_key_check"); check.step()) {
+      throw error("migrating database '" + path_.string() + "' to schema version " +
+                  std::to_string(current + 1) + " broke a foreign key in table '" +
+                  check.column_text(0) + "'");
+    }
     statement s(*this, "INSERT INTO schema_version (version, applied_at) VALUES (?, ?)");
     s.bind_int64(1, current + 1).bind_int64(2, core::unix_micros() / 1'000'000);
     s.execute();

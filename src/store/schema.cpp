@@ -99,7 +99,45 @@ CREATE INDEX audit_log_by_user ON audit_log (user_id);
 CREATE INDEX audit_log_open ON audit_log (id) WHERE ended_at IS NULL;
 )sql";
 
-constexpr std::array<std::string_view, 2> kSteps = {kV1, kV2};
+// Tokens name a user by id, so an id must never come back: AUTOINCREMENT, and the
+// sequence starts above every id ever handed out (the audit log still names deleted
+// users). token_gen is the generation a token must carry: bumped by the trigger on a
+// role or password change and by logout, so older tokens stop working. SQLite cannot
+// alter a primary key: the table is rebuilt (database::migrate runs this with foreign
+// keys off and checks them after); the robots triggers name users, so they are dropped
+// for the rename and created again.
+constexpr std::string_view kV3 = R"sql(
+DROP TRIGGER robots_need_robot_user_insert;
+DROP TRIGGER robots_need_robot_user_update;
+CREATE TABLE users_v3 (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  name TEXT UNIQUE NOT NULL,
+  role TEXT NOT NULL CHECK (role IN ('admin', 'user', 'robot')),
+  password_hash TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  token_gen INTEGER NOT NULL DEFAULT 1
+);
+INSERT INTO users_v3 (id, name, role, password_hash, created_at)
+  SELECT id, name, role, password_hash, created_at FROM users;
+DROP TABLE users;
+ALTER TABLE users_v3 RENAME TO users;
+INSERT INTO sqlite_sequence (name, seq) SELECT 'users', 0
+  WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'users');
+UPDATE sqlite_sequence SET seq = MAX(seq,
+  (SELECT COALESCE(MAX(user_id), 0) FROM audit_log),
+  (SELECT COALESCE(MAX(created_by), 0) FROM bookings)) WHERE name = 'users';
+CREATE TRIGGER robots_need_robot_user_insert BEFORE INSERT ON robots
+WHEN (SELECT role FROM users WHERE id = NEW.user_id) <> 'robot'
+BEGIN SELECT RAISE(ABORT, 'the user is not a robot account'); END;
+CREATE TRIGGER robots_need_robot_user_update BEFORE UPDATE OF user_id ON robots
+WHEN (SELECT role FROM users WHERE id = NEW.user_id) <> 'robot'
+BEGIN SELECT RAISE(ABORT, 'the user is not a robot account'); END;
+CREATE TRIGGER users_revoke_tokens AFTER UPDATE OF role, password_hash ON users
+WHEN OLD.role IS NOT NEW.role OR OLD.password_hash IS NOT NEW.password_hash
+BEGIN UPDATE users SET token_gen = token_gen + 1 WHERE id = NEW.id; END;
+)sql";
+
+constexpr std::array<std::string_view, 3> kSteps = {kV1, kV2, kV3};
 
 }  // namespace
 

@@ -10,11 +10,11 @@
 namespace camgate::store {
 namespace {
 
-constexpr std::string_view kColumns = "id, name, role, password_hash, created_at";
+constexpr std::string_view kColumns = "id, name, role, password_hash, created_at, token_gen";
 
 user read_user(const statement& s) {
-  return user{s.column_int64(0), s.column_text(1), s.column_text(2), s.column_text(3),
-              s.column_int64(4)};
+  return user{s.column_int64(0), s.column_text(1),  s.column_text(2),
+              s.column_text(3),  s.column_int64(4), s.column_int64(5)};
 }
 
 std::string select_where(std::string_view condition) {
@@ -76,6 +76,18 @@ bool user_repository::remove(std::int64_t id) {
 bool user_repository::set_password(std::int64_t id, std::string_view password_hash) {
   statement s(db_, "UPDATE users SET password_hash = ? WHERE id = ?");
   s.bind_text(1, password_hash).bind_int64(2, id);
+  return s.execute() > 0;
+}
+
+bool user_repository::set_role(std::int64_t id, std::string_view role) {
+  statement s(db_, "UPDATE users SET role = ? WHERE id = ?");
+  s.bind_text(1, role).bind_int64(2, id);
+  return s.execute() > 0;
+}
+
+bool user_repository::revoke_tokens(std::int64_t id, std::int64_t gen) {
+  statement s(db_, "UPDATE users SET token_gen = token_gen + 1 WHERE id = ? AND token_gen = ?");
+  s.bind_int64(1, id).bind_int64(2, gen);
   return s.execute() > 0;
 }
 

@@ -117,6 +117,8 @@ test('the login page refuses a wrong password in words, then logs in', async () 
   await page.getByLabel('User name').waitFor();
   assert.equal(await page.isVisible('#topbar'), false);
   await context.close();
+  // Logout logs out everywhere: the admin token the other tests use was revoked too.
+  adminToken = await tokenFor(ADMIN);
 });
 
 test('an admin adds the simulated camera and sees its connection test and live state', async () => {

@@ -314,3 +314,41 @@ test('token expiry: the viewer gets session-ended "token expired", the robot is 
     await short.stop();
   }
 });
+
+// Issue 12: a logout (any tab) revokes the user's tokens; their signaling connection and
+// WebRTC session end at once (4006 "token revoked"), the robot hears why. Deleting a
+// user ends theirs with 4005 "user removed".
+test('logout and user deletion end the signaling connections of the revoked tokens', async () => {
+  const now = Math.floor(Date.now() / 1000);
+  for (const name of ['carol', 'dave']) {
+    const u = await gw.api('POST', '/api/users', { token: gw.adminToken, body: { username: name, password: `password-${name}`, role: 'user' } });
+    assert.equal(u.status, 201, u.text);
+    const b = await gw.api('POST', '/api/bookings', { token: gw.adminToken, body: { username: name, resource: `robot:${robotId}`, starts_at: now - 5, ends_at: now + 3600 } });
+    assert.equal(b.status, 201, b.text);
+  }
+  const robot = client({ token: robotToken });
+  await registered(robot, 'robot', 'robot-1');
+  const carolToken = await gw.login({ username: 'carol', password: 'password-carol' });
+  const carol = client({ token: carolToken });
+  const reg = await registered(carol, 'viewer');
+  await carol.next('robot-online');
+  carol.send({ type: 'offer', to: 'robot-1', offer: { type: 'offer', sdp: 'o' } });
+  await robot.next('offer');
+
+  const otherTab = await gw.login({ username: 'carol', password: 'password-carol' });
+  const started = Date.now();
+  const out = await gw.api('POST', '/auth/logout', { token: otherTab });
+  assert.equal(out.status, 200);
+  assert.deepEqual(await carol.closed, { code: 4006, reason: 'token revoked' });
+  assert.ok(Date.now() - started < 1000, `closed after ${Date.now() - started} ms`);
+  const left = await robot.next('peer-left');
+  assert.equal(left.peerId ?? left.from ?? reg.peerId, reg.peerId);
+  assert.equal(left.reason, 'token revoked');
+
+  const dave = client({ token: await gw.login({ username: 'dave', password: 'password-dave' }) });
+  await registered(dave, 'viewer');
+  const daveId = (await gw.api('GET', '/auth/me', { token: await gw.login({ username: 'dave', password: 'password-dave' }) })).json.user.id;
+  assert.equal((await gw.api('DELETE', `/api/users/${daveId}`, { token: gw.adminToken })).status, 200);
+  assert.deepEqual(await dave.closed, { code: 4005, reason: 'user removed' });
+  robot.ws.close();
+});

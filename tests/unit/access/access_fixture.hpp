@@ -3,9 +3,11 @@
 #include <memory>
 #include <string>
 
+#include "access/access_index.hpp"
 #include "access/manual_clock.hpp"
 #include "access/policy.hpp"
 #include "auth/identity.hpp"
+#include "store/access_rows.hpp"
 #include "store/audit_repository.hpp"
 #include "store/booking_repository.hpp"
 #include "store/camera_repository.hpp"
@@ -29,7 +31,7 @@ class access_fixture : public store_fixture {
     robots_ = std::make_unique<camgate::store::robot_repository>(*db_);
     bookings_ = std::make_unique<camgate::store::booking_repository>(*db_);
     audit_ = std::make_unique<camgate::store::audit_repository>(*db_);
-    policy_ = std::make_unique<camgate::access::policy>(*bookings_, *robots_);
+    policy_ = std::make_unique<camgate::access::policy>(index_);
 
     admin_ = identity("root", "admin");
     alice_ = identity("alice", "user");
@@ -40,6 +42,7 @@ class access_fixture : public store_fixture {
     rover_ = robots_->add("rover", rover_device_.user_id).id;
     crawler_device_ = identity("crawler-device", "robot");
     crawler_ = robots_->add("crawler", crawler_device_.user_id).id;
+    sync();
     clock_.set_seconds(kT0);
   }
 
@@ -56,8 +59,12 @@ class access_fixture : public store_fixture {
 
   camgate::auth::identity identity(const std::string& name, const std::string& role) {
     const auto u = users_->add(name, role, "hash");
-    return {u.id, u.name, *camgate::auth::role_from_string(role)};
+    sync();
+    return {u.id, u.name, *camgate::auth::role_from_string(role), u.token_gen};
   }
+
+  // Publishes the store's current access rows, as access_sync does after every write.
+  void sync() { index_.publish(camgate::store::load_access_rows(*db_)); }
 
   std::int64_t add_camera(const std::string& name) {
     camgate::store::camera_record c;
@@ -75,7 +82,9 @@ class access_fixture : public store_fixture {
     b.resource_id = r.id;
     b.starts_at = kT0 + from;
     b.ends_at = kT0 + to;
-    return bookings_->add(b).id;
+    const auto id = bookings_->add(b).id;
+    sync();
+    return id;
   }
 
   camgate::access::resource camera(std::int64_t id) const {
@@ -93,6 +102,7 @@ class access_fixture : public store_fixture {
   std::unique_ptr<camgate::store::audit_repository> audit_;
   std::unique_ptr<camgate::access::policy> policy_;
   camgate::access::manual_clock clock_;
+  camgate::access::access_index index_;
 
   camgate::auth::identity admin_, alice_, bob_, rover_device_, crawler_device_;
   std::int64_t cam1_ = 0, cam2_ = 0, rover_ = 0, crawler_ = 0;

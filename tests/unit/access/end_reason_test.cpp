@@ -16,6 +16,8 @@ TEST(end_reason, Names) {
   EXPECT_EQ(to_string(end_reason::gateway_stopping), "gateway stopping");
   EXPECT_EQ(to_string(end_reason::replaced), "replaced");
   EXPECT_EQ(to_string(end_reason::robot_removed), "robot removed");
+  EXPECT_EQ(to_string(end_reason::user_removed), "user removed");
+  EXPECT_EQ(to_string(end_reason::token_revoked), "token revoked");
 }
 
 TEST(end_reason, WebSocketCloseCodes) {
@@ -26,6 +28,8 @@ TEST(end_reason, WebSocketCloseCodes) {
   EXPECT_EQ(websocket_close_code(end_reason::viewer_closed), 1000);
   EXPECT_EQ(websocket_close_code(end_reason::replaced), 1000);
   EXPECT_EQ(websocket_close_code(end_reason::robot_removed), 4004);
+  EXPECT_EQ(websocket_close_code(end_reason::user_removed), 4005);
+  EXPECT_EQ(websocket_close_code(end_reason::token_revoked), 4006);
 }
 
 TEST(resource, KindNamesRoundTrip) {

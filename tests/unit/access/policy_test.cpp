@@ -26,7 +26,7 @@ TEST_F(policy_test, AdminAlwaysWithoutDeadline) {
   }
   book(admin_, camera(cam1_), 0, 10);  // an admin's own booking limits nothing
   EXPECT_FALSE(at(admin_, camera(cam1_), 5).ends_at);
-  EXPECT_FALSE(policy_->booking_end(admin_, camera(cam1_), kT0));
+  EXPECT_FALSE(policy_->limit(admin_, camera(cam1_), kT0).ends_at);
 }
 
 TEST_F(policy_test, UserWithoutBookingIsDenied) {
@@ -35,7 +35,7 @@ TEST_F(policy_test, UserWithoutBookingIsDenied) {
   EXPECT_EQ(d.reason, "no booking");
   EXPECT_FALSE(d.ends_at);
   EXPECT_FALSE(d.starts_at);
-  EXPECT_EQ(policy_->booking_end(alice_, camera(cam1_), kT0), kT0);  // i.e. ended now
+  EXPECT_EQ(policy_->limit(alice_, camera(cam1_), kT0).ends_at, kT0);  // i.e. ended now
 }
 
 TEST_F(policy_test, StartInclusiveEndExclusive) {
@@ -64,9 +64,9 @@ TEST_F(policy_test, StartInclusiveEndExclusive) {
   EXPECT_FALSE(d.allowed);
   EXPECT_EQ(d.reason, "booking ended");
 
-  EXPECT_EQ(policy_->booking_end(alice_, camera(cam1_), kT0 + 150), kT0 + 200);
-  EXPECT_EQ(policy_->booking_end(alice_, camera(cam1_), kT0 + 200), kT0 + 200);
-  EXPECT_EQ(policy_->booking_end(alice_, camera(cam1_), kT0 + 50), kT0 + 50);
+  EXPECT_EQ(policy_->limit(alice_, camera(cam1_), kT0 + 150).ends_at, kT0 + 200);
+  EXPECT_EQ(policy_->limit(alice_, camera(cam1_), kT0 + 200).ends_at, kT0 + 200);
+  EXPECT_EQ(policy_->limit(alice_, camera(cam1_), kT0 + 50).ends_at, kT0 + 50);
 }
 
 TEST_F(policy_test, OverlappingBookingsMerge) {
@@ -140,7 +140,7 @@ TEST_F(policy_test, RobotActsOnlyAsItself) {
   auto d = at(rover_device_, robot(rover_), 0);
   EXPECT_TRUE(d.allowed);
   EXPECT_FALSE(d.ends_at);  // the device needs no booking
-  EXPECT_FALSE(policy_->booking_end(rover_device_, robot(rover_), kT0));
+  EXPECT_FALSE(policy_->limit(rover_device_, robot(rover_), kT0).ends_at);
 
   d = at(rover_device_, robot(crawler_), 0);
   EXPECT_FALSE(d.allowed);
@@ -151,7 +151,7 @@ TEST_F(policy_test, RobotActsOnlyAsItself) {
   d = at(rover_device_, camera(cam1_), 0);
   EXPECT_FALSE(d.allowed);
   EXPECT_EQ(d.reason, "robots may only act as themselves");
-  EXPECT_EQ(policy_->booking_end(rover_device_, camera(cam1_), kT0), kT0);
+  EXPECT_EQ(policy_->limit(rover_device_, camera(cam1_), kT0).ends_at, kT0);
 
   // A robot account that is no robot (not registered) acts as nothing.
   const auto stray = identity("stray-device", "robot");
@@ -164,7 +164,9 @@ TEST_F(policy_test, SeesBookingChangesAtOnce) {
   auto b = *bookings_->get(id);
   b.ends_at = kT0 + 500;
   bookings_->update(b);
+  sync();
   EXPECT_EQ(at(alice_, camera(cam1_), 50).ends_at, kT0 + 500);
   bookings_->remove(id);
+  sync();
   EXPECT_FALSE(at(alice_, camera(cam1_), 50).allowed);
 }

@@ -78,6 +78,7 @@ class session_registry_test : public access_fixture {
     auto b = *bookings_->get(booking_id);
     b.ends_at = kT0 + ends_offset;
     bookings_->update(b);
+    sync();
   }
 
   std::unique_ptr<session_registry> registry_;
@@ -309,6 +310,7 @@ TEST_F(session_registry_test, DeletionCutsAtOnce) {
   const auto audit_id = registry_->find(id)->audit_id;
   clock_.set_seconds(kT0 + 100);
   ASSERT_TRUE(bookings_->remove(b));
+  sync();
   registry_->bookings_changed(alice_.user_id);  // no tick: cut now
   ASSERT_EQ(s->cuts_seen().size(), 1u);
   EXPECT_EQ(s->cuts_seen()[0], end_reason::booking_ended);
@@ -326,6 +328,7 @@ TEST_F(session_registry_test, DeletionKeepsStreamsCoveredByAnotherBooking) {
 
   clock_.set_seconds(kT0 + 100);
   bookings_->remove(first);  // now uncovered until 300: cut
+  sync();
   registry_->bookings_changed(alice_.user_id);
   EXPECT_EQ(s->cuts_seen().size(), 1u);
 
@@ -334,6 +337,7 @@ TEST_F(session_registry_test, DeletionKeepsStreamsCoveredByAnotherBooking) {
   const auto id2 = watch(later, alice_, camera(cam1_));
   EXPECT_EQ(registry_->find(id2)->deadline, kT0 + 200);
   bookings_->remove(b2);
+  sync();
   book(alice_, camera(cam1_), 0, 250);  // replaced by another covering booking
   registry_->bookings_changed(alice_.user_id);
   EXPECT_TRUE(later->cuts_seen().empty());
@@ -348,6 +352,7 @@ TEST_F(session_registry_test, ChangesOfOneUserLeaveOthersAlone) {
   watch(a, alice_, camera(cam1_));
   const auto bob_id = watch(b, bob_, camera(cam1_));
   bookings_->remove(alices);
+  sync();
   registry_->bookings_changed(bob_.user_id);  // the wrong user: alice keeps streaming
   EXPECT_TRUE(a->cuts_seen().empty());
   registry_->bookings_changed(alice_.user_id);
@@ -367,6 +372,7 @@ TEST_F(session_registry_test, EveryProtocolOfTheUserIsCut) {
   auto other_camera = std::make_shared<fake_session>();
   watch(other_camera, alice_, camera(cam2_));
   bookings_->remove(b);
+  sync();
   registry_->bookings_changed_all();
   for (const auto& s : sessions) EXPECT_EQ(s->cuts_seen().size(), 1u);
   EXPECT_TRUE(other_camera->cuts_seen().empty());

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "access/access_index.hpp"
+#include "api/verified_tokens.hpp"
 #include "auth/hmac_sha256.hpp"
 #include "core/clock.hpp"
 
@@ -129,4 +131,88 @@ TEST_F(token_authenticator_test, TicketResourceOfAPath) {
         "/api/cameras/99999999999999999999/stream"}) {
     EXPECT_FALSE(ticket_resource(path)) << path;
   }
+}
+
+// Forged or stale credentials the signature cannot catch (issue 12, finding 3): validly
+// signed, but for a user the index no longer holds or at an older generation.
+class token_authenticator_index_test : public token_authenticator_test {
+ protected:
+  void publish(std::int64_t alice_gen, bool with_alice = true) {
+    store::access_rows rows;
+    if (with_alice) rows.users.push_back({42, "alice", "user", alice_gen});
+    rows.users.push_back({9, "dr.smith", "admin", 5});
+    index_.publish(rows);
+  }
+  httpd::authenticator make_indexed() {
+    return token_authenticator({&tokens_, &tickets_, &external_,
+                                [](const auth::identity& ext) -> std::optional<auth::identity> {
+                                  if (ext.name != "dr.smith") return std::nullopt;
+                                  return auth::identity{9, ext.name, ext.role};
+                                },
+                                &index_});
+  }
+  access::access_index index_;
+};
+
+TEST_F(token_authenticator_index_test, TokenOfADeletedUserIsRefused) {
+  publish(1, false);
+  const auto t = tokens_.issue(alice_, now());
+  EXPECT_EQ(error_of(run(make_indexed(), "/auth/me", {}, t.token)), "invalid token: user removed");
+  const auto ticket = tickets_.issue(alice_, "camera:3", t.expires_at, now()).token;
+  EXPECT_EQ(error_of(run(make_indexed(), "/api/cameras/3/stream", {{"ticket", ticket}})),
+            "invalid ticket: user removed");
+}
+
+TEST_F(token_authenticator_index_test, TokenWithAStaleGenerationIsRefused) {
+  publish(2);                                       // logged out once since
+  const auto stale = tokens_.issue(alice_, now());  // generation 1
+  EXPECT_EQ(error_of(run(make_indexed(), "/auth/me", {}, stale.token)),
+            "invalid token: token revoked");
+  const auto ticket = tickets_.issue(alice_, "camera:3", stale.expires_at, now()).token;
+  EXPECT_EQ(error_of(run(make_indexed(), "/api/cameras/3/ws", {{"ticket", ticket}})),
+            "invalid ticket: token revoked");
+  // A generation from the future (forged, or a snapshot behind) is no better.
+  const auto ahead = tokens_.issue({42, "alice", auth::role::user, 3}, now());
+  EXPECT_EQ(error_of(run(make_indexed(), "/auth/me", {}, ahead.token)),
+            "invalid token: token revoked");
+  // The current generation passes, and its tickets inherit it.
+  const auth::identity current{42, "alice", auth::role::user, 2};
+  const auto ok = tokens_.issue(current, now());
+  EXPECT_EQ(who(run(make_indexed(), "/auth/me", {}, ok.token)), current);
+  const auto ok_ticket = tickets_.issue(current, "camera:3", ok.expires_at, now()).token;
+  EXPECT_EQ(who(run(make_indexed(), "/api/cameras/3/ws", {{"ticket", ok_ticket}})), current);
+}
+
+TEST_F(token_authenticator_index_test, ExternalTokensTakeTheLocalUsersGeneration) {
+  publish(1);
+  const auto o = run(make_indexed(), "/auth/me", {}, external_token("dr.smith", now() + 600));
+  EXPECT_EQ(who(o), (auth::identity{9, "dr.smith", auth::role::admin, 5}));
+}
+
+TEST_F(token_authenticator_index_test, ACachedTokenIsStillCheckedAgainstTheIndex) {
+  publish(1);
+  const auto a = make_indexed();
+  const auto t = tokens_.issue(alice_, now());
+  EXPECT_EQ(who(run(a, "/auth/me", {}, t.token)), alice_);
+  EXPECT_EQ(who(run(a, "/auth/me", {}, t.token)), alice_);  // from the cache
+  publish(2);                                               // logout
+  EXPECT_EQ(error_of(run(a, "/auth/me", {}, t.token)), "invalid token: token revoked");
+  publish(1, false);  // deleted
+  EXPECT_EQ(error_of(run(a, "/auth/me", {}, t.token)), "invalid token: user removed");
+}
+
+TEST(verified_tokens, MatchesWholeTokensBeforeTheirExpiryOnly) {
+  api::verified_tokens cache;
+  const auth::identity who{7, "ann", auth::role::user, 2};
+  cache.remember("aaa.bbb.ccc", who, 1000, 500);
+  ASSERT_TRUE(cache.find("aaa.bbb.ccc", 999));
+  EXPECT_EQ(cache.find("aaa.bbb.ccc", 999)->who, who);
+  EXPECT_EQ(cache.find("aaa.bbb.ccc", 999)->expires_at, 1000);
+  EXPECT_FALSE(cache.find("aaa.bbb.ccc", 1000));  // expired: the verifier decides
+  EXPECT_FALSE(cache.find("aaa.bbb.ccd", 999));
+  EXPECT_FALSE(cache.find("aaa.bbb.cc", 999));
+  EXPECT_FALSE(cache.find("", 999));
+  // Many more tokens than one group holds: the latest ones are all found.
+  for (int i = 0; i < 64; ++i) cache.remember("t" + std::to_string(i), who, 1000, 500);
+  EXPECT_TRUE(cache.find("t63", 999));
 }

@@ -371,3 +371,31 @@ TEST_F(forged_token_test, DuplicateHeaderNamesTakeTheLastOne) {
     expect_refused(s, s.make_raw(header, s.claims.dump()), token_error::unsupported_algorithm);
   }
 }
+
+// The generation claim (issue 12): missing means 1, a bad one is refused; the index then
+// refuses generations that are not the user's current one (api token_authenticator_test).
+TEST_F(forged_token_test, GenerationClaimMustBeAPositiveInteger) {
+  for (const auto& s : subjects_) {
+    if (s.name.rfind("external", 0) == 0) continue;  // the issuer knows no generations
+    SCOPED_TRACE(s.name);
+    EXPECT_EQ(s.verify(s.valid()).identity->token_gen, 1);  // none: 1
+    json c = s.claims;
+    c["gen"] = 7;
+    EXPECT_EQ(s.verify(s.make(s.header, c)).identity->token_gen, 7);
+    for (const json& bad : {json(0), json(-1), json("7"), json(1.5), json(nullptr)}) {
+      c["gen"] = bad;
+      const auto r = s.verify(s.make(s.header, c));
+      EXPECT_FALSE(r.ok()) << bad.dump();
+      EXPECT_EQ(r.code, s.noun == "ticket" ? token_error::malformed : token_error::bad_claims)
+          << bad.dump() << ": " << r.reason;
+    }
+  }
+}
+
+TEST_F(forged_token_test, IssuedTokensAndTicketsCarryTheGeneration) {
+  const identity who{42, "alice", role::user, 4};
+  const auto t = tokens_.issue(who, kNow);
+  EXPECT_EQ(tokens_.verify(t.token, kNow).identity, who);
+  const auto ticket = tickets_.issue(who, "camera:3", t.expires_at, kNow);
+  EXPECT_EQ(tickets_.verify(ticket.token, "camera:3", kNow).identity, who);
+}

@@ -350,3 +350,25 @@ TEST_F(HubTest, ConnectionCapPerUser) {
 }
 
 }  // namespace
+
+// Issue 12: a deleted user's or a revoked token's signaling connections end too, with
+// their own reasons; everyone else stays.
+TEST_F(HubTest, ConnectionsOfRevokedCredentialsEnd) {
+  auto r = robot();
+  auto alice = viewer(kAlice);
+  auto bob = viewer(kBob);
+  auto admin = viewer(kAdmin);
+  store::access_rows rows;
+  rows.users = {{kRobot1.user_id, "robot-1", "robot", 1},
+                {kBob.user_id, "bob", "user", 2},        // logged out since his token
+                {kAdmin.user_id, "admin", "admin", 1}};  // alice is gone
+  const auto snap = access::access_snapshot::build(rows);
+  EXPECT_EQ(h.end_revoked(*snap), 2u);
+  ASSERT_TRUE(alice.link->closed);
+  EXPECT_EQ(*alice.link->closed, (std::pair<std::uint16_t, std::string>{4005, "user removed"}));
+  ASSERT_TRUE(bob.link->closed);
+  EXPECT_EQ(*bob.link->closed, (std::pair<std::uint16_t, std::string>{4006, "token revoked"}));
+  EXPECT_FALSE(admin.link->closed);
+  EXPECT_FALSE(r.link->closed);
+  EXPECT_EQ(h.end_revoked(*snap), 0u);  // already ended
+}

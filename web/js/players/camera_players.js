@@ -175,8 +175,8 @@ export class WebSocketPlayer extends BasePlayer {
     };
     ws.onclose = (ev) => {
       if (this.stopped || this.ws !== ws) return;
-      if (ev.code === 4001 || ev.code === 4002 || ev.code === 4004) {
-        const reason = ev.reason || endedReason || (ev.code === 4001 ? 'booking ended' : ev.code === 4002 ? 'token expired' : 'camera removed');
+      if (ev.code === 4001 || ev.code === 4002 || ev.code === 4004 || ev.code === 4005 || ev.code === 4006) {
+        const reason = ev.reason || endedReason || (ev.code === 4001 ? 'booking ended' : ev.code === 4002 ? 'token expired' : ev.code === 4005 ? 'user removed' : ev.code === 4006 ? 'token revoked' : 'camera removed');
         return this.end({ reason, code: ev.code, message: endedMessage(reason) });
       }
       if (endedReason) return this.end({ reason: endedReason, code: ev.code, message: endedMessage(endedReason) });

@@ -71,8 +71,8 @@ export class RobotPlayer {
     };
     ws.onclose = (ev) => {
       if (this.stopped || this.ws !== ws) return;
-      if (ev.code === 4001 || ev.code === 4002 || ev.code === 4004 || endedReason) {
-        const reason = ev.reason || endedReason || (ev.code === 4001 ? 'booking ended' : ev.code === 4002 ? 'token expired' : 'robot removed');
+      if (ev.code === 4001 || ev.code === 4002 || ev.code === 4004 || ev.code === 4005 || ev.code === 4006 || endedReason) {
+        const reason = ev.reason || endedReason || (ev.code === 4001 ? 'booking ended' : ev.code === 4002 ? 'token expired' : ev.code === 4005 ? 'user removed' : ev.code === 4006 ? 'token revoked' : 'robot removed');
         this.end({ reason, code: ev.code, message: endedMessage(reason) });
         return;
       }

@@ -1,0 +1,57 @@
+#include "store/change_watch.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <exception>
+
+#include "store/database.hpp"
+#include "store/statement.hpp"
+
+namespace camgate::store {
+namespace {
+
+std::int64_t data_version(database& db) {
+  statement s(db, "PRAGMA data_version");
+  s.step();
+  return s.column_int64(0);
+}
+
+}  // namespace
+
+change_watch::change_watch(database& db, std::chrono::milliseconds interval,
+                           std::function<void()> on_change)
+    : db_(db), interval_(interval), on_change_(std::move(on_change)) {
+  // Read now: whoever loads after constructing the watch misses no change.
+  const std::int64_t first = data_version(db_);
+  thread_ = std::thread([this, first] { run(first); });
+}
+
+change_watch::~change_watch() {
+  stop();
+}
+
+void change_watch::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void change_watch::run(std::int64_t seen) {
+  std::unique_lock lock(mutex_);
+  while (!wake_.wait_for(lock, interval_, [this] { return stopping_; })) {
+    lock.unlock();
+    try {
+      const std::int64_t now = data_version(db_);
+      if (now != seen) on_change_();
+      seen = now;
+    } catch (const std::exception& e) {
+      spdlog::warn("store: cannot follow changes by other processes: {}", e.what());
+    }
+    lock.lock();
+  }
+}
+
+}  // namespace camgate::store
