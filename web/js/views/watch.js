@@ -383,7 +383,13 @@ function watchCamera(root, cameraId, initialMode) {
       player = null;
       state.replaceChildren(badge('Removed', 'bad'));
       camMeta.textContent = '';
-      if (!sessionOver) setOverlay('ended', 'This camera no longer exists', sentence(e.message), [h('a.btn.btn-primary', { href: '#/cameras' }, 'Cameras')]);
+      // A camera this page already showed was removed: say so in the words the stream's
+      // own "camera removed" end uses, whichever of the two reaches the page first.
+      if (!sessionOver) {
+        setOverlay('ended', camera ? 'Camera removed' : 'This camera does not exist',
+          camera ? 'This camera was removed from the gateway.' : sentence(e.message),
+          [h('a.btn.btn-primary', { href: '#/cameras' }, 'Cameras')]);
+      }
       sessionOver = true;
       stopPolling?.();
     }
