@@ -16,6 +16,16 @@ bool transfer_encoding_ok(const request& req) {
   return beast::iequals(core::trim(req[http::field::transfer_encoding]), "chunked");
 }
 
+// A request the server refuses before routing: answered once, then the connection closes
+// (what follows it on the wire cannot be trusted to start a request).
+response refusal(http::status status, const std::string& error, const std::string& server_name) {
+  auto r = json_error(status, error);
+  r.message.keep_alive(false);
+  r.message.set(http::field::server, server_name);
+  r.message.prepare_payload();
+  return r;
+}
+
 }  // namespace
 
 server::server(asio::io_context& ioc, const router& r, server_options options)
@@ -122,10 +132,7 @@ asio::awaitable<void> server::serve(Stream& stream, beast::flat_buffer& buffer,
       // Malformed or oversized request: answer once, then close.
       const auto status = ec == http::error::body_limit ? http::status::payload_too_large
                                                         : http::status::bad_request;
-      auto r = json_error(status, "bad request: " + ec.message());
-      r.message.keep_alive(false);
-      r.message.set(http::field::server, options_.server_name);
-      r.message.prepare_payload();
+      auto r = refusal(status, "bad request: " + ec.message(), options_.server_name);
       lowest.expires_after(options_.request_timeout);
       co_await http::async_write(stream, r.message, asio::redirect_error(asio::use_awaitable, ec));
       break;
@@ -136,11 +143,8 @@ asio::awaitable<void> server::serve(Stream& stream, beast::flat_buffer& buffer,
     // ignores other codings: "xchunked" would leave the body to be read as the next
     // request (smuggling behind a proxy that reads it differently). One "chunked" only.
     if (!transfer_encoding_ok(req)) {
-      auto r = json_error(http::status::bad_request,
-                          "bad request: Transfer-Encoding other than \"chunked\"");
-      r.message.keep_alive(false);
-      r.message.set(http::field::server, options_.server_name);
-      r.message.prepare_payload();
+      auto r = refusal(http::status::bad_request,
+                       "bad request: Transfer-Encoding other than \"chunked\"", options_.server_name);
       lowest.expires_after(options_.request_timeout);
       co_await http::async_write(stream, r.message, asio::redirect_error(asio::use_awaitable, ec));
       break;
