@@ -76,7 +76,7 @@ int main(int argc, char** argv) {
   try {
     robot::apply_codec_preference(cfg);
     if (print_pipeline) {
-      std::cout << robot::media_engine::capture_description(cfg.media) << "\n";
+      std::cout << media::media_engine::capture_description(cfg.media) << "\n";
       return 0;
     }
     core::init_logging(cfg.log_level);

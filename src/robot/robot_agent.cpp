@@ -6,12 +6,12 @@ namespace camgate::robot {
 
 using json = nlohmann::json;
 
-std::shared_ptr<robot_agent> robot_agent::create(asio::io_context& io, media_options media,
+std::shared_ptr<robot_agent> robot_agent::create(asio::io_context& io, media::media_options media,
                                                  signaling_options signaling) {
   std::shared_ptr<robot_agent> agent(new robot_agent(io, std::move(signaling)));
   std::weak_ptr<robot_agent> weak = agent;
   agent->fallback_ice_ = media.ice_servers;
-  media_events ev;
+  media::media_events ev;
   // Engine callbacks arrive on GStreamer threads: hop onto the io thread.
   ev.on_answer = [&io, weak](const std::string& peer, const std::string& sdp) {
     asio::post(io, [weak, peer, sdp] {
@@ -25,27 +25,27 @@ std::shared_ptr<robot_agent> robot_agent::create(asio::io_context& io, media_opt
       if (auto a = weak.lock()) a->send_candidate(peer, mline, c);
     });
   };
-  ev.on_peer_state = [&io, weak](const std::string& peer, peer_state s, const std::string& d) {
+  ev.on_peer_state = [&io, weak](const std::string& peer, media::peer_state s, const std::string& d) {
     asio::post(io, [weak, peer, s, d] {
       auto a = weak.lock();
       if (!a) return;
       spdlog::info("robot: viewer {} {}{}{}", peer, to_string(s), d.empty() ? "" : ": ", d);
-      if (s == peer_state::failed || s == peer_state::closed) a->mids_.erase(peer);
+      if (s == media::peer_state::failed || s == media::peer_state::closed) a->mids_.erase(peer);
     });
   };
-  ev.on_source_state = [](source_state s, const std::string& d) {
-    if (s == source_state::failed)
+  ev.on_source_state = [](media::source_state s, const std::string& d) {
+    if (s == media::source_state::failed)
       spdlog::error("robot: camera {}: {}", to_string(s), d);
     else
       spdlog::info("robot: camera {}{}{}", to_string(s), d.empty() ? "" : ": ", d);
   };
-  agent->engine_ = std::make_unique<media_engine>(std::move(media), std::move(ev));
+  agent->engine_ = std::make_unique<media::media_engine>(std::move(media), std::move(ev));
 
   signaling_client::handlers h;
   h.on_message = [weak](const json& m) {
     if (auto a = weak.lock()) a->handle_message(m);
   };
-  h.on_ice_servers = [weak](std::vector<ice_server> servers) {
+  h.on_ice_servers = [weak](std::vector<media::ice_server> servers) {
     auto a = weak.lock();
     if (!a) return;
     if (servers.empty()) servers = a->fallback_ice_;
@@ -104,7 +104,7 @@ void robot_agent::handle_message(const json& msg) {
       return;
     }
     spdlog::info("robot: offer from {}", from);
-    mids_[from] = media_ids(sdp);
+    mids_[from] = media::media_ids(sdp);
     engine_->handle_offer(from, sdp);
   } else if (type == "ice-candidate") {
     if (from.empty() || !msg.contains("candidate")) return;

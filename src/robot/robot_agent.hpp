@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "core/asio.hpp"
-#include "robot/media_engine.hpp"
+#include "media/media_engine.hpp"
 #include "robot/signaling_client.hpp"
 
 namespace camgate::robot {
@@ -15,13 +15,13 @@ namespace camgate::robot {
 // close a peer at once. Losing the gateway does not touch running peers.
 class robot_agent : public std::enable_shared_from_this<robot_agent> {
  public:
-  static std::shared_ptr<robot_agent> create(asio::io_context& io, media_options media,
+  static std::shared_ptr<robot_agent> create(asio::io_context& io, media::media_options media,
                                              signaling_options signaling);
   ~robot_agent();
 
   void start();
   void stop();  // blocks until the media engine stopped; call from outside the io thread
-  media_engine& media() { return *engine_; }
+  media::media_engine& media() { return *engine_; }
   signaling_client& signaling() { return *signaling_; }
 
   // One message from the gateway (public for tests).
@@ -33,8 +33,8 @@ class robot_agent : public std::enable_shared_from_this<robot_agent> {
 
   asio::io_context& io_;
   signaling_options signaling_options_;
-  std::vector<ice_server> fallback_ice_;
-  std::unique_ptr<media_engine> engine_;
+  std::vector<media::ice_server> fallback_ice_;
+  std::unique_ptr<media::media_engine> engine_;
   std::shared_ptr<signaling_client> signaling_;
   std::map<std::string, std::vector<std::string>> mids_;  // per viewer: its offer's a=mid
 };

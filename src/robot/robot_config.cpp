@@ -79,7 +79,7 @@ void load_robot_config(const std::filesystem::path& file, robot_config& cfg) {
   get(t, "webrtc", "ice_local_addresses", cfg.media.ice_local_addresses);
   std::vector<std::string> stun;
   get(t, "webrtc", "stun", stun);
-  for (auto& s : stun) cfg.media.ice_servers.push_back(ice_server{{s}, {}, {}});
+  for (auto& s : stun) cfg.media.ice_servers.push_back(media::ice_server{{s}, {}, {}});
   get(t, "log", "level", cfg.log_level);
 }
 
@@ -95,9 +95,9 @@ std::string read_credential_file(const std::filesystem::path& file) {
 }
 
 void apply_codec_preference(robot_config& cfg) {
-  auto c = parse_video_codec(cfg.preferred_codec);
+  auto c = media::parse_video_codec(cfg.preferred_codec);
   if (!c) throw std::runtime_error("codec must be h264 or vp8, not '" + cfg.preferred_codec + "'");
-  cfg.media.codecs = {*c, *c == video_codec::h264 ? video_codec::vp8 : video_codec::h264};
+  cfg.media.codecs = {*c, *c == media::video_codec::h264 ? media::video_codec::vp8 : media::video_codec::h264};
 }
 
 }  // namespace camgate::robot

@@ -2,7 +2,7 @@
 #include <filesystem>
 #include <string>
 
-#include "robot/media_options.hpp"
+#include "media/media_options.hpp"
 #include "robot/signaling_client.hpp"
 
 namespace camgate::robot {
@@ -17,7 +17,7 @@ struct robot_config {
   std::string ca_file;
   std::int64_t reconnect_initial_ms = 500;
   std::int64_t reconnect_max_ms = 10000;
-  media_options media;
+  media::media_options media;
   std::string preferred_codec = "h264";
   std::string log_level = "info";
 };

@@ -19,14 +19,14 @@ struct http_error : std::runtime_error {
 
 }  // namespace
 
-std::vector<ice_server> parse_ice_servers(const json& body) {
-  std::vector<ice_server> out;
+std::vector<media::ice_server> parse_ice_servers(const json& body) {
+  std::vector<media::ice_server> out;
   const json* list = nullptr;
   if (body.is_object() && body.contains("iceServers")) list = &body["iceServers"];
   if (!list || !list->is_array()) return out;
   for (const auto& item : *list) {
     if (!item.is_object() || !item.contains("urls")) continue;
-    ice_server s;
+    media::ice_server s;
     const auto& urls = item["urls"];
     if (urls.is_string())
       s.urls.push_back(urls.get<std::string>());

@@ -11,7 +11,7 @@
 #include "core/asio.hpp"
 #include "core/backoff.hpp"
 #include "robot/gateway_url.hpp"
-#include "robot/media_options.hpp"
+#include "media/media_options.hpp"
 
 namespace camgate::robot {
 
@@ -36,7 +36,7 @@ class signaling_client : public std::enable_shared_from_this<signaling_client> {
  public:
   struct handlers {
     std::function<void(const nlohmann::json& message)> on_message;  // after "registered"
-    std::function<void(std::vector<ice_server>)> on_ice_servers;
+    std::function<void(std::vector<media::ice_server>)> on_ice_servers;
     std::function<void(bool registered)> on_registered;  // true: registered; false: link lost
   };
 
@@ -79,6 +79,6 @@ class signaling_client : public std::enable_shared_from_this<signaling_client> {
 
 // Parses the gateway's ICE server answer ({"iceServers":[{"urls":..., "username", "credential"}]});
 // empty when the shape is wrong.
-std::vector<ice_server> parse_ice_servers(const nlohmann::json& body);
+std::vector<media::ice_server> parse_ice_servers(const nlohmann::json& body);
 
 }  // namespace camgate::robot

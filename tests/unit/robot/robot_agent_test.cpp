@@ -8,12 +8,13 @@
 #include <thread>
 
 #include "fake_gateway.hpp"
-#include "webrtc_receiver.hpp"
+#include "webrtc_receiver.hpp"  // tests/unit/media
 
 using namespace camgate;
 using namespace camgate::robot;
+namespace media = camgate::media;
 using camgate::robot::testing::fake_gateway;
-using camgate::robot::testing::webrtc_receiver;
+using camgate::media::testing::webrtc_receiver;
 using json = nlohmann::json;
 using namespace std::chrono_literals;
 
@@ -25,7 +26,7 @@ struct robot_under_test {
   std::thread thread;
 
   robot_under_test(const fake_gateway& gw, std::string credential = "secret") {
-    media_options m;
+    media::media_options m;
     m.width = 640;
     m.height = 360;
     m.ice_local_addresses = {"127.0.0.1"};

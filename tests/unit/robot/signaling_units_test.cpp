@@ -7,6 +7,7 @@
 #include "robot/signaling_client.hpp"
 
 using namespace camgate::robot;
+namespace media = camgate::media;
 
 TEST(gateway_url, forms_an_operator_writes) {
   auto u = parse_gateway_url("https://gw.example.com");
@@ -63,7 +64,7 @@ TEST(robot_config, reads_the_toml_file) {
   EXPECT_EQ(cfg.media.width, 640);
   EXPECT_EQ(cfg.media.fps, 15);
   EXPECT_EQ(cfg.media.bitrate_kbps, 800);
-  EXPECT_EQ(cfg.media.codecs.front(), video_codec::vp8);
+  EXPECT_EQ(cfg.media.codecs.front(), media::video_codec::vp8);
   ASSERT_EQ(cfg.media.ice_servers.size(), 1u);
   {
     std::ofstream f(path);

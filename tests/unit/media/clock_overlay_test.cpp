@@ -1,4 +1,4 @@
-#include "robot/clock_overlay.hpp"
+#include "media/clock_overlay.hpp"
 
 #include <gtest/gtest.h>
 
@@ -6,7 +6,7 @@
 #include <regex>
 #include <vector>
 
-using namespace camgate::robot;
+using namespace camgate::media;
 
 TEST(clock_overlay, draws_white_digits_on_a_black_box) {
   const int w = 200, h = 40, stride = 208;

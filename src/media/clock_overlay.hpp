@@ -3,7 +3,7 @@
 #include <string>
 #include <string_view>
 
-namespace camgate::robot {
+namespace camgate::media {
 
 // Draws `text` (digits, ':', '.', '-', ' ') in white on a black box into an 8-bit luma
 // plane, top-left at (x, y), each font pixel `scale` x `scale` pixels. Clipped to the
@@ -20,4 +20,4 @@ inline int text_height(int scale) {
   return 9 * scale;
 }
 
-}  // namespace camgate::robot
+}  // namespace camgate::media

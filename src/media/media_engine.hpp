@@ -4,9 +4,9 @@
 #include <memory>
 #include <string>
 
-#include "robot/media_options.hpp"
+#include "media/media_options.hpp"
 
-namespace camgate::robot {
+namespace camgate::media {
 
 enum class peer_state { connecting, connected, failed, closed };
 enum class source_state { starting, running, failed };
@@ -88,4 +88,4 @@ class media_engine {
   std::shared_ptr<impl> impl_;
 };
 
-}  // namespace camgate::robot
+}  // namespace camgate::media

@@ -1,4 +1,4 @@
-#include "robot/video_codec.hpp"
+#include "media/video_codec.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -6,7 +6,7 @@
 
 #include "core/text.hpp"
 
-namespace camgate::robot {
+namespace camgate::media {
 namespace {
 
 using core::trim;
@@ -195,4 +195,4 @@ std::optional<codec_choice> select_codec(const offered_video& offer,
   return std::nullopt;
 }
 
-}  // namespace camgate::robot
+}  // namespace camgate::media

@@ -1,11 +1,11 @@
-#include "robot/clock_overlay.hpp"
+#include "media/clock_overlay.hpp"
 
 #include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstdio>
 
-namespace camgate::robot {
+namespace camgate::media {
 namespace {
 
 // 5x7 glyphs, one byte per row, bit 4 = leftmost column.
@@ -82,4 +82,4 @@ std::string wall_clock_text() {
   return buf;
 }
 
-}  // namespace camgate::robot
+}  // namespace camgate::media

@@ -1,6 +1,6 @@
 // In-process tests of the robot's media engine against a second, receiving webrtcbin:
 // SDP and ICE are exchanged directly, no gateway involved.
-#include "robot/media_engine.hpp"
+#include "media/media_engine.hpp"
 
 #include <gtest/gtest.h>
 
@@ -19,8 +19,8 @@
 
 #include <gst/gst.h>
 
-using namespace camgate::robot;
-using camgate::robot::testing::webrtc_receiver;
+using namespace camgate::media;
+using camgate::media::testing::webrtc_receiver;
 using namespace std::chrono_literals;
 
 namespace {

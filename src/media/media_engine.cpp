@@ -1,4 +1,4 @@
-#include "robot/media_engine.hpp"
+#include "media/media_engine.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -21,9 +21,9 @@
 
 #include "core/backoff.hpp"
 #include "core/logging.hpp"
-#include "robot/clock_overlay.hpp"
+#include "media/clock_overlay.hpp"
 
-namespace camgate::robot {
+namespace camgate::media {
 
 std::string_view to_string(peer_state s) {
   switch (s) {
@@ -1123,4 +1123,4 @@ std::string media_engine::capture_description(const media_options& o) {
                            "' (test, v4l2:/dev/videoN, libcamera, pipeline:'<gst-launch>')");
 }
 
-}  // namespace camgate::robot
+}  // namespace camgate::media

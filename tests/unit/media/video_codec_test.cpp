@@ -1,10 +1,10 @@
-#include "robot/video_codec.hpp"
+#include "media/video_codec.hpp"
 
 #include <gtest/gtest.h>
 
 #include <array>
 
-using namespace camgate::robot;
+using namespace camgate::media;
 
 namespace {
 // Trimmed from a Chromium 120 recvonly offer (audio first, video second).

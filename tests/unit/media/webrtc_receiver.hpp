@@ -12,7 +12,7 @@
 
 typedef struct _GstElement GstElement;
 
-namespace camgate::robot::testing {
+namespace camgate::media::testing {
 
 class webrtc_receiver {
  public:
@@ -60,4 +60,4 @@ class webrtc_receiver {
   std::optional<std::chrono::steady_clock::time_point> first_frame_;
 };
 
-}  // namespace camgate::robot::testing
+}  // namespace camgate::media::testing

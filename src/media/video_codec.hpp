@@ -6,7 +6,7 @@
 #include <string_view>
 #include <vector>
 
-namespace camgate::robot {
+namespace camgate::media {
 
 enum class video_codec { h264, vp8 };
 
@@ -53,4 +53,4 @@ std::optional<codec_choice> select_codec(const offered_video& offer,
 // The H.264 profile-level-id we advertise and produce (constrained baseline, level 3.1).
 inline constexpr std::string_view default_profile_level_id = "42e01f";
 
-}  // namespace camgate::robot
+}  // namespace camgate::media

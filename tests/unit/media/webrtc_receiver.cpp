@@ -10,7 +10,7 @@
 #include <gst/video/video.h>
 #include <gst/webrtc/webrtc.h>
 
-namespace camgate::robot::testing {
+namespace camgate::media::testing {
 namespace {
 
 bool has(const char* f) {
@@ -221,4 +221,4 @@ bool webrtc_receiver::wait_frames(std::uint64_t n, std::chrono::milliseconds tim
   return true;
 }
 
-}  // namespace camgate::robot::testing
+}  // namespace camgate::media::testing

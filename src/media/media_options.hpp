@@ -3,9 +3,9 @@
 #include <string>
 #include <vector>
 
-#include "robot/video_codec.hpp"
+#include "media/video_codec.hpp"
 
-namespace camgate::robot {
+namespace camgate::media {
 
 // One entry of the gateway's GET /api/webrtc/ice-servers (RTCIceServer shape).
 struct ice_server {
@@ -39,4 +39,4 @@ struct media_options {
   unsigned max_queued_frames = 30;
 };
 
-}  // namespace camgate::robot
+}  // namespace camgate::media
