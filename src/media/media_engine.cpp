@@ -162,6 +162,7 @@ struct media_engine::impl : std::enable_shared_from_this<media_engine::impl> {
   std::shared_ptr<const feed_list> feeds = std::make_shared<feed_list>();
   std::vector<ice_server> ice_servers;
   std::map<video_codec, std::unique_ptr<encoder_branch>> branches;  // set while capture exists
+  GstElement* input = nullptr;  // owned: source "frames"' appsrc while the capture exists
   std::atomic<std::int64_t> last_frame_ns{0};
   std::atomic<bool> source_running{false};
   std::atomic<std::uint64_t> frames_captured{0}, h264_frames{0}, vp8_frames{0}, keyframes{0},
@@ -177,7 +178,7 @@ struct media_engine::impl : std::enable_shared_from_this<media_engine::impl> {
           try {
             (*static_cast<std::function<void()>*>(p))();
           } catch (const std::exception& e) {
-            spdlog::error("robot media: {}", e.what());
+            spdlog::error("media: {}", e.what());
           }
           return G_SOURCE_REMOVE;
         },
@@ -193,7 +194,7 @@ struct media_engine::impl : std::enable_shared_from_this<media_engine::impl> {
           try {
             (*static_cast<std::function<void()>*>(p))();
           } catch (const std::exception& e) {
-            spdlog::error("robot media: {}", e.what());
+            spdlog::error("media: {}", e.what());
           }
           return G_SOURCE_REMOVE;
         },
@@ -305,8 +306,11 @@ struct media_engine::impl : std::enable_shared_from_this<media_engine::impl> {
       self->post([weak] {
         if (auto s = weak.lock()) {
           s->source_retry.reset();
-          spdlog::info("robot media: source running ({}x{} at {} fps)", s->opts.width,
-                       s->opts.height, s->opts.fps);
+          if (s->opts.source == "frames")
+            spdlog::info("media: source running (pictures from the camera)");
+          else
+            spdlog::info("media: source running ({}x{} at {} fps)", s->opts.width,
+                         s->opts.height, s->opts.fps);
           s->notify_source(source_state::running, "");
         }
       });
@@ -416,7 +420,7 @@ struct media_engine::impl : std::enable_shared_from_this<media_engine::impl> {
   void start_capture() {
     drop_source(retry_timer);
     const std::string desc = full_capture_description();
-    spdlog::debug("robot media: capture pipeline: {}", desc);
+    spdlog::debug("media: capture pipeline: {}", desc);
     GError* err = nullptr;
     GstElement* p = gst_parse_launch(desc.c_str(), &err);
     if (err) {
@@ -476,6 +480,7 @@ struct media_engine::impl : std::enable_shared_from_this<media_engine::impl> {
         gst_object_unref(sink);
         branches[c] = std::move(b);
       }
+      input = gst_bin_get_by_name(GST_BIN(capture), "camgate_in");
     }
     update_valves();
     capture_watch = watch_bus(capture, [this](GstMessage* m) {
@@ -489,7 +494,7 @@ struct media_engine::impl : std::enable_shared_from_this<media_engine::impl> {
         case GST_MESSAGE_WARNING: {
           GError* e = nullptr;
           gst_message_parse_warning(m, &e, nullptr);
-          spdlog::warn("robot media: capture: {}", e ? e->message : "?");
+          spdlog::warn("media: capture: {}", e ? e->message : "?");
           if (e) g_error_free(e);
           break;
         }
@@ -527,6 +532,8 @@ struct media_engine::impl : std::enable_shared_from_this<media_engine::impl> {
     {
       std::lock_guard lock(mu);
       branches.clear();
+      if (input) gst_object_unref(input);
+      input = nullptr;
     }
     gst_object_unref(capture);
     capture = nullptr;
@@ -538,7 +545,7 @@ struct media_engine::impl : std::enable_shared_from_this<media_engine::impl> {
     if (!started) return;
     const auto delay = source_retry.next().count();
     ++restarts;
-    spdlog::warn("robot media: camera lost ({}); retrying in {} ms", why, delay);
+    spdlog::warn("media: camera lost ({}); retrying in {} ms", why, delay);
     notify_source(source_state::failed, why);
     drop_source(retry_timer);
     retry_timer = add_timeout(static_cast<unsigned>(std::max<std::int64_t>(delay, 1)), [this] {
@@ -789,7 +796,7 @@ struct media_engine::impl : std::enable_shared_from_this<media_engine::impl> {
       next->push_back(v->feed_);
       feeds = std::move(next);
     }
-    spdlog::info("robot media: viewer {} joined ({} pt {})", id, to_string(v->codec), pt);
+    spdlog::info("media: viewer {} joined ({} pt {})", id, to_string(v->codec), pt);
     viewers[id] = std::move(v);
     peer_count = viewers.size();
     update_valves();
@@ -900,7 +907,7 @@ struct media_engine::impl : std::enable_shared_from_this<media_engine::impl> {
     if (!v) return;
     if (st == GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED && !v->connected) {
       v->connected = true;
-      spdlog::info("robot media: viewer {} connected", id);
+      spdlog::info("media: viewer {} connected", id);
       v->feed_->wait_keyframe = true;
       force_keyframe(v->codec);
       notify_peer(id, peer_state::connected, "");
@@ -911,7 +918,7 @@ struct media_engine::impl : std::enable_shared_from_this<media_engine::impl> {
 
   void peer_failed(const std::string& id, std::uint64_t gen, const std::string& why) {
     if (!find(id, gen)) return;
-    spdlog::warn("robot media: viewer {} failed: {}", id, why);
+    spdlog::warn("media: viewer {} failed: {}", id, why);
     destroy_viewer(id, why);
     notify_peer(id, peer_state::failed, why);
   }
@@ -933,7 +940,7 @@ struct media_engine::impl : std::enable_shared_from_this<media_engine::impl> {
     drop_source(v->bus_watch);
     gst_element_set_state(v->pipeline, GST_STATE_NULL);
     gst_object_unref(v->pipeline);
-    spdlog::info("robot media: viewer {} left ({}); {} viewer(s)", id, why, viewers.size());
+    spdlog::info("media: viewer {} left ({}); {} viewer(s)", id, why, viewers.size());
   }
 
   void add_candidate(const std::string& id, unsigned mline, const std::string& cand) {
@@ -974,6 +981,9 @@ media_engine::media_engine(media_options options, media_events events)
   const auto& s = impl_->opts.source;
   if (s == "libcamera" && !factory_exists("libcamerasrc"))
     throw std::runtime_error("--source libcamera: libcamerasrc is not installed");
+  if (s == "frames" && !(factory_exists("jpegparse") && factory_exists("jpegdec")))
+    throw std::runtime_error("source frames: jpegparse/jpegdec are missing (install "
+                             "gstreamer1.0-plugins-good and -bad)");
   if (s.rfind("v4l2:", 0) == 0 && !factory_exists("v4l2src"))
     throw std::runtime_error("--source v4l2: v4l2src is not installed");
   impl_->ctx = g_main_context_new();
@@ -1016,7 +1026,7 @@ void media_engine::stop() {
     i->started = false;
     std::vector<std::string> ids;
     for (const auto& [id, v] : i->viewers) ids.push_back(id);
-    for (const auto& id : ids) i->destroy_viewer(id, "robot stopping");
+    for (const auto& id : ids) i->destroy_viewer(id, "media engine stopping");
     impl::drop_source(i->watchdog);
     impl::drop_source(i->retry_timer);
     i->stop_capture();
@@ -1059,6 +1069,28 @@ void media_engine::remove_all_peers() {
       i->notify_peer(id, peer_state::closed, "closed");
     }
   });
+}
+
+void media_engine::push_frame(core::frame_ptr f) {
+  if (!f || f->size() == 0) return;
+  GstElement* in = nullptr;
+  {
+    std::lock_guard lock(impl_->mu);
+    if (impl_->input) in = GST_ELEMENT(gst_object_ref(impl_->input));
+  }
+  if (!in) return;
+  if (gst_app_src_get_current_level_buffers(GST_APP_SRC(in)) >= 2) {
+    ++impl_->skipped;  // the decoder is behind: the newest picture wins next time
+    gst_object_unref(in);
+    return;
+  }
+  const auto bytes = f->bytes();
+  auto* owner = new core::frame_ptr(std::move(f));
+  GstBuffer* buf = gst_buffer_new_wrapped_full(
+      GST_MEMORY_FLAG_READONLY, const_cast<std::uint8_t*>(bytes.data()), bytes.size(), 0,
+      bytes.size(), owner, [](gpointer p) { delete static_cast<core::frame_ptr*>(p); });
+  gst_app_src_push_buffer(GST_APP_SRC(in), buf);  // takes the buffer
+  gst_object_unref(in);
 }
 
 void media_engine::request_keyframe() {
@@ -1119,8 +1151,12 @@ std::string media_engine::capture_description(const media_options& o) {
   if (s == "v4l2") return "v4l2src ! decodebin" + scale;
   if (s == "libcamera") return "libcamerasrc" + scale;
   if (s.rfind("pipeline:", 0) == 0) return s.substr(9) + scale;
+  if (s == "frames")
+    return "appsrc name=camgate_in is-live=true format=time do-timestamp=true "
+           "caps=image/jpeg max-buffers=4 ! jpegparse ! jpegdec ! videoconvert ! "
+           "video/x-raw,format=I420";
   throw std::runtime_error("unknown --source '" + s +
-                           "' (test, v4l2:/dev/videoN, libcamera, pipeline:'<gst-launch>')");
+                           "' (test, v4l2:/dev/videoN, libcamera, pipeline:'<gst-launch>', frames)");
 }
 
 }  // namespace camgate::media

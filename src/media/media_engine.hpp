@@ -4,6 +4,7 @@
 #include <memory>
 #include <string>
 
+#include "core/frame.hpp"
 #include "media/media_options.hpp"
 
 namespace camgate::media {
@@ -67,6 +68,10 @@ class media_engine {
   // Closes and frees that viewer's peer at once.
   void remove_peer(const std::string& peer);
   void remove_all_peers();
+  // Source "frames": one JPEG picture into the capture (any thread, never blocks). The
+  // bytes are not copied; the engine holds `f` until decoded. Dropped while the capture
+  // is not running or the decoder is two pictures behind (the newest wins).
+  void push_frame(core::frame_ptr f);
   // Forces a keyframe out of every encoder.
   void request_keyframe();
   // Used for peers created from now on.

@@ -16,7 +16,9 @@ struct ice_server {
 
 // What the media engine captures and how it encodes.
 struct media_options {
-  // "test" | "v4l2:/dev/videoN" | "libcamera" | "pipeline:<gst-launch fragment>"
+  // "test" | "v4l2:/dev/videoN" | "libcamera" | "pipeline:<gst-launch fragment>" |
+  // "frames": JPEG frames handed over by media_engine::push_frame (a gateway camera),
+  // decoded at the camera's own size and rate (width, height and fps are not applied).
   std::string source = "test";
   int width = 1280;
   int height = 720;
