@@ -34,6 +34,9 @@
 #include "store/database.hpp"
 #include "store/private_files.hpp"
 #include "store/robot_repository.hpp"
+#ifdef CAMGATE_WITH_WEBRTC
+#include "webrtc/camera_sessions.hpp"
+#endif
 
 #include <unistd.h>
 
@@ -154,6 +157,19 @@ int serve(const serve_args& args) {
   services.limits = &limits;
   services.admission = &admission;
   services.sync = &sync;
+#ifdef CAMGATE_WITH_WEBRTC
+  // Cameras over WebRTC: an engine per watched camera, started by its first WHEP viewer.
+  webrtc::camera_sessions_options webrtc_options;
+  webrtc_options.media.bitrate_kbps = static_cast<int>(cfg.webrtc.camera_bitrate_kbps);
+  webrtc_options.media.h264_encoder = cfg.webrtc.h264_encoder;
+  webrtc_options.media.ice_local_addresses = cfg.webrtc.local_addresses;
+  for (const auto& url : cfg.webrtc.stun_urls) webrtc_options.media.ice_servers.push_back({{url}, {}, {}});
+  webrtc_options.linger = std::chrono::seconds(cfg.webrtc.encoder_linger_s);
+  webrtc_options.max_sessions = static_cast<std::size_t>(cfg.webrtc.max_sessions);
+  auto webrtc_cameras =
+      webrtc::camera_sessions::create(ioc.get_executor(), blocking.get_executor(), webrtc_options);
+  services.webrtc = webrtc_cameras.get();
+#endif
   httpd::router router;
   auto authenticator = api::token_authenticator(
       {&tokens, &tickets, external.get(),
@@ -197,7 +213,7 @@ int serve(const serve_args& args) {
     co.allowed_origins = cfg.cors.allowed_origins;
     co.allow_credentials = cfg.cors.allow_credentials;
     co.max_age_s = cfg.cors.max_age_s;
-    co.exposed_headers = {"Retry-After", "X-Timestamp", "X-Frame-Seq"};
+    co.exposed_headers = {"Retry-After", "X-Timestamp", "X-Frame-Seq", "Location", "Link"};
     cors = std::make_shared<httpd::cors_policy>(std::move(co));
     http_options.intercept = [cors](const httpd::request& req) { return cors->preflight(req); };
     http_options.decorate = [cors](const httpd::request& req, httpd::response_message& res) {
@@ -232,6 +248,9 @@ int serve(const serve_args& args) {
     server.stop();
     signaling.stop();
     live.cut_all(access::end_reason::gateway_stopping);
+#ifdef CAMGATE_WITH_WEBRTC
+    webrtc_cameras->shutdown();
+#endif
     registry.stop_all(core::end_reason::gateway_stopping);
     // Give viewers a moment to receive their close frames, then stop.
     grace.expires_after(std::chrono::milliseconds(300));

@@ -38,9 +38,8 @@ std::string timestamp_text(std::int64_t us) {
   return buf;
 }
 
-// Takes one of the caller's concurrent stream slots ([limits] streams_per_user) for the
-// stream `link` will report closed: the slot is free again the moment it closes. The
-// answer refuses the stream (429).
+}  // namespace
+
 std::optional<httpd::response> hold_stream_slot(services& s, const httpd::request_context& ctx,
                                                 live_link& link) {
   if (!s.limits) return std::nullopt;
@@ -55,8 +54,6 @@ std::optional<httpd::response> hold_stream_slot(services& s, const httpd::reques
   };
   return std::nullopt;
 }
-
-}  // namespace
 
 asio::awaitable<httpd::response> snapshot_response(services& s, const httpd::request_context& ctx,
                                                    std::shared_ptr<const cameras::camera> cam) {

@@ -1,6 +1,7 @@
 #pragma once
 #include <memory>
 
+#include "api/access_gate.hpp"
 #include "api/services.hpp"
 #include "http/request_context.hpp"
 #include "http/response.hpp"
@@ -20,5 +21,11 @@ httpd::response websocket_response(services& s, const httpd::request_context& ct
 // The seed's analyze-stream answer, plus picture-quality measures.
 asio::awaitable<httpd::response> analysis_response(services& s, const httpd::request_context& ctx,
                                                    std::shared_ptr<const cameras::camera> cam);
+
+// Takes one of the caller's concurrent stream slots ([limits] streams_per_user) for the
+// stream `link` will report closed: the slot is free again the moment it closes. The
+// answer refuses the stream (429).
+std::optional<httpd::response> hold_stream_slot(services& s, const httpd::request_context& ctx,
+                                                live_link& link);
 
 }  // namespace camgate::api

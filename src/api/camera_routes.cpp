@@ -4,6 +4,9 @@
 #include "api/camera_intake.hpp"
 #include "api/camera_json.hpp"
 #include "api/camera_reads.hpp"
+#ifdef CAMGATE_WITH_WEBRTC
+#include "api/whep_routes.hpp"
+#endif
 #include "api/request_body.hpp"
 #include "api/routes.hpp"
 #include "core/clock.hpp"
@@ -130,6 +133,9 @@ void register_camera_routes(httpd::router& r, services& s) {
                         {"/api/cameras/{id}/snapshot", "/api/cameras/{id}/stream",
                          "/api/cameras/{id}/ws", "/api/cameras/{id}/analyze"},
                         by_id);
+#ifdef CAMGATE_WITH_WEBRTC
+  register_whep_routes(r, s, by_id);
+#endif
 }
 
 }  // namespace camgate::api

@@ -23,6 +23,9 @@
 namespace camgate::signaling {
 class signaling_server;
 }  // namespace camgate::signaling
+namespace camgate::webrtc {
+class camera_sessions;
+}  // namespace camgate::webrtc
 
 namespace camgate::api {
 
@@ -59,6 +62,8 @@ struct services {
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   // WebRTC signaling (/socket.io/, /signaling, /api/webrtc/ice-servers); set by the app.
   signaling::signaling_server* signaling = nullptr;
+  // Cameras over WebRTC (WHEP); null when the build has no GStreamer. Set by the app.
+  webrtc::camera_sessions* webrtc = nullptr;
   // Who may add which camera address (api/camera_intake); set by the app.
   const cameras::camera_admission* admission = nullptr;
 };

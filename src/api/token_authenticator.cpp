@@ -88,7 +88,9 @@ std::optional<std::string> ticket_resource(std::string_view path) {
   std::int64_t n = 0;
   auto [p, ec] = std::from_chars(id.data(), id.data() + id.size(), n);
   if (ec != std::errc{} || p != id.data() + id.size() || n <= 0) return std::nullopt;
-  if (what != "stream" && what != "ws" && what != "snapshot") return std::nullopt;
+  if (what != "stream" && what != "ws" && what != "snapshot" && what != "whep" &&
+      !what.starts_with("whep/"))
+    return std::nullopt;
   return "camera:" + std::to_string(n);
 }
 

@@ -17,4 +17,12 @@ std::string new_device_credential() {
                       std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
 }
 
+std::string new_opaque_id() {
+  ensure_sodium();
+  std::array<unsigned char, 16> bytes{};
+  randombytes_buf(bytes.data(), bytes.size());
+  return base64url_encode(
+      std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+}
+
 }  // namespace camgate::auth

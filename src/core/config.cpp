@@ -164,6 +164,11 @@ config load_config(const std::filesystem::path& file) {
   r.read("webrtc", "turn_urls", c.webrtc.turn_urls);
   r.read("webrtc", "turn_secret", c.webrtc.turn_secret);
   r.read("webrtc", "turn_ttl_s", c.webrtc.turn_ttl_s);
+  r.read("webrtc", "local_addresses", c.webrtc.local_addresses);
+  r.read("webrtc", "h264_encoder", c.webrtc.h264_encoder);
+  r.read("webrtc", "camera_bitrate_kbps", c.webrtc.camera_bitrate_kbps);
+  r.read("webrtc", "encoder_linger_s", c.webrtc.encoder_linger_s);
+  r.read("webrtc", "max_sessions", c.webrtc.max_sessions);
   r.read("signaling", "max_message_bytes", c.signaling.max_message_bytes);
   r.read("signaling", "messages_per_second", c.signaling.messages_per_second);
   r.read("signaling", "message_burst", c.signaling.message_burst);
@@ -180,6 +185,13 @@ config load_config(const std::filesystem::path& file) {
     throw std::runtime_error("signaling.ping_interval_ms and ping_timeout_ms must be >= 100");
   if (c.signaling.max_message_bytes < 1024)
     throw std::runtime_error("signaling.max_message_bytes must be >= 1024");
+  if (c.webrtc.camera_bitrate_kbps < 100 || c.webrtc.camera_bitrate_kbps > 50000)
+    throw std::runtime_error("webrtc.camera_bitrate_kbps must be in [100, 50000]");
+  if (c.webrtc.encoder_linger_s < 0 || c.webrtc.max_sessions < 0)
+    throw std::runtime_error("webrtc.encoder_linger_s and max_sessions must be >= 0");
+  if (c.webrtc.h264_encoder != "auto" && c.webrtc.h264_encoder != "x264enc" &&
+      c.webrtc.h264_encoder != "v4l2h264enc")
+    throw std::runtime_error("webrtc.h264_encoder must be auto, x264enc or v4l2h264enc");
   if (!parse_host_port(c.server.listen))
     throw std::runtime_error("server.listen must be HOST:PORT, got '" + c.server.listen + "'");
   if (cam.poll_fps <= 0 || cam.poll_fps > 120)

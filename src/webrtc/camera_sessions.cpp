@@ -1,0 +1,386 @@
+#include "webrtc/camera_sessions.hpp"
+
+#include "core/logging.hpp"
+#include "media/video_codec.hpp"
+
+namespace camgate::webrtc {
+
+using clock_type = std::chrono::steady_clock;
+
+struct camera_sessions::session {
+  std::string id;
+  std::int64_t camera_id = 0;
+  std::int64_t owner = 0;
+  std::vector<std::string> mids;  // the offer's, by m-line
+  std::string remote_ufrag;
+  outputs::output_session::closed_handler on_closed;
+  std::shared_ptr<output> out;
+  // The answer being prepared (under mu_), and the timer open() waits on.
+  std::optional<std::string> answer;
+  std::string failure;
+  std::vector<ice_candidate> local;
+  clock_type::time_point last_candidate{};
+  std::shared_ptr<asio::steady_timer> waiter;
+};
+
+// Hands the camera's pictures to its engine. Owns the engine with the camera entry, so a
+// picture being delivered while the camera retires still finds it (push_frame is a no-op
+// once the engine has stopped).
+class camera_sessions::picture_feed : public hub::subscriber {
+ public:
+  picture_feed(std::weak_ptr<camera_sessions> owner, std::int64_t camera_id,
+               std::shared_ptr<media::media_engine> engine)
+      : owner_(std::move(owner)), camera_id_(camera_id), engine_(std::move(engine)) {}
+  void deliver(const core::frame_ptr& f) override { engine_->push_frame(f); }
+  void end(core::end_reason why) override {
+    if (auto o = owner_.lock()) o->camera_ended(camera_id_, why);
+  }
+
+ private:
+  std::weak_ptr<camera_sessions> owner_;
+  std::int64_t camera_id_;
+  std::shared_ptr<media::media_engine> engine_;
+};
+
+struct camera_sessions::camera {
+  std::int64_t id = 0;
+  std::shared_ptr<hub::channel> channel;
+  std::shared_ptr<media::media_engine> engine;
+  std::shared_ptr<picture_feed> feed;
+  std::set<std::string> sessions;
+  std::uint64_t linger_generation = 0;  // a newer session cancels a pending retirement
+};
+
+// The session as the live-session registry sees it: a cut or the camera's end closes it.
+// It carries no frames itself (the camera's engine sends them over WebRTC).
+class camera_sessions::output : public outputs::output_session {
+ public:
+  output(std::weak_ptr<camera_sessions> owner, std::string id)
+      : owner_(std::move(owner)), id_(std::move(id)) {}
+  void deliver(const core::frame_ptr&) override {}
+  void end(core::end_reason why) override {
+    if (auto o = owner_.lock()) o->close(id_, why);
+  }
+  void notify(std::string) override {}  // no channel for notices (the page polls its booking)
+  void finish(std::uint16_t, std::string) override {
+    if (auto o = owner_.lock()) o->close(id_, core::end_reason::viewer_closed);
+  }
+
+ private:
+  std::weak_ptr<camera_sessions> owner_;
+  std::string id_;
+};
+
+std::shared_ptr<camera_sessions> camera_sessions::create(asio::any_io_executor io,
+                                                         asio::any_io_executor blocking,
+                                                         camera_sessions_options options) {
+  options.media.source = "frames";
+  return std::shared_ptr<camera_sessions>(
+      new camera_sessions(std::move(io), std::move(blocking), std::move(options)));
+}
+
+camera_sessions::camera_sessions(asio::any_io_executor io, asio::any_io_executor blocking,
+                                 camera_sessions_options options)
+    : io_(std::move(io)), blocking_(std::move(blocking)), options_(std::move(options)) {}
+
+camera_sessions::~camera_sessions() { shutdown(); }
+
+media::media_events camera_sessions::events_for(std::int64_t camera_id) {
+  media::media_events ev;
+  std::weak_ptr<camera_sessions> weak = weak_from_this();
+  ev.on_answer = [weak](const std::string& peer, const std::string& sdp) {
+    if (auto s = weak.lock()) s->on_answer(peer, sdp);
+  };
+  ev.on_candidate = [weak](const std::string& peer, unsigned mline, const std::string& c) {
+    if (auto s = weak.lock()) s->on_candidate(peer, mline, c);
+  };
+  ev.on_peer_state = [weak](const std::string& peer, media::peer_state st, const std::string& d) {
+    if (st != media::peer_state::failed) return;
+    if (auto s = weak.lock()) s->on_failed(peer, d);
+  };
+  ev.on_source_state = [camera_id](media::source_state st, const std::string& d) {
+    if (st == media::source_state::failed)
+      spdlog::warn("webrtc: camera {} encoder: {}", camera_id, d);
+  };
+  return ev;
+}
+
+std::variant<std::shared_ptr<camera_sessions::camera>, session_error> camera_sessions::camera_for(
+    std::int64_t camera_id, const std::shared_ptr<hub::channel>& channel) {
+  auto it = cameras_.find(camera_id);
+  if (it != cameras_.end() && it->second->channel == channel) return it->second;
+  auto cam = std::make_shared<camera>();
+  cam->id = camera_id;
+  cam->channel = channel;
+  try {
+    cam->engine = std::make_shared<media::media_engine>(options_.media, events_for(camera_id));
+  } catch (const std::exception& e) {
+    return session_error{503, std::string("WebRTC is not available: ") + e.what()};
+  }
+  cam->engine->start();
+  cam->feed = std::make_shared<picture_feed>(weak_from_this(), camera_id, cam->engine);
+  if (it != cameras_.end()) retire(it->second);  // a camera re-added under the same id
+  cameras_[camera_id] = cam;
+  spdlog::info("webrtc: camera {} encoder started", camera_id);
+  return cam;
+}
+
+asio::awaitable<std::variant<opened_session, session_error>> camera_sessions::open(
+    std::string id, std::int64_t camera_id, std::shared_ptr<hub::channel> channel,
+    std::string offer, std::int64_t owner, outputs::output_session::closed_handler on_closed) {
+  using result = std::variant<opened_session, session_error>;
+  if (auto bad = sdp_shape_error(offer)) co_return result{session_error{400, *bad}};
+  if (!media::parse_video_offer(offer))
+    co_return result{session_error{400, "the offer has no video section"}};
+
+  auto ex = co_await asio::this_coro::executor;
+  auto s = std::make_shared<session>();
+  s->id = id;
+  s->camera_id = camera_id;
+  s->owner = owner;
+  s->mids = media::media_ids(offer);
+  s->remote_ufrag = ice_ufrag(offer).value_or("");
+  s->on_closed = std::move(on_closed);
+  s->out = std::make_shared<output>(weak_from_this(), id);
+  s->waiter = std::make_shared<asio::steady_timer>(ex);
+  std::shared_ptr<camera> cam;
+  bool first_viewer = false;
+  {
+    std::lock_guard lock(mu_);
+    if (shut_down_) co_return result{session_error{503, "the gateway is stopping"}};
+    if (sessions_.size() >= options_.max_sessions)
+      co_return result{session_error{
+          503, "too many WebRTC sessions (webrtc.max_sessions = " +
+                   std::to_string(options_.max_sessions) + ")"}};
+    auto found = camera_for(camera_id, channel);
+    if (auto* err = std::get_if<session_error>(&found)) co_return result{*err};
+    cam = std::get<0>(found);
+    ++cam->linger_generation;
+    first_viewer = cam->sessions.empty();
+    cam->sessions.insert(id);
+    sessions_[id] = s;
+  }
+  // Outside mu_: an ended channel calls end() at once, which takes mu_.
+  if (first_viewer) channel->subscribe(cam->feed);
+  cam->engine->handle_offer(id, offer);
+
+  const auto answer_deadline = clock_type::now() + options_.answer_timeout;
+  std::optional<clock_type::time_point> gather_deadline;
+  std::string answer;
+  std::vector<ice_candidate> local;
+  std::optional<session_error> failed;
+  for (;;) {
+    {
+      std::lock_guard lock(mu_);
+      const auto now = clock_type::now();
+      clock_type::time_point wake_at = answer_deadline;
+      if (!s->failure.empty() || !sessions_.count(id)) {
+        // The engine refused the offer (no common codec, bad SDP) or the session ended.
+        failed = session_error{400, s->failure.empty() ? "the session ended" : s->failure};
+      } else if (s->answer) {
+        if (!gather_deadline) gather_deadline = now + options_.gather_timeout;
+        // Host candidates come in a burst: take them once it is 50 ms quiet.
+        constexpr auto quiet = std::chrono::milliseconds(50);
+        if ((!s->local.empty() && now - s->last_candidate >= quiet) || now >= *gather_deadline) {
+          answer = *s->answer;
+          local = s->local;
+        }
+        wake_at = s->local.empty() ? *gather_deadline : s->last_candidate + quiet;
+      } else if (now >= answer_deadline) {
+        failed = session_error{504, "no answer from the media engine within " +
+                                        std::to_string(options_.answer_timeout.count()) + " ms"};
+      }
+      if (failed || !answer.empty()) {
+        s->waiter.reset();
+        break;
+      }
+      s->waiter->expires_at(wake_at);
+    }
+    error_code ec;
+    co_await s->waiter->async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
+  if (failed) {
+    close(id, core::end_reason::viewer_closed);  // frees the viewer's slot (on_closed)
+    co_return result{*failed};
+  }
+  spdlog::info("webrtc: session {} of camera {} answered with {} candidate(s)", id.substr(0, 6),
+               camera_id, local.size());
+  co_return result{opened_session{with_candidates(answer, local, false), s->out}};
+}
+
+void camera_sessions::wake(const std::shared_ptr<session>& s) {
+  // Under mu_. The timer belongs to open()'s executor: cancel it there.
+  if (auto w = s->waiter) asio::post(w->get_executor(), [w] { w->cancel(); });
+}
+
+void camera_sessions::on_answer(const std::string& id, const std::string& sdp) {
+  std::lock_guard lock(mu_);
+  auto it = sessions_.find(id);
+  if (it == sessions_.end()) return;
+  it->second->answer = sdp;
+  wake(it->second);
+}
+
+void camera_sessions::on_candidate(const std::string& id, unsigned mline,
+                                   const std::string& candidate) {
+  if (candidate.empty()) return;
+  std::lock_guard lock(mu_);
+  auto it = sessions_.find(id);
+  if (it == sessions_.end() || !it->second->waiter) return;  // answered: nobody to tell
+  std::string c = candidate.starts_with("a=") ? candidate.substr(2) : candidate;
+  it->second->local.push_back({mline, std::move(c)});
+  it->second->last_candidate = clock_type::now();
+  wake(it->second);
+}
+
+void camera_sessions::on_failed(const std::string& id, const std::string& why) {
+  {
+    std::lock_guard lock(mu_);
+    auto it = sessions_.find(id);
+    if (it == sessions_.end()) return;
+    if (it->second->waiter) {  // still in open(): it reports the failure
+      it->second->failure = why;
+      wake(it->second);
+      return;
+    }
+  }
+  spdlog::info("webrtc: session {} failed: {}", id.substr(0, 6), why);
+  close(id, core::end_reason::viewer_closed);
+}
+
+std::optional<session_error> camera_sessions::add_candidates(const std::string& id,
+                                                             std::string_view fragment) {
+  std::shared_ptr<session> s;
+  std::shared_ptr<media::media_engine> engine;
+  {
+    std::lock_guard lock(mu_);
+    auto it = sessions_.find(id);
+    if (it == sessions_.end()) return session_error{404, "no such WebRTC session"};
+    s = it->second;
+    if (auto c = cameras_.find(s->camera_id); c != cameras_.end()) engine = c->second->engine;
+  }
+  if (!engine) return session_error{404, "no such WebRTC session"};
+  auto parsed = parse_sdp_fragment(fragment, s->mids);
+  if (auto* err = std::get_if<std::string>(&parsed)) return session_error{400, *err};
+  const auto& frag = std::get<sdp_fragment>(parsed);
+  if (!frag.ice_ufrag.empty() && frag.ice_ufrag != s->remote_ufrag)
+    return session_error{501, "ICE restarts are not supported: start a new session"};
+  for (const auto& c : frag.candidates) engine->add_remote_candidate(id, c.mline, c.candidate);
+  return std::nullopt;
+}
+
+bool camera_sessions::close(const std::string& id, core::end_reason why) {
+  std::shared_ptr<session> s;
+  std::shared_ptr<media::media_engine> engine;
+  std::shared_ptr<camera> cam;
+  bool last = false;
+  {
+    std::lock_guard lock(mu_);
+    auto it = sessions_.find(id);
+    if (it == sessions_.end()) return false;
+    s = it->second;
+    sessions_.erase(it);
+    if (s->waiter) wake(s);
+    if (auto c = cameras_.find(s->camera_id); c != cameras_.end()) {
+      cam = c->second;
+      engine = cam->engine;
+      cam->sessions.erase(id);
+      last = cam->sessions.empty();
+    }
+  }
+  if (engine) engine->remove_peer(id);
+  if (last) {
+    cam->channel->unsubscribe(cam->feed.get());  // no decoding while nobody watches
+    schedule_linger(cam->id);
+  }
+  if (s->on_closed)
+    asio::post(io_, [fn = std::move(s->on_closed), why] { fn(why); });
+  spdlog::info("webrtc: session {} of camera {} closed ({})", id.substr(0, 6), s->camera_id,
+               core::to_string(why));
+  return true;
+}
+
+void camera_sessions::schedule_linger(std::int64_t camera_id) {
+  std::uint64_t generation;
+  {
+    std::lock_guard lock(mu_);
+    auto it = cameras_.find(camera_id);
+    if (it == cameras_.end()) return;
+    generation = it->second->linger_generation;
+  }
+  auto timer = std::make_shared<asio::steady_timer>(io_, options_.linger);
+  timer->async_wait([weak = weak_from_this(), timer, camera_id, generation](error_code ec) {
+    auto self = weak.lock();
+    if (ec || !self) return;
+    std::shared_ptr<camera> cam;
+    {
+      std::lock_guard lock(self->mu_);
+      auto it = self->cameras_.find(camera_id);
+      if (it == self->cameras_.end() || it->second->linger_generation != generation ||
+          !it->second->sessions.empty())
+        return;
+      cam = it->second;
+      self->cameras_.erase(it);
+    }
+    self->retire(std::move(cam));
+  });
+}
+
+void camera_sessions::retire(std::shared_ptr<camera> cam) {
+  spdlog::info("webrtc: camera {} encoder stopped (no viewer)", cam->id);
+  cam->channel->unsubscribe(cam->feed.get());
+  // Stopping joins the engine's GLib thread: not on an I/O thread.
+  asio::post(blocking_, [cam] { cam->engine->stop(); });
+}
+
+void camera_sessions::camera_ended(std::int64_t camera_id, core::end_reason why) {
+  std::vector<std::string> ids;
+  {
+    std::lock_guard lock(mu_);
+    auto it = cameras_.find(camera_id);
+    if (it == cameras_.end()) return;
+    ids.assign(it->second->sessions.begin(), it->second->sessions.end());
+  }
+  for (const auto& id : ids) close(id, why);
+}
+
+std::optional<camera_sessions::session_info> camera_sessions::find(const std::string& id) const {
+  std::lock_guard lock(mu_);
+  auto it = sessions_.find(id);
+  if (it == sessions_.end()) return std::nullopt;
+  return session_info{it->second->camera_id, it->second->owner};
+}
+
+camera_sessions::counters camera_sessions::stats() const {
+  std::lock_guard lock(mu_);
+  counters c;
+  c.sessions = sessions_.size();
+  c.encoders = cameras_.size();
+  for (const auto& [id, cam] : cameras_) {
+    const auto st = cam->engine->stats();
+    c.frames_encoded += st.h264_frames_encoded + st.vp8_frames_encoded;
+  }
+  return c;
+}
+
+void camera_sessions::shutdown() {
+  std::vector<std::string> ids;
+  {
+    std::lock_guard lock(mu_);
+    if (shut_down_) return;
+    shut_down_ = true;
+    for (const auto& [id, s] : sessions_) ids.push_back(id);
+  }
+  for (const auto& id : ids) close(id, core::end_reason::gateway_stopping);
+  std::map<std::int64_t, std::shared_ptr<camera>> cams;
+  {
+    std::lock_guard lock(mu_);
+    cams.swap(cameras_);
+  }
+  for (auto& [id, cam] : cams) {
+    cam->channel->unsubscribe(cam->feed.get());
+    cam->engine->stop();
+  }
+}
+
+}  // namespace camgate::webrtc

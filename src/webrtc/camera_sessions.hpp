@@ -1,0 +1,111 @@
+#pragma once
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <variant>
+
+#include "core/asio.hpp"
+#include "hub/channel.hpp"
+#include "media/media_engine.hpp"
+#include "outputs/output_session.hpp"
+#include "webrtc/sdp_fragment.hpp"
+
+namespace camgate::webrtc {
+
+struct camera_sessions_options {
+  media::media_options media;  // the encoders' settings; the source is always "frames"
+  // An encoder stays this long after its last viewer: a reload reuses it.
+  std::chrono::milliseconds linger{10000};
+  std::size_t max_sessions = 200;
+  std::chrono::milliseconds answer_timeout{5000};
+  // Our candidates go into the answer: wait for them this long at most.
+  std::chrono::milliseconds gather_timeout{1000};
+};
+
+struct session_error {
+  int status;  // HTTP status
+  std::string error;
+};
+
+struct opened_session {
+  std::string answer;  // SDP, with our candidates
+  std::shared_ptr<outputs::output_session> output;  // for the live-session registry
+};
+
+// Cameras over WebRTC: every watched camera gets ONE media engine (its pictures decoded
+// once and encoded once per codec) while it has viewers, and each viewer a peer of that
+// engine. Sessions end by close() (WHEP DELETE), by the output's end() (a booking cut, the
+// camera removed), or when the peer fails; on_closed is told once, on the executor.
+//
+// Thread-safe. Engine callbacks arrive on GStreamer threads and only touch state under mu_.
+class camera_sessions : public std::enable_shared_from_this<camera_sessions> {
+ public:
+  // `io` runs timers and the on_closed calls; `blocking` stops engines (which joins a thread).
+  static std::shared_ptr<camera_sessions> create(asio::any_io_executor io,
+                                                 asio::any_io_executor blocking,
+                                                 camera_sessions_options options);
+  ~camera_sessions();
+  camera_sessions(const camera_sessions&) = delete;
+  camera_sessions& operator=(const camera_sessions&) = delete;
+
+  // Answers `offer` for camera `camera_id` as session `id`. Call from a single-threaded
+  // executor (an HTTP connection's).
+  asio::awaitable<std::variant<opened_session, session_error>> open(
+      std::string id, std::int64_t camera_id, std::shared_ptr<hub::channel> channel,
+      std::string offer, std::int64_t owner, outputs::output_session::closed_handler on_closed);
+
+  // Remote candidates (WHEP PATCH body). nullopt when applied.
+  std::optional<session_error> add_candidates(const std::string& id, std::string_view fragment);
+  // Ends a session (WHEP DELETE): false when there is none.
+  bool close(const std::string& id, core::end_reason why);
+
+  struct session_info {
+    std::int64_t camera_id = 0;
+    std::int64_t owner = 0;  // user id
+  };
+  std::optional<session_info> find(const std::string& id) const;
+
+  struct counters {
+    std::size_t sessions = 0;
+    std::size_t encoders = 0;  // cameras with a media engine
+    std::uint64_t frames_encoded = 0;
+  };
+  counters stats() const;
+
+  // Ends every session and stops every engine (blocks).
+  void shutdown();
+
+ private:
+  struct session;
+  struct camera;
+  class output;
+  class picture_feed;
+
+  camera_sessions(asio::any_io_executor io, asio::any_io_executor blocking,
+                  camera_sessions_options options);
+  std::variant<std::shared_ptr<camera>, session_error> camera_for(
+      std::int64_t camera_id, const std::shared_ptr<hub::channel>& channel);
+  media::media_events events_for(std::int64_t camera_id);
+  void on_answer(const std::string& id, const std::string& sdp);
+  void on_candidate(const std::string& id, unsigned mline, const std::string& candidate);
+  void on_failed(const std::string& id, const std::string& why);
+  void wake(const std::shared_ptr<session>& s);
+  void camera_ended(std::int64_t camera_id, core::end_reason why);
+  void schedule_linger(std::int64_t camera_id);
+  void retire(std::shared_ptr<camera> cam);
+
+  asio::any_io_executor io_;
+  asio::any_io_executor blocking_;
+  camera_sessions_options options_;
+  mutable std::mutex mu_;
+  std::map<std::string, std::shared_ptr<session>> sessions_;
+  std::map<std::int64_t, std::shared_ptr<camera>> cameras_;
+  bool shut_down_ = false;
+};
+
+}  // namespace camgate::webrtc

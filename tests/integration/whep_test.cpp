@@ -1,0 +1,190 @@
+// Cameras over WebRTC through WHEP: the real gateway and camsim, a webrtcbin viewer.
+#include <gtest/gtest.h>
+
+#include <ctime>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "support/gateway_fixture.hpp"
+#include "webrtc_receiver.hpp"  // tests/unit/media
+
+using namespace camgate::testing;
+using camgate::media::testing::webrtc_receiver;
+using json = nlohmann::json;
+namespace http = boost::beast::http;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr const char* webrtc_config =
+    "[limits]\nstreams_per_user = 0\n[webrtc]\nlocal_addresses = [\"127.0.0.1\"]\n"
+    "encoder_linger_s = 1\n";
+
+std::map<std::string, std::string> sdp_headers(const std::string& token,
+                                               const std::string& type = "application/sdp") {
+  auto h = bearer(token);
+  h["Content-Type"] = type;
+  return h;
+}
+
+// A WHEP viewer: offer by POST, answer from the 201, our candidates by PATCH.
+struct whep_viewer {
+  std::unique_ptr<webrtc_receiver> rx;
+  http_result answer;
+  std::string location;
+  std::mutex mu;
+  std::vector<std::string> candidates;
+
+  whep_viewer(gateway& gw, std::int64_t camera, const std::string& token,
+              std::vector<std::string> codecs = {"H264"}) {
+    webrtc_receiver::options o;
+    o.codecs = std::move(codecs);
+    rx = std::make_unique<webrtc_receiver>(o, [this](unsigned, const std::string& c) {
+      std::lock_guard lock(mu);
+      if (!c.empty()) candidates.push_back(c);
+    });
+    const auto offer = rx->create_offer();
+    answer = http_request(gw.port(), http::verb::post,
+                          "/api/cameras/" + std::to_string(camera) + "/whep", offer,
+                          sdp_headers(token));
+    if (answer.status != 201) return;
+    location = answer.header("location");
+    rx->set_answer(answer.body);
+    std::this_thread::sleep_for(100ms);  // our host candidates
+    const auto mid_at = offer.find("a=mid:");
+    std::string frag = offer.substr(mid_at, offer.find('\r', mid_at) - mid_at) + "\r\n";
+    {
+      std::lock_guard lock(mu);
+      for (const auto& c : candidates) frag += (c.starts_with("a=") ? "" : "a=") + c + "\r\n";
+    }
+    frag += "a=end-of-candidates\r\n";
+    patch_status = http_request(gw.port(), http::verb::patch, location, frag,
+                                sdp_headers(token, "application/trickle-ice-sdpfrag"))
+                       .status;
+  }
+  unsigned patch_status = 0;
+};
+
+std::int64_t now_s() { return std::time(nullptr); }
+
+}  // namespace
+
+TEST(Whep, ACameraPlaysOverWebRtcWithOneUpstreamAndOneEncoder) {
+  camsim cam;
+  gateway gw{webrtc_config};
+  const auto id = gw.add_camera(cam.port, gw.admin_token());
+  gw.book("alice", id, now_s() - 5, now_s() + 3600);
+
+  whep_viewer a(gw, id, gw.admin_token());
+  ASSERT_EQ(a.answer.status, 201u) << a.answer.body;
+  EXPECT_EQ(a.answer.header("content-type"), "application/sdp");
+  EXPECT_TRUE(a.location.starts_with("/api/cameras/" + std::to_string(id) + "/whep/"))
+      << a.location;
+  EXPECT_NE(a.answer.body.find("a=candidate:"), std::string::npos)
+      << "the answer carries the gateway's candidates: " << a.answer.body;
+  EXPECT_EQ(a.patch_status, 204u);
+  whep_viewer b(gw, id, gw.user_token(), {"VP8"});  // a booked user, another codec
+  ASSERT_EQ(b.answer.status, 201u) << b.answer.body;
+  mjpeg_reader mjpeg(gw.port(), "/api/cameras/" + std::to_string(id) +
+                                    "/stream?access_token=" + gw.user_token());
+
+  ASSERT_TRUE(a.rx->wait_frames(30, 15s)) << "H.264 viewer got " << a.rx->frames_decoded();
+  ASSERT_TRUE(b.rx->wait_frames(30, 15s)) << "VP8 viewer got " << b.rx->frames_decoded();
+  EXPECT_TRUE(mjpeg.next_frame(5s).has_value());
+  EXPECT_EQ(a.rx->decoded_codec(), "H264");
+  EXPECT_EQ(b.rx->decoded_codec(), "VP8");
+  EXPECT_EQ(a.rx->width(), 640);  // camsim's size, not rescaled
+  EXPECT_EQ(a.rx->height(), 480);
+  auto stats = json::parse(cam.stats());
+  EXPECT_EQ(stats.at("stream_connections_total"), 1) << stats.dump();
+
+  // DELETE ends one session; the other keeps playing.
+  auto del = http_request(gw.port(), http::verb::delete_, a.location, "", bearer(gw.admin_token()));
+  EXPECT_EQ(del.status, 200u) << del.body;
+  const auto before = b.rx->frames_decoded();
+  std::this_thread::sleep_for(1s);
+  EXPECT_GT(b.rx->frames_decoded(), before + 10);
+  del = http_request(gw.port(), http::verb::delete_, a.location, "", bearer(gw.admin_token()));
+  EXPECT_EQ(del.status, 404u) << "a session ends once";
+}
+
+TEST(Whep, TheBookingEndCutsTheWebRtcViewerWithinASecond) {
+  camsim cam;
+  gateway gw{webrtc_config};
+  const auto id = gw.add_camera(cam.port, gw.admin_token());
+  const auto end = now_s() + 4;
+  gw.book("alice", id, now_s() - 5, end);
+  whep_viewer v(gw, id, gw.user_token());
+  ASSERT_EQ(v.answer.status, 201u) << v.answer.body;
+  ASSERT_TRUE(v.rx->wait_frames(10, 10s));
+  while (now_s() < end) std::this_thread::sleep_for(50ms);
+  std::this_thread::sleep_for(1s);
+  const auto after_cut = v.rx->frames_decoded();
+  std::this_thread::sleep_for(1s);
+  EXPECT_LE(v.rx->frames_decoded(), after_cut + 1) << "frames still arrive after the booking";
+  // The session is gone, and a new one is refused.
+  auto patch = http_request(gw.port(), http::verb::patch, v.location, "a=end-of-candidates\r\n",
+                            sdp_headers(gw.user_token(), "application/trickle-ice-sdpfrag"));
+  EXPECT_EQ(patch.status, 404u) << patch.body;
+  whep_viewer late(gw, id, gw.user_token());
+  EXPECT_EQ(late.answer.status, 403u) << late.answer.body;
+  auto audit = json::parse(gw.get("/api/audit?limit=20", gw.admin_token()).body);
+  EXPECT_NE(audit.dump().find("webrtc"), std::string::npos) << audit.dump();
+}
+
+TEST(Whep, BadInputGetsAClearError) {
+  camsim cam;
+  gateway gw{webrtc_config};
+  const auto id = gw.add_camera(cam.port, gw.admin_token());
+  const auto path = "/api/cameras/" + std::to_string(id) + "/whep";
+  auto expect_error = [](const http_result& r, unsigned status, const std::string& words) {
+    EXPECT_EQ(r.status, status) << r.body;
+    auto body = json::parse(r.body, nullptr, false);
+    ASSERT_TRUE(body.is_object()) << r.body;
+    EXPECT_EQ(body.value("success", true), false);
+    EXPECT_NE(body.value("error", "").find(words), std::string::npos) << r.body;
+  };
+  const auto admin = gw.admin_token();
+  expect_error(http_request(gw.port(), http::verb::post, path, "hello", sdp_headers(admin)), 400,
+               "v=0");
+  expect_error(http_request(gw.port(), http::verb::post, path,
+                            "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\nm=audio 9 "
+                            "UDP/TLS/RTP/SAVPF 111\r\n",
+                            sdp_headers(admin)),
+               400, "video");
+  expect_error(http_request(gw.port(), http::verb::post, path, "v=0\r\nm=video\r\n\x01\r\n",
+                            sdp_headers(admin)),
+               400, "printable");
+  expect_error(http_request(gw.port(), http::verb::post, path, "v=0\r\n", sdp_headers(admin, "text/plain")),
+               415, "application/sdp");
+  expect_error(http_request(gw.port(), http::verb::post, path, "v=0\r\n", sdp_headers("not-a-token")),
+               401, "");
+  expect_error(http_request(gw.port(), http::verb::post, path, "v=0\r\n", sdp_headers(gw.user_token())),
+               403, "booking");
+  expect_error(http_request(gw.port(), http::verb::patch, path + "/nosuchsession",
+                            "a=end-of-candidates\r\n",
+                            sdp_headers(admin, "application/trickle-ice-sdpfrag")),
+               404, "session");
+  expect_error(http_request(gw.port(), http::verb::delete_, path + "/nosuchsession", "", bearer(admin)),
+               404, "session");
+  expect_error(http_request(gw.port(), http::verb::post, "/api/cameras/999/whep", "v=0\r\n",
+                            sdp_headers(admin)),
+               404, "");
+  // A session answers bad trickle fragments with 400, and another user gets 404.
+  whep_viewer v(gw, id, admin);
+  ASSERT_EQ(v.answer.status, 201u) << v.answer.body;
+  expect_error(http_request(gw.port(), http::verb::patch, v.location, "a=candidate:junk\r\n",
+                            sdp_headers(admin, "application/trickle-ice-sdpfrag")),
+               400, "candidate");
+  expect_error(http_request(gw.port(), http::verb::patch, v.location,
+                            "a=ice-ufrag:other\r\na=ice-pwd:x\r\n",
+                            sdp_headers(admin, "application/trickle-ice-sdpfrag")),
+               501, "ICE restart");
+  gw.book("alice", id, now_s() - 5, now_s() + 3600);
+  expect_error(http_request(gw.port(), http::verb::delete_, v.location, "", bearer(gw.user_token())),
+               404, "session");
+  auto options = http_request(gw.port(), http::verb::options, path);
+  EXPECT_EQ(options.status, 204u);
+  EXPECT_EQ(options.header("accept-post"), "application/sdp");
+}
