@@ -188,6 +188,14 @@ void webrtc_receiver::on_pad_added(GstElement*, void* pad_ptr, void* self_ptr) {
   gst_object_unref(sink);
   gst_object_unref(out);
   gst_element_sync_state_with_parent(bin);
+  gst_pad_add_probe(
+      pad, GST_PAD_PROBE_TYPE_BUFFER,
+      +[](GstPad*, GstPadProbeInfo* info, gpointer user) -> GstPadProbeReturn {
+        if (GstBuffer* b = GST_PAD_PROBE_INFO_BUFFER(info))
+          static_cast<webrtc_receiver*>(user)->rtp_bytes_ += gst_buffer_get_size(b);
+        return GST_PAD_PROBE_OK;
+      },
+      self, nullptr);
   GstPad* binsink = gst_element_get_static_pad(bin, "sink");
   gst_pad_link(pad, binsink);
   gst_object_unref(binsink);

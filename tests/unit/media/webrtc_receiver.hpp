@@ -37,6 +37,8 @@ class webrtc_receiver {
   void add_candidate(unsigned mline, const std::string& candidate);
 
   std::uint64_t frames_decoded() const { return frames_; }
+  // RTP bytes received (after SRTP), headers included.
+  std::uint64_t rtp_bytes() const { return rtp_bytes_; }
   int width() const { return width_; }
   int height() const { return height_; }
   std::string decoded_codec() const;
@@ -54,6 +56,7 @@ class webrtc_receiver {
   GstElement* pipeline_ = nullptr;
   GstElement* webrtc_ = nullptr;
   std::atomic<std::uint64_t> frames_{0};
+  std::atomic<std::uint64_t> rtp_bytes_{0};
   std::atomic<int> width_{0}, height_{0};
   mutable std::mutex mu_;
   std::string codec_;
