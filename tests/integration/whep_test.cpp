@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <ctime>
+#include <fstream>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -67,6 +68,14 @@ struct whep_viewer {
 };
 
 std::int64_t now_s() { return std::time(nullptr); }
+
+long rss_kib(pid_t pid) {
+  std::ifstream f("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(f, line))
+    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+  return 0;
+}
 
 }  // namespace
 
@@ -187,4 +196,29 @@ TEST(Whep, BadInputGetsAClearError) {
   auto options = http_request(gw.port(), http::verb::options, path);
   EXPECT_EQ(options.status, 204u);
   EXPECT_EQ(options.header("accept-post"), "application/sdp");
+}
+
+TEST(Whep, HundredJoinLeaveCyclesLeaveTheGatewayFlat) {
+  camsim cam;
+  gateway gw{webrtc_config};
+  const auto id = gw.add_camera(cam.port, gw.admin_token());
+  auto cycle = [&](bool wait_frame) {
+    whep_viewer v(gw, id, gw.admin_token());
+    ASSERT_EQ(v.answer.status, 201u) << v.answer.body;
+    if (wait_frame) ASSERT_TRUE(v.rx->wait_frames(1, 10s));
+    auto del = http_request(gw.port(), http::verb::delete_, v.location, "", bearer(gw.admin_token()));
+    ASSERT_EQ(del.status, 200u) << del.body;
+  };
+  for (int i = 0; i < 10; ++i) cycle(true);  // warm: encoder, DTLS, allocator pools
+  const long before = rss_kib(gw.pid());
+  for (int i = 0; i < 100; ++i) cycle(i % 10 == 0);
+  std::this_thread::sleep_for(500ms);
+  const long after = rss_kib(gw.pid());
+  std::printf("[ perf ] gateway RSS %ld KiB before, %ld KiB after 100 WHEP join/leave cycles\n",
+              before, after);
+  EXPECT_LT(after - before, 16 * 1024) << "RSS grew by " << (after - before) << " KiB";
+  // Every session ended: a new viewer still plays.
+  whep_viewer last(gw, id, gw.admin_token());
+  ASSERT_EQ(last.answer.status, 201u);
+  EXPECT_TRUE(last.rx->wait_frames(5, 10s));
 }

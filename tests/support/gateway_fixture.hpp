@@ -32,6 +32,7 @@ class gateway {
   ~gateway();
 
   std::uint16_t port() const { return port_; }
+  pid_t pid() const { return process_->pid(); }
   const std::string& data_dir() const { return data_.path(); }
   std::string login(const std::string& user, const std::string& password);
   const std::string& admin_token() const { return admin_token_; }
