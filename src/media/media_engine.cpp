@@ -172,6 +172,7 @@ struct media_engine::impl final : capture_owner,
   void peer_candidate(const std::string& id, unsigned mline, const std::string& cand) override {
     emit(events.on_candidate, id, mline, cand);
   }
+  void peer_gathering_done(const std::string& id) override { emit(events.on_gathering_done, id); }
 
   void peer_remote_set(const peer_key& key, bool ok, const std::string& err) override {
     peer_sender* v = find(key);

@@ -23,6 +23,8 @@ struct media_events {
       on_candidate;
   std::function<void(const std::string& peer, peer_state state, const std::string& detail)>
       on_peer_state;
+  // Our ICE candidates for that peer are all out (gathering complete).
+  std::function<void(const std::string& peer)> on_gathering_done;
   std::function<void(source_state state, const std::string& detail)> on_source_state;
 };
 

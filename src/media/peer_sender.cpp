@@ -228,6 +228,13 @@ void peer_sender::connect_signals() {
             auto* l = static_cast<peer_link*>(p);
             if (auto o = l->owner.lock()) o->peer_candidate(l->key.id, mline, cand ? cand : "");
           }));
+  connect("notify::ice-gathering-state", G_CALLBACK(+[](GstElement* w, GParamSpec*, gpointer p) {
+            auto* l = static_cast<peer_link*>(p);
+            GstWebRTCICEGatheringState st;
+            g_object_get(w, "ice-gathering-state", &st, nullptr);
+            if (st != GST_WEBRTC_ICE_GATHERING_STATE_COMPLETE) return;
+            if (auto o = l->owner.lock()) o->peer_gathering_done(l->key.id);
+          }));
   connect("notify::connection-state", G_CALLBACK(+[](GstElement* w, GParamSpec*, gpointer p) {
             auto* l = static_cast<peer_link*>(p);
             GstWebRTCPeerConnectionState st;

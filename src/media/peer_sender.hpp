@@ -45,6 +45,7 @@ class peer_owner {
   // GStreamer threads.
   virtual void peer_candidate(const std::string& id, unsigned mline,
                               const std::string& candidate) = 0;
+  virtual void peer_gathering_done(const std::string& id) = 0;
   virtual void force_keyframe(video_codec codec) = 0;
 
   // GLib thread. The peer may be gone or replaced by then: look it up by key.

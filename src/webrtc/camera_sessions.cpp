@@ -21,7 +21,7 @@ struct camera_sessions::session {
   std::optional<std::string> answer;
   std::string failure;
   std::vector<ice_candidate> local;
-  clock_type::time_point last_candidate{};
+  bool gathered = false;  // every local candidate is in `local`
   std::shared_ptr<asio::steady_timer> waiter;
 };
 
@@ -106,6 +106,9 @@ media::media_events camera_sessions::events_for(std::int64_t camera_id) {
   ev.on_candidate = [weak](const std::string& peer, unsigned mline, const std::string& c) {
     if (auto s = weak.lock()) s->on_candidate(peer, mline, c);
   };
+  ev.on_gathering_done = [weak](const std::string& peer) {
+    if (auto s = weak.lock()) s->on_gathering_done(peer);
+  };
   ev.on_peer_state = [weak](const std::string& peer, media::peer_state st, const std::string& d) {
     if (st != media::peer_state::failed) return;
     if (auto s = weak.lock()) s->on_failed(peer, d);
@@ -180,6 +183,7 @@ asio::awaitable<std::variant<opened_session, session_error>> camera_sessions::op
   std::optional<clock_type::time_point> gather_deadline;
   std::string answer;
   std::vector<ice_candidate> local;
+  bool gathered = false;
   std::optional<session_error> failed;
   for (;;) {
     {
@@ -191,13 +195,13 @@ asio::awaitable<std::variant<opened_session, session_error>> camera_sessions::op
         failed = session_error{400, s->failure.empty() ? "the session ended" : s->failure};
       } else if (s->answer) {
         if (!gather_deadline) gather_deadline = now + options_.gather_timeout;
-        // Host candidates come in a burst: take them once it is 50 ms quiet.
-        constexpr auto quiet = std::chrono::milliseconds(50);
-        if ((!s->local.empty() && now - s->last_candidate >= quiet) || now >= *gather_deadline) {
+        // Gathering ends with an event; the deadline bounds a slow STUN/TURN server.
+        if (s->gathered || now >= *gather_deadline) {
           answer = *s->answer;
           local = s->local;
+          gathered = s->gathered;
         }
-        wake_at = s->local.empty() ? *gather_deadline : s->last_candidate + quiet;
+        wake_at = *gather_deadline;
       } else if (now >= answer_deadline) {
         failed = session_error{504, "no answer from the media engine within " +
                                         std::to_string(options_.answer_timeout.count()) + " ms"};
@@ -217,7 +221,7 @@ asio::awaitable<std::variant<opened_session, session_error>> camera_sessions::op
   }
   spdlog::info("webrtc: session {} of camera {} answered with {} candidate(s)", id.substr(0, 6),
                camera_id, local.size());
-  co_return result{opened_session{with_candidates(answer, local, false), s->out}};
+  co_return result{opened_session{with_candidates(answer, local, gathered), s->out}};
 }
 
 void camera_sessions::wake(const std::shared_ptr<session>& s) {
@@ -241,7 +245,14 @@ void camera_sessions::on_candidate(const std::string& id, unsigned mline,
   if (it == sessions_.end() || !it->second->waiter) return;  // answered: nobody to tell
   std::string c = candidate.starts_with("a=") ? candidate.substr(2) : candidate;
   it->second->local.push_back({mline, std::move(c)});
-  it->second->last_candidate = clock_type::now();
+  wake(it->second);
+}
+
+void camera_sessions::on_gathering_done(const std::string& id) {
+  std::lock_guard lock(mu_);
+  auto it = sessions_.find(id);
+  if (it == sessions_.end() || !it->second->waiter) return;
+  it->second->gathered = true;
   wake(it->second);
 }
 

@@ -93,6 +93,7 @@ class camera_sessions : public std::enable_shared_from_this<camera_sessions> {
   media::media_events events_for(std::int64_t camera_id);
   void on_answer(const std::string& id, const std::string& sdp);
   void on_candidate(const std::string& id, unsigned mline, const std::string& candidate);
+  void on_gathering_done(const std::string& id);
   void on_failed(const std::string& id, const std::string& why);
   void wake(const std::shared_ptr<session>& s);
   void camera_ended(std::int64_t camera_id, core::end_reason why);
