@@ -70,20 +70,23 @@ async function errorFrom(res) {
 
 /**
  * fetch() against the gateway. Resolves with the parsed JSON (or the Response when
- * `raw`), rejects with an ApiError whose message is fit to show.
+ * `raw`), rejects with an ApiError whose message is fit to show. A body is JSON unless
+ * `type` names its media type (then it is sent as the string it is: SDP for WHEP).
+ * `keepalive` lets the request outlive the page (a hang-up sent while it unloads).
  */
-export async function request(method, path, { body, signal, raw = false, quiet401 = false } = {}) {
+export async function request(method, path, { body, type, signal, raw = false, quiet401 = false, keepalive = false } = {}) {
   const headers = { ...authHeaders() };
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (body !== undefined) headers['Content-Type'] = type ?? 'application/json';
   let res;
   try {
     res = await fetch(path, {
       method,
       headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: body === undefined ? undefined : type ? body : JSON.stringify(body),
       credentials: 'same-origin',
       cache: 'no-store',
       signal,
+      keepalive,
     });
   } catch (e) {
     if (e.name === 'AbortError') throw e;

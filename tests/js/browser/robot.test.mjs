@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
-import { startGateway, ADMIN, USER } from '../support/gateway.mjs';
+import { startGateway, ADMIN, USER, CHROMIUM_WEBRTC_ARGS } from '../support/gateway.mjs';
 
 const artifacts = process.env.CAMGATE_ARTIFACTS ?? '/tmp/camgate-artifacts';
 mkdirSync(artifacts, { recursive: true });
@@ -44,8 +44,7 @@ before(async () => {
   skip = robots.status === 404 || sig.status === 404;
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--allow-loopback-in-peer-connection',
-      '--disable-features=WebRtcHideLocalIpsWithMdns', '--use-fake-ui-for-media-stream'],
+    args: ['--no-sandbox', ...CHROMIUM_WEBRTC_ARGS, '--use-fake-ui-for-media-stream'],
   });
 });
 

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
-import { startCamsim, startGateway, ADMIN, USER } from '../support/gateway.mjs';
+import { startCamsim, startGateway, ADMIN, USER, CHROMIUM_WEBRTC_ARGS } from '../support/gateway.mjs';
 
 const artifacts = process.env.CAMGATE_ARTIFACTS ?? '/tmp/camgate-artifacts';
 mkdirSync(artifacts, { recursive: true });
@@ -77,11 +77,48 @@ async function ensureCamera() {
 
 const frames = (page) => page.$eval('#stat-frames', (el) => Number(el.textContent));
 
+// The WHEP requests a page makes, as "METHOD status" in order.
+function whepLog(page) {
+  const log = [];
+  page.on('response', (r) => {
+    if (/\/api\/cameras\/\d+\/whep/.test(r.url())) log.push(`${r.request().method()} ${r.status()}`);
+  });
+  return log;
+}
+
+async function waitUntil(what, fn, { timeout = 10000, every = 100 } = {}) {
+  const t0 = Date.now();
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() - t0 > timeout) throw new Error(`timed out after ${timeout} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, every));
+  }
+}
+
+// The <video> plays real frames: camsim's size, and the decoder's count keeps rising.
+async function videoPlays(page) {
+  await page.waitForFunction(() => document.querySelector('#stage').dataset.state === 'playing', null, { timeout: 20000 });
+  assert.equal(await page.isVisible('#video'), true, 'the <video> shows');
+  assert.equal(await page.isVisible('#picture'), false, 'the <img> is hidden');
+  assert.deepEqual(await page.$eval('#video', (v) => [v.videoWidth, v.videoHeight]), [640, 480]);
+  const decoded = () => page.$eval('#video', (v) => v.getVideoPlaybackQuality().totalVideoFrames);
+  const d1 = await decoded();
+  const f1 = await frames(page);
+  await page.waitForFunction(([d, f]) => document.querySelector('#video').getVideoPlaybackQuality().totalVideoFrames > d + 10
+    && Number(document.querySelector('#stat-frames').textContent) > f + 10, [d1, f1], { timeout: 10000 });
+}
+
+const cameraViewers = async () => {
+  const r = await fetch(`${gw.url}/api/cameras/${cameraId}`, { headers: { Authorization: `Bearer ${adminToken}` } });
+  return (await r.json()).camera.viewers;
+};
+
 before(async () => {
   cam = await startCamsim([], { resolution: '640x480', fps: 25 });
-  gw = await startGateway({ config: '\n[access]\nwarn_before_s = 60\n' });
+  gw = await startGateway({ config: '\n[access]\nwarn_before_s = 60\n', loopbackWebrtc: true });
   adminToken = await tokenFor(ADMIN);
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
+  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', ...CHROMIUM_WEBRTC_ARGS] });
 });
 
 after(async () => {
@@ -233,6 +270,12 @@ test('a user without a booking is told why there is no picture', async () => {
   await page.waitForFunction(() => document.querySelector('#stage').dataset.state === 'denied');
   assert.match(await page.textContent('#stage-overlay'), /You cannot watch this camera now.*no booking/i);
   await shot(page, '09-watch-no-booking');
+  // The WebRTC view says the same: the gateway refuses the WHEP offer with 403.
+  const whep = whepLog(page);
+  await page.click('label[for="mode-webrtc"]');
+  await waitUntil('the refused WHEP offer', () => whep.includes('POST 403'));
+  await page.waitForFunction(() => document.querySelector('#stage').dataset.state === 'denied');
+  assert.match(await page.textContent('#stage-overlay'), /You cannot watch this camera now.*no booking/i);
   await context.close();
 });
 
@@ -298,6 +341,89 @@ test('the MJPEG view also ends with "session ended" when the gateway closes it a
   const at = Date.now() / 1000;
   assert.ok(at >= ends - 1 && at < ends + 4, `cut at ${at}, booking ended ${ends}`);
   assert.match(await page.textContent('#stage-overlay'), /Session ended.*booking has ended/);
+  await context.close();
+});
+
+test('the WebRTC view plays the camera as video through WHEP, switches to MJPEG and back, and hangs up', async () => {
+  await ensureCamera();
+  const { context, page } = await newPage();
+  const whep = whepLog(page);
+  await login(page, ADMIN);
+  await page.goto(`${gw.url}/#/watch/camera/${cameraId}/webrtc`);
+  assert.equal(await page.isChecked('#mode-webrtc'), true);
+  await videoPlays(page);
+  assert.equal(whep[0], 'POST 201', whep.join(', '));
+  // Our candidates went to the session too (RFC 8840 fragments, answered 204).
+  await waitUntil('a PATCH with our candidates', () => whep.includes('PATCH 204'));
+  assert.ok(!whep.some((x) => / [45]\d\d$/.test(x)), whep.join(', '));
+  await page.waitForFunction(() => /fps/.test(document.querySelector('#stat-fps').textContent));
+  assert.match(await page.textContent('#stat-size'), /640 × 480/);
+  await shot(page, '07c-watch-webrtc');
+
+  // MJPEG: the <img> again, the WebRTC session hung up.
+  await page.click('label[for="mode-mjpeg"]');
+  assert.match(page.url(), /\/mjpeg$/);
+  assert.deepEqual(await pictureSize(page), [640, 480]);
+  assert.equal(await page.isVisible('#video'), false, 'the <video> is hidden');
+  await page.waitForFunction(() => Number(document.querySelector('#stat-frames').textContent) > 5);
+  await waitUntil('DELETE of the WebRTC session', () => whep.includes('DELETE 200'));
+
+  // And back.
+  await page.click('label[for="mode-webrtc"]');
+  assert.match(page.url(), /\/webrtc$/);
+  await videoPlays(page);
+  assert.equal(whep.filter((x) => x === 'POST 201').length, 2, whep.join(', '));
+
+  // Full screen holds the video; `f` leaves it (the button is under the full-screen stage).
+  await page.click('#fullscreen');
+  await page.waitForFunction(() => document.fullscreenElement?.id === 'stage' && !document.querySelector('#video').hidden);
+  assert.equal(await page.isVisible('#video'), true);
+  await page.keyboard.press('f');
+  await page.waitForFunction(() => !document.fullscreenElement);
+
+  // Leaving the page (an unload, not a view change) hangs up too: keepalive DELETE.
+  await waitUntil('one viewer of the camera: the WebRTC encoder', async () => (await cameraViewers()) === 1);
+  await page.goto('about:blank');
+  await waitUntil('the gateway to drop the WebRTC viewer', async () => (await cameraViewers()) === 0, { timeout: 5000 });
+  await context.close();
+});
+
+test('a booked user watching over WebRTC sees "session ended" right after the booking ends', async () => {
+  await ensureCamera();
+  // Booked long enough for a slow machine to start the video; shortened once it plays
+  // (the gateway applies that to live sessions at once).
+  const now = Math.floor(Date.now() / 1000);
+  const r = await fetch(`${gw.url}/api/bookings`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${adminToken}` },
+    body: JSON.stringify({ username: USER.username, resource: `camera:${cameraId}`, starts_at: now - 5, ends_at: now + 120 }),
+  });
+  const booking = await r.json();
+  assert.equal(r.status, 201, JSON.stringify(booking));
+  const { context, page } = await newPage();
+  await login(page, USER);
+  await page.goto(`${gw.url}/#/watch/camera/${cameraId}/webrtc`);
+  await videoPlays(page)
+    .catch(async (e) => { await shot(page, 'failed-webrtc-cut'); throw new Error(`${e.message}: ${await page.textContent('#stage-overlay')}`); });
+  assert.match(await page.textContent('#countdown'), /left$/);
+
+  const ends = Math.floor(Date.now() / 1000) + 4;
+  const shortened = await fetch(`${gw.url}/api/bookings/${booking.booking.id}`, {
+    method: 'PATCH',
+    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${adminToken}` },
+    body: JSON.stringify({ ends_at: ends }),
+  });
+  assert.equal(shortened.status, 200, await shortened.text());
+  await page.waitForFunction(() => document.querySelector('#stage').dataset.state === 'ended', null, { timeout: 20000 });
+  const at = Date.now() / 1000;
+  console.log(`WebRTC: "session ended" ${(at - ends).toFixed(2)} s after the booking's end`);
+  assert.ok(at >= ends - 1 && at < ends + 2.5, `cut at ${at}, booking ended ${ends}`);
+  assert.match(await page.textContent('#stage-overlay'), /Session ended.*booking has ended/);
+  assert.match(await page.textContent('#session-bar'), /Session ended/);
+  const f = await frames(page);
+  await page.waitForTimeout(800);
+  assert.equal(await frames(page), f, 'no frames after the cut');
+  await shot(page, '11c-webrtc-session-ended');
   await context.close();
 });
 

@@ -16,6 +16,10 @@ export const sourceDir = process.env.CAMGATE_SOURCE_DIR ?? path.resolve(here, '.
 export const binDir = process.env.CAMGATE_BIN_DIR ?? path.join(sourceDir, 'build', 'bin');
 export const bin = (name) => path.join(binDir, name);
 
+// Chromium's flags for WebRTC between itself and a peer on 127.0.0.1: loopback candidates
+// allowed, and host addresses as they are (not hidden behind mDNS names).
+export const CHROMIUM_WEBRTC_ARGS = ['--allow-loopback-in-peer-connection', '--disable-features=WebRtcHideLocalIpsWithMdns'];
+
 export const ADMIN = { username: 'admin', password: 'admin-password-1' };
 export const USER = { username: 'alice', password: 'alice-password-1' };
 
@@ -80,7 +84,10 @@ export async function startCamsim(extraArgs = [], { resolution = '640x480', fps 
 }
 
 // `config`: extra TOML appended to the test configuration (short camera timeouts).
-export async function startGateway({ config = '', extraArgs = [] } = {}) {
+// `loopbackWebrtc`: the gateway's WebRTC (WHEP) offers 127.0.0.1 as its ICE host address
+// (libnice leaves loopback out otherwise), for a browser on this host; Chromium then
+// needs CHROMIUM_WEBRTC_ARGS.
+export async function startGateway({ config = '', extraArgs = [], loopbackWebrtc = false } = {}) {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'camgate-js-'));
   for (const [u, role] of [[ADMIN, 'admin'], [USER, 'user']]) {
     camgateCli(['user', 'add', u.username, '--role', role, '--password-stdin', '--data', dataDir],
@@ -95,7 +102,7 @@ backoff_max_ms = 400
 connect_timeout_ms = 1000
 probe_timeout_ms = 1000
 snapshot_wait_ms = 1500
-${config}`);
+${loopbackWebrtc ? '\n[webrtc]\nlocal_addresses = ["127.0.0.1"]\n' : ''}${config}`);
   const { child, match, output } = await spawnUntil(
     bin('camgate'),
     ['serve', '--listen', '127.0.0.1:0', '--data', dataDir, '--config', configFile,

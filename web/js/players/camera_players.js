@@ -1,5 +1,6 @@
-// The three ways to watch a camera: MJPEG (fetch + multipart parser, so every part's
-// X-Timestamp is known), WebSocket (binary JPEG per message) and snapshots.
+// The three ways to watch a camera as JPEG pictures: MJPEG (fetch + multipart parser, so
+// every part's X-Timestamp is known), WebSocket (binary JPEG per message) and snapshots.
+// (The fourth, WebRTC video, is webrtc_player.js.)
 // Each player: start(), stop(); reports through the callbacks
 //   onFrame(), onState(state, message), onNotice(json), onEnded({reason, message, code})
 import * as api from '../api.js';
@@ -42,6 +43,31 @@ function isSessionEnd(status, message) {
   return status === 401 || (status === 403 && /booking/i.test(message ?? ''));
 }
 
+/**
+ * How a session ends when the gateway refused a stream (an ApiError): {reason, message},
+ * or null when the refusal is not for good (try again).
+ */
+export function refusalEnding(e) {
+  if (isSessionEnd(e.status, e.message)) {
+    const reason = e.status === 401 ? 'token expired' : /booking ended/.test(e.message) ? 'booking ended' : e.message;
+    return { reason, message: /booking ended/.test(e.message) || e.status === 401 ? endedMessage(reason) : e.message };
+  }
+  if (e.status === 403 || e.status === 404) return { reason: e.message, message: e.message };
+  return null;
+}
+
+/**
+ * How a session ends when a stream went away and accessProblem() found `problem`:
+ * {reason, message}, or null when access is still fine (reconnect).
+ */
+export function sessionEnding(problem) {
+  if (!problem || !(isSessionEnd(problem.status, problem.message) || problem.status === 403 || problem.status === 404)) return null;
+  const reason = /booking ended/i.test(problem.message) ? 'booking ended'
+    : problem.status === 401 ? 'token expired'
+      : problem.status === 404 ? 'camera removed' : problem.message;
+  return { reason, message: problem.status === 403 && !/booking ended/.test(problem.message) ? problem.message : endedMessage(reason) };
+}
+
 class BasePlayer {
   constructor(cameraId, img, cb) {
     this.cameraId = cameraId;
@@ -59,13 +85,10 @@ class BasePlayer {
   // A stream went away: find out why, then either end for good or try again.
   async lost(fallback) {
     if (this.stopped) return;
-    const problem = await accessProblem(this.cameraId);
+    const ending = sessionEnding(await accessProblem(this.cameraId));
     if (this.stopped) return;
-    if (problem && (isSessionEnd(problem.status, problem.message) || problem.status === 403 || problem.status === 404)) {
-      const reason = /booking ended/i.test(problem.message) ? 'booking ended'
-        : problem.status === 401 ? 'token expired'
-          : problem.status === 404 ? 'camera removed' : problem.message;
-      this.end({ reason, message: problem.status === 403 && !/booking ended/.test(problem.message) ? problem.message : endedMessage(reason) });
+    if (ending) {
+      this.end(ending);
       return;
     }
     this.retries = (this.retries ?? 0) + 1;
@@ -102,11 +125,8 @@ export class MjpegPlayer extends BasePlayer {
       res = await api.fetchMedia(`/api/cameras/${this.cameraId}/stream`, { signal: this.abort.signal });
     } catch (e) {
       if (this.stopped || e.name === 'AbortError') return;
-      if (isSessionEnd(e.status, e.message)) {
-        const reason = e.status === 401 ? 'token expired' : /booking ended/.test(e.message) ? 'booking ended' : e.message;
-        return this.end({ reason, message: /booking ended/.test(e.message) || e.status === 401 ? endedMessage(reason) : e.message });
-      }
-      if (e.status === 403 || e.status === 404) return this.end({ reason: e.message, message: e.message });
+      const ending = refusalEnding(e);
+      if (ending) return this.end(ending);
       return this.lost(`${e.message}.`);
     }
     const type = res.headers.get('content-type') ?? '';

@@ -1,17 +1,12 @@
-// Watching one camera (MJPEG, WebSocket, snapshot) or one robot (WebRTC): the picture,
-// measured fps and latency, full screen, snapshot download, analysis, and the booking
-// countdown with its warning and the "session ended" cut.
+// Watching one camera (MJPEG, WebSocket, WebRTC, snapshot) or one robot (WebRTC): the
+// picture, measured fps and latency, full screen, snapshot download, analysis, and the
+// booking countdown with its warning and the "session ended" cut.
 import * as api from '../api.js';
 import { h, clear, notice, toast, every, cameraState, badge, focusHeading, clock, duration, durationWords, bytes, sentence } from '../ui.js';
-import { MjpegPlayer, WebSocketPlayer, SnapshotPlayer, downloadSnapshot } from '../players/camera_players.js';
+import { downloadSnapshot } from '../players/camera_players.js';
 import { RobotPlayer } from '../players/robot_player.js';
 import { bookingWindow } from './booking_util.js';
-
-const MODES = [
-  { id: 'mjpeg', label: 'MJPEG', hint: 'Smooth, over plain HTTP' },
-  { id: 'ws', label: 'WebSocket', hint: 'Binary frames, lowest latency' },
-  { id: 'snapshot', label: 'Snapshot', hint: 'One still picture at a time' },
-];
+import { MODES, cameraPicture, stageParts, statsPanel } from './watch_stage.js';
 
 export function watchView(root, args) {
   const [kind, id, modeArg] = args;
@@ -25,74 +20,13 @@ export function watchView(root, args) {
 
 // ---- shared pieces -------------------------------------------------------------
 
-function stageParts(mediaEl) {
-  const overlayTitle = h('p.overlay-title');
-  const overlayText = h('p.overlay-text');
-  const overlayActions = h('div.overlay-actions');
-  const spinner = h('div.spinner', { 'aria-hidden': 'true' });
-  const overlay = h('div.stage-overlay#stage-overlay', { role: 'status', 'aria-live': 'polite' }, spinner, overlayTitle, overlayText, overlayActions);
-  const banner = h('div.stage-banner#stage-banner', { hidden: true, 'aria-hidden': 'true' });
-  const stage = h('div.stage#stage', { dataset: { state: 'connecting' } }, mediaEl, banner, overlay);
-  const setOverlay = (state, title, text = '', actions = []) => {
-    stage.dataset.state = state;
-    overlay.hidden = state === 'playing';
-    overlay.setAttribute('role', state === 'ended' || state === 'error' || state === 'denied' ? 'alert' : 'status');
-    spinner.hidden = !(state === 'connecting' || state === 'reconnecting' || state === 'waiting');
-    overlayTitle.textContent = title;
-    overlayText.textContent = text;
-    overlayActions.replaceChildren(...actions);
-  };
-  const setBanner = (text) => {
-    banner.hidden = !text;
-    banner.textContent = text ?? '';
-  };
-  return { stage, setOverlay, setBanner };
-}
-
-function statsPanel() {
-  const fps = h('dd#stat-fps', '—');
-  const latency = h('dd#stat-latency', '—');
-  const frames = h('dd#stat-frames', '0');
-  const size = h('dd#stat-size', '—');
-  const latencyLabel = h('dt', 'Latency');
-  const el = h('dl.stats.stats-live', { 'aria-label': 'Stream measurements' },
-    h('div', h('dt', 'Frame rate'), fps),
-    h('div', latencyLabel, latency),
-    h('div', h('dt', 'Frames'), frames),
-    h('div', h('dt', 'Picture'), size));
-  let last = 0;
-  const update = (s, force = false) => {
-    const now = performance.now();
-    frames.textContent = String(s.frames);
-    if (!force && now - last < 250) return; // calm numbers, not a flicker
-    last = now;
-    fps.textContent = s.fps > 0 ? `${s.fps.toFixed(1)} fps` : '—';
-    latencyLabel.textContent = s.latencyKind === 'rtt' ? 'Round trip' : 'Latency';
-    if (s.latency === null || s.latency === undefined) {
-      latency.textContent = '—';
-      latency.title = 'This stream carries no capture time';
-    } else if (Math.abs(s.latency) > 60000) {
-      latency.textContent = 'clock differs';
-      latency.title = 'The camera’s clock is not set to the same time as this computer';
-    } else {
-      latency.textContent = `${Math.max(0, Math.round(s.latency))} ms`;
-      latency.title = '';
-    }
-    if (s.width) size.textContent = `${s.width} × ${s.height}`;
-  };
-  const reset = () => {
-    fps.textContent = '—'; latency.textContent = '—'; frames.textContent = '0'; size.textContent = '—';
-  };
-  // The stream is over: keep the count, drop the live rates.
-  const halt = () => { fps.textContent = '—'; latency.textContent = '—'; };
-  return { el, update, reset, halt };
-}
-
 /**
  * The booking countdown for a non-admin: "Booked until 14:30 · 12:04 left", the warning
- * from session-expiring, and the ended state.
+ * from session-expiring, and the ended state. The booking is read again every 10 s (a
+ * view without notices, MJPEG or WebRTC, learns of a changed end that way); onOver runs
+ * when its end has come.
  */
-function sessionBar(resource, setBanner = () => {}) {
+function sessionBar(resource, setBanner = () => {}, onOver = () => {}) {
   const el = h('div.session-bar#session-bar', { hidden: true });
   const text = h('span.session-text');
   const countdown = h('span.session-countdown#countdown', { 'aria-hidden': 'true' });
@@ -103,6 +37,8 @@ function sessionBar(resource, setBanner = () => {}) {
   let ended = false;
   let lastSpokenMinute = null;
   let timer = null;
+  let refresher = null;
+  let over = false;
 
   const render = () => {
     if (ended) return;
@@ -113,8 +49,11 @@ function sessionBar(resource, setBanner = () => {}) {
       el.className = 'session-bar is-warning';
       text.textContent = `Your booking ended at ${clock(window.ends_at)}.`;
       countdown.textContent = '';
+      setBanner(null);
+      if (!over) { over = true; onOver(); }
       return;
     }
+    over = false;
     const warn = warnedAt !== null || left <= 60;
     el.className = `session-bar ${warn ? 'is-warning' : ''}`;
     text.textContent = warn
@@ -138,8 +77,18 @@ function sessionBar(resource, setBanner = () => {}) {
         text.textContent = 'Admin access: no booking needed.';
         return;
       }
-      const b = await api.get('/api/bookings').catch(() => ({ bookings: [] }));
+      if (ended) return;
+      clearInterval(refresher);
+      refresher = setInterval(() => this.load(), 10000);
+      const b = await api.get('/api/bookings').catch(() => null);
+      if (ended || !b) return;
       const w = bookingWindow(b.bookings ?? [], resource);
+      if (!w.active && window) {
+        // It was cut short or cancelled while we watched: over now.
+        window = { ...window, ends_at: Math.min(window.ends_at, Date.now() / 1000) };
+        render();
+        return;
+      }
       window = w.active;
       if (!window) {
         el.hidden = false;
@@ -163,13 +112,14 @@ function sessionBar(resource, setBanner = () => {}) {
     ended(message) {
       ended = true;
       clearInterval(timer);
+      clearInterval(refresher);
       setBanner(null);
       el.hidden = false;
       el.className = 'session-bar is-ended';
       text.textContent = `Session ended. ${message}`;
       countdown.textContent = '';
     },
-    stop() { clearInterval(timer); },
+    stop() { clearInterval(timer); clearInterval(refresher); },
   };
 }
 
@@ -203,10 +153,12 @@ function watchCamera(root, cameraId, initialMode) {
   let camera = null;
   let sessionOver = false;
 
-  const img = h('img#picture', { alt: 'Live picture from the camera', decoding: 'async' });
-  const { stage, setOverlay, setBanner } = stageParts(img);
+  const picture = cameraPicture(cameraId);
+  const { img } = picture;
+  const { stage, setOverlay, setBanner } = stageParts(picture.elements);
   const stats = statsPanel();
-  const session = sessionBar(`camera:${cameraId}`, setBanner);
+  // At the booking's end, a player that can ask why (WebRTC) does so at once.
+  const session = sessionBar(`camera:${cameraId}`, setBanner, () => player?.check?.());
   const title = h('h1', `Camera ${cameraId}`);
   const state = h('span#camera-state');
   const camMeta = h('p.muted#camera-meta');
@@ -316,16 +268,15 @@ function watchCamera(root, cameraId, initialMode) {
   const retryButton = () => h('button.btn.btn-primary', { type: 'button', onclick: () => startPlayer() }, 'Try again');
 
   function startPlayer() {
-    player?.stop();
     stats.reset();
     sessionOver = false;
     analyzeButton.disabled = false;
     dlButton.disabled = false;
-    img.removeAttribute('src');
     const cb = {
       onFrame: (s) => {
         // A frame rate means nothing for pictures taken on request.
-        stats.update({ frames: s.frames, fps: mode === 'snapshot' ? 0 : s.fps, latency: s.latency, width: img.naturalWidth, height: img.naturalHeight });
+        const [width, height] = picture.size();
+        stats.update({ frames: s.frames, fps: mode === 'snapshot' ? 0 : s.fps, latency: s.latency, latencyKind: s.latencyKind, width, height });
         stage.dataset.frames = String(s.frames);
       },
       onState: (st, message) => {
@@ -339,9 +290,7 @@ function watchCamera(root, cameraId, initialMode) {
       },
       onEnded,
     };
-    const P = mode === 'ws' ? WebSocketPlayer : mode === 'snapshot' ? SnapshotPlayer : MjpegPlayer;
-    player = new P(cameraId, img, cb);
-    player.start();
+    player = picture.start(mode, cb);
     snapshotControls.hidden = mode !== 'snapshot';
     if (mode === 'snapshot') {
       const auto = snapshotControls.querySelector('#auto-snapshot');
@@ -379,7 +328,7 @@ function watchCamera(root, cameraId, initialMode) {
     }
   }, (e) => {
     if (e.status === 404) {
-      player?.stop();
+      picture.stop();
       player = null;
       state.replaceChildren(badge('Removed', 'bad'));
       camMeta.textContent = '';
@@ -406,8 +355,7 @@ function watchCamera(root, cameraId, initialMode) {
   document.addEventListener('fullscreenchange', onFs);
 
   return () => {
-    player?.stop();
-    player?.sink?.release?.();
+    picture.release();
     stopPolling();
     session.stop();
     document.removeEventListener('keydown', onKey);
