@@ -72,6 +72,16 @@ struct media_engine::impl final : capture_owner,
   // GLib thread.
   std::map<std::string, std::unique_ptr<peer_sender>> viewers;
   std::uint64_t next_generation = 1;
+  attached_source silence_check;  // ends viewers whose RTCP stopped
+
+  void end_silent_viewers() {
+    const auto limit = opts.viewer_rtcp_timeout.count();
+    std::vector<peer_key> silent;
+    for (const auto& [id, v] : viewers)
+      if (v->rtcp_silent_ms() > limit) silent.push_back({id, v->generation()});
+    for (auto& key : silent)
+      peer_failed(key, "no RTCP from the viewer for " + std::to_string(limit) + " ms");
+  }
 
   // Any thread.
   mutable std::mutex mu;
@@ -233,7 +243,13 @@ media_engine::~media_engine() {
 }
 
 void media_engine::start() {
-  impl_->loop.invoke([i = impl_.get()] { i->cap.start(); });
+  impl_->loop.invoke([i = impl_.get()] {
+    i->cap.start();
+    i->silence_check = i->loop.add_timeout(1000, [i] {
+      i->end_silent_viewers();
+      return true;
+    });
+  });
 }
 
 void media_engine::stop() {
@@ -242,6 +258,7 @@ void media_engine::stop() {
   impl_->loop.invoke([i = impl_.get(), &done] {
     for (const auto& id : i->viewer_ids()) i->destroy_viewer(id, "media engine stopping");
     i->cap.stop();
+    i->silence_check.reset();
     done.set_value();
   });
   done.get_future().wait();

@@ -37,6 +37,9 @@ struct media_options {
   std::chrono::milliseconds source_retry_max{10000};
   // No frame from the camera for this long while running counts as lost.
   std::chrono::milliseconds source_stall_timeout{3000};
+  // A connected viewer that sent no RTCP (receiver reports, feedback) for this long is
+  // gone (closed tab, lost network): its peer ends. Browsers report about every second.
+  std::chrono::milliseconds viewer_rtcp_timeout{10000};
   // A viewer whose send queue holds more than this many frames skips to the next keyframe.
   unsigned max_queued_frames = 30;
 };

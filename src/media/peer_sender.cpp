@@ -242,6 +242,18 @@ void peer_sender::connect_signals() {
             if (auto o = l->owner.lock())
               o->post([o = o.get(), key = l->key, st] { o->peer_connection_state(key, st); });
           }));
+  // A viewer that goes away without a word (a closed tab, a lost network) keeps ICE up
+  // for want of consent checks in this libnice: its receiver reports tell it is there.
+  // rtpbin says each time one arrives (on-ssrc-active); the engine ends a connected peer
+  // whose reports stopped (peer_sender::rtcp_silent_for).
+  if (GstElement* rtpbin = gst_bin_get_by_name(GST_BIN(webrtc_), "rtpbin")) {
+    g_signal_connect(rtpbin, "on-ssrc-active",
+                     G_CALLBACK(+[](GstElement*, guint, guint, gpointer p) {
+                       static_cast<std::atomic<std::int64_t>*>(p)->store(g_get_monotonic_time());
+                     }),
+                     &last_rtcp_us_);
+    gst_object_unref(rtpbin);
+  }
   connect("notify::ice-connection-state", G_CALLBACK(+[](GstElement* w, GParamSpec*, gpointer p) {
             auto* l = static_cast<peer_link*>(p);
             GstWebRTCICEConnectionState st;

@@ -1,4 +1,5 @@
 #pragma once
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -85,7 +86,14 @@ class peer_sender {
   video_codec codec() const { return codec_; }
   const std::shared_ptr<feed>& frame_feed() const { return feed_; }
   bool connected() const { return connected_; }
-  void set_connected() { connected_ = true; }
+  void set_connected() {
+    connected_ = true;
+    last_rtcp_us_ = g_get_monotonic_time();  // the viewer's reports are due from now on
+  }
+  // How long no RTCP came from the viewer (0 before it connected).
+  std::int64_t rtcp_silent_ms() const {
+    return connected_ ? (g_get_monotonic_time() - last_rtcp_us_.load()) / 1000 : 0;
+  }
 
   // The owner hears of the answer through peer_answer_created.
   void create_answer();
@@ -115,6 +123,8 @@ class peer_sender {
   GstElement* webrtc_ = nullptr;  // borrowed from pipeline_
   attached_source bus_watch_;
   bool connected_ = false;
+  // Set by rtpbin's streaming thread; the webrtcbin (and its signal) dies with this peer.
+  std::atomic<std::int64_t> last_rtcp_us_{0};
 };
 
 }  // namespace camgate::media

@@ -287,7 +287,7 @@ std::optional<session_error> camera_sessions::add_candidates(const std::string& 
   if (auto* err = std::get_if<std::string>(&parsed)) return session_error{400, *err};
   const auto& frag = std::get<sdp_fragment>(parsed);
   if (!frag.ice_ufrag.empty() && frag.ice_ufrag != s->remote_ufrag)
-    return session_error{501, "ICE restarts are not supported: start a new session"};
+    return session_error{422, "ICE restarts are not supported: start a new session"};
   for (const auto& c : frag.candidates) engine->add_remote_candidate(id, c.mline, c.candidate);
   return std::nullopt;
 }

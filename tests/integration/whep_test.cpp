@@ -189,7 +189,7 @@ TEST(Whep, BadInputGetsAClearError) {
   expect_error(http_request(gw.port(), http::verb::patch, v.location,
                             "a=ice-ufrag:other\r\na=ice-pwd:x\r\n",
                             sdp_headers(admin, "application/trickle-ice-sdpfrag")),
-               501, "ICE restart");
+               422, "ICE restart");
   gw.book("alice", id, now_s() - 5, now_s() + 3600);
   expect_error(http_request(gw.port(), http::verb::delete_, v.location, "", bearer(gw.user_token())),
                404, "session");

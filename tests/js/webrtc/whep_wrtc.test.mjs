@@ -122,3 +122,24 @@ test('a user without a booking is refused with the reason, then plays once booke
     v.close();
   }
 });
+
+test('a viewer that closes without DELETE is ended by the gateway once its RTCP stops', async () => {
+  const v = await whepViewer(gw.adminToken);
+  assert.equal(v.status, 201, v.answer);
+  await waitFor(() => v.frames.count >= 5, 10000, 'five frames');
+  v.close();  // no DELETE
+  const t0 = Date.now();
+  const frag = "a=end-of-candidates\r\n";
+  let status = 204;
+  while (status !== 404 && Date.now() - t0 < 20000) {
+    await new Promise((r) => setTimeout(r, 100));
+    const r = await fetch(`${gw.url}${v.location}`, {
+      method: 'PATCH',
+      headers: { 'Content-Type': 'application/trickle-ice-sdpfrag', Authorization: `Bearer ${gw.adminToken}` },
+      body: frag,
+    });
+    status = r.status;
+  }
+  console.log(`[ perf ] abandoned session ended after ${Date.now() - t0} ms`);
+  assert.equal(status, 404, 'the abandoned session is gone');
+});
