@@ -16,7 +16,8 @@ struct camera_sessions::session {
   std::vector<std::string> mids;  // the offer's, by m-line
   std::string remote_ufrag;
   outputs::output_session::closed_handler on_closed;
-  std::shared_ptr<output> out;
+  std::shared_ptr<hub::channel> channel;
+  std::shared_ptr<output> out;  // subscribed to channel while the session lives
   // The answer being prepared (under mu_), and the timer open() waits on.
   std::optional<std::string> answer;
   std::string failure;
@@ -25,23 +26,21 @@ struct camera_sessions::session {
   std::shared_ptr<asio::steady_timer> waiter;
 };
 
-// Hands the camera's pictures to its engine. Owns the engine with the camera entry, so a
-// picture being delivered while the camera retires still finds it (push_frame is a no-op
-// once the engine has stopped).
-class camera_sessions::picture_feed : public hub::subscriber {
+// Hands the camera's pictures to its engine. Every session's output is a subscriber of
+// the camera's channel (so the camera counts its WebRTC viewers like any other) and
+// offers each picture here: the first offer of a picture passes, the others are the same
+// picture. Owns the engine with the camera entry, so a picture being delivered while the
+// camera retires still finds it (push_frame is a no-op once the engine has stopped).
+class camera_sessions::picture_feed {
  public:
-  picture_feed(std::weak_ptr<camera_sessions> owner, std::int64_t camera_id,
-               std::shared_ptr<media::media_engine> engine)
-      : owner_(std::move(owner)), camera_id_(camera_id), engine_(std::move(engine)) {}
-  void deliver(const core::frame_ptr& f) override { engine_->push_frame(f); }
-  void end(core::end_reason why) override {
-    if (auto o = owner_.lock()) o->camera_ended(camera_id_, why);
+  explicit picture_feed(std::shared_ptr<media::media_engine> engine) : engine_(std::move(engine)) {}
+  void offer(const core::frame_ptr& f) {
+    if (last_seq_.exchange(f->seq()) != f->seq()) engine_->push_frame(f);
   }
 
  private:
-  std::weak_ptr<camera_sessions> owner_;
-  std::int64_t camera_id_;
   std::shared_ptr<media::media_engine> engine_;
+  std::atomic<std::uint64_t> last_seq_{0};
 };
 
 struct camera_sessions::camera {
@@ -53,17 +52,18 @@ struct camera_sessions::camera {
   std::uint64_t linger_generation = 0;  // a newer session cancels a pending retirement
 };
 
-// The session as the live-session registry sees it: a cut or the camera's end closes it.
-// It carries no frames itself (the camera's engine sends them over WebRTC).
+// The session as the hub and the live-session registry see it: a subscriber of the
+// camera's channel that hands pictures to the camera's engine; a cut or the camera's end
+// closes the session.
 class camera_sessions::output : public outputs::output_session {
  public:
-  output(std::weak_ptr<camera_sessions> owner, std::string id)
-      : owner_(std::move(owner)), id_(std::move(id)) {}
-  void deliver(const core::frame_ptr&) override {}
+  output(std::weak_ptr<camera_sessions> owner, std::string id, std::shared_ptr<picture_feed> feed)
+      : owner_(std::move(owner)), id_(std::move(id)), feed_(std::move(feed)) {}
+  void deliver(const core::frame_ptr& f) override { feed_->offer(f); }
   void end(core::end_reason why) override {
     if (auto o = owner_.lock()) o->close(id_, why);
   }
-  void notify(std::string) override {}  // no channel for notices (the page polls its booking)
+  void notify(std::string) override {}  // no channel for notices (the page asks the API)
   void finish(std::uint16_t, std::string) override {
     if (auto o = owner_.lock()) o->close(id_, core::end_reason::viewer_closed);
   }
@@ -71,6 +71,7 @@ class camera_sessions::output : public outputs::output_session {
  private:
   std::weak_ptr<camera_sessions> owner_;
   std::string id_;
+  std::shared_ptr<picture_feed> feed_;
 };
 
 std::shared_ptr<camera_sessions> camera_sessions::create(asio::any_io_executor io,
@@ -133,7 +134,7 @@ std::variant<std::shared_ptr<camera_sessions::camera>, session_error> camera_ses
     return session_error{503, std::string("WebRTC is not available: ") + e.what()};
   }
   cam->engine->start();
-  cam->feed = std::make_shared<picture_feed>(weak_from_this(), camera_id, cam->engine);
+  cam->feed = std::make_shared<picture_feed>(cam->engine);
   if (it != cameras_.end()) retire(it->second);  // a camera re-added under the same id
   cameras_[camera_id] = cam;
   spdlog::info("webrtc: camera {} encoder started", camera_id);
@@ -156,10 +157,9 @@ asio::awaitable<std::variant<opened_session, session_error>> camera_sessions::op
   s->mids = media::media_ids(offer);
   s->remote_ufrag = ice_ufrag(offer).value_or("");
   s->on_closed = std::move(on_closed);
-  s->out = std::make_shared<output>(weak_from_this(), id);
+  s->channel = channel;
   s->waiter = std::make_shared<asio::steady_timer>(ex);
   std::shared_ptr<camera> cam;
-  bool first_viewer = false;
   {
     std::lock_guard lock(mu_);
     if (shut_down_) co_return result{session_error{503, "the gateway is stopping"}};
@@ -171,12 +171,12 @@ asio::awaitable<std::variant<opened_session, session_error>> camera_sessions::op
     if (auto* err = std::get_if<session_error>(&found)) co_return result{*err};
     cam = std::get<0>(found);
     ++cam->linger_generation;
-    first_viewer = cam->sessions.empty();
     cam->sessions.insert(id);
+    s->out = std::make_shared<output>(weak_from_this(), id, cam->feed);
     sessions_[id] = s;
   }
   // Outside mu_: an ended channel calls end() at once, which takes mu_.
-  if (first_viewer) channel->subscribe(cam->feed);
+  channel->subscribe(s->out);
   cam->engine->handle_offer(id, offer);
 
   const auto answer_deadline = clock_type::now() + options_.answer_timeout;
@@ -311,11 +311,9 @@ bool camera_sessions::close(const std::string& id, core::end_reason why) {
       last = cam->sessions.empty();
     }
   }
+  if (s->out) s->channel->unsubscribe(s->out.get());  // the last one's: no more decoding
   if (engine) engine->remove_peer(id);
-  if (last) {
-    cam->channel->unsubscribe(cam->feed.get());  // no decoding while nobody watches
-    schedule_linger(cam->id);
-  }
+  if (last) schedule_linger(cam->id);
   if (s->on_closed)
     asio::post(io_, [fn = std::move(s->on_closed), why] { fn(why); });
   spdlog::info("webrtc: session {} of camera {} closed ({})", id.substr(0, 6), s->camera_id,
@@ -351,20 +349,8 @@ void camera_sessions::schedule_linger(std::int64_t camera_id) {
 
 void camera_sessions::retire(std::shared_ptr<camera> cam) {
   spdlog::info("webrtc: camera {} encoder stopped (no viewer)", cam->id);
-  cam->channel->unsubscribe(cam->feed.get());
   // Stopping joins the engine's GLib thread: not on an I/O thread.
   asio::post(blocking_, [cam] { cam->engine->stop(); });
-}
-
-void camera_sessions::camera_ended(std::int64_t camera_id, core::end_reason why) {
-  std::vector<std::string> ids;
-  {
-    std::lock_guard lock(mu_);
-    auto it = cameras_.find(camera_id);
-    if (it == cameras_.end()) return;
-    ids.assign(it->second->sessions.begin(), it->second->sessions.end());
-  }
-  for (const auto& id : ids) close(id, why);
 }
 
 std::optional<camera_sessions::session_info> camera_sessions::find(const std::string& id) const {
@@ -400,10 +386,7 @@ void camera_sessions::shutdown() {
     std::lock_guard lock(mu_);
     cams.swap(cameras_);
   }
-  for (auto& [id, cam] : cams) {
-    cam->channel->unsubscribe(cam->feed.get());
-    cam->engine->stop();
-  }
+  for (auto& [id, cam] : cams) cam->engine->stop();
 }
 
 }  // namespace camgate::webrtc

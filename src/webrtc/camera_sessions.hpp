@@ -96,7 +96,6 @@ class camera_sessions : public std::enable_shared_from_this<camera_sessions> {
   void on_gathering_done(const std::string& id);
   void on_failed(const std::string& id, const std::string& why);
   void wake(const std::shared_ptr<session>& s);
-  void camera_ended(std::int64_t camera_id, core::end_reason why);
   void schedule_linger(std::int64_t camera_id);
   void retire(std::shared_ptr<camera> cam);
 

@@ -107,6 +107,8 @@ TEST(Whep, ACameraPlaysOverWebRtcWithOneUpstreamAndOneEncoder) {
   EXPECT_EQ(a.rx->height(), 480);
   auto stats = json::parse(cam.stats());
   EXPECT_EQ(stats.at("stream_connections_total"), 1) << stats.dump();
+  auto camera = json::parse(gw.get("/api/cameras/" + std::to_string(id), gw.admin_token()).body);
+  EXPECT_EQ(camera.at("camera").at("viewers"), 3) << "two WebRTC viewers and one MJPEG";
 
   // DELETE ends one session; the other keeps playing.
   auto del = http_request(gw.port(), http::verb::delete_, a.location, "", bearer(gw.admin_token()));
