@@ -2,6 +2,9 @@
 #include "api/camera_intake.hpp"
 #include "api/routes.hpp"
 #include "core/clock.hpp"
+#ifdef CAMGATE_WITH_WEBRTC
+#include "webrtc/camera_sessions.hpp"
+#endif
 
 namespace camgate::api {
 namespace {
@@ -42,7 +45,7 @@ asio::awaitable<response> metrics(services& s, request_context& ctx) {
   static constexpr metric kMetrics[] = {
       {"camgate_camera_up", "gauge", "1 when frames arrive from the camera"},
       {"camgate_camera_fps", "gauge", "frames per second received from the camera"},
-      {"camgate_camera_viewers", "gauge", "live viewers (MJPEG and WebSocket)"},
+      {"camgate_camera_viewers", "gauge", "live viewers (MJPEG, WebSocket and WebRTC)"},
       {"camgate_camera_frames_total", "counter", "frames received from the camera"},
       {"camgate_camera_frames_dropped_total", "counter",
        "broken or oversize camera frames skipped"},
@@ -108,6 +111,22 @@ asio::awaitable<response> metrics(services& s, request_context& ctx) {
       out += line;
     }
   }
+#ifdef CAMGATE_WITH_WEBRTC
+  if (s.webrtc) {
+    const auto w = s.webrtc->stats();
+    char lines[768];
+    std::snprintf(lines, sizeof lines,
+                  "# HELP camgate_webrtc_sessions WebRTC (WHEP) viewers of cameras\n"
+                  "# TYPE camgate_webrtc_sessions gauge\ncamgate_webrtc_sessions %zu\n"
+                  "# HELP camgate_webrtc_encoders cameras with a running WebRTC encoder\n"
+                  "# TYPE camgate_webrtc_encoders gauge\ncamgate_webrtc_encoders %zu\n"
+                  "# HELP camgate_webrtc_frames_encoded running encoders' frames so far\n"
+                  "# TYPE camgate_webrtc_frames_encoded gauge\n"
+                  "camgate_webrtc_frames_encoded %llu\n",
+                  w.sessions, w.encoders, static_cast<unsigned long long>(w.frames_encoded));
+    out += lines;
+  }
+#endif
   auto res = httpd::bytes_response(http::status::ok, "text/plain; version=0.0.4", std::move(out));
   res.message.set(http::field::cache_control, "no-store");
   co_return res;

@@ -109,6 +109,9 @@ TEST(Whep, ACameraPlaysOverWebRtcWithOneUpstreamAndOneEncoder) {
   EXPECT_EQ(stats.at("stream_connections_total"), 1) << stats.dump();
   auto camera = json::parse(gw.get("/api/cameras/" + std::to_string(id), gw.admin_token()).body);
   EXPECT_EQ(camera.at("camera").at("viewers"), 3) << "two WebRTC viewers and one MJPEG";
+  const auto metrics = gw.get("/metrics", gw.admin_token()).body;
+  EXPECT_NE(metrics.find("camgate_webrtc_sessions 2"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("camgate_webrtc_encoders 1"), std::string::npos) << metrics;
 
   // DELETE ends one session; the other keeps playing.
   auto del = http_request(gw.port(), http::verb::delete_, a.location, "", bearer(gw.admin_token()));
