@@ -27,7 +27,9 @@ double cpu_s() {
   return sec(ru.ru_utime) + sec(ru.ru_stime);
 }
 
-double round2(double v) { return std::round(v * 100) / 100; }
+double round2(double v) {
+  return std::round(v * 100) / 100;
+}
 
 }  // namespace
 
@@ -63,7 +65,8 @@ int main(int argc, char** argv) {
         {{"Authorization", "Bearer " + token}, {"Content-Type", "application/sdp"}});
     if (res.status != 201 || !r->set_answer(res.body)) {
       ++errors;
-      if (error_kinds.size() < 5) error_kinds.push_back(std::to_string(res.status) + " " + res.body);
+      if (error_kinds.size() < 5)
+        error_kinds.push_back(std::to_string(res.status) + " " + res.body);
       continue;
     }
     setup_ms.push_back(std::chrono::duration<double, std::milli>(clock_type::now() - t0).count());
@@ -71,8 +74,9 @@ int main(int argc, char** argv) {
   }
   if (rx.empty() || !rx.front()->wait_frames(1, std::chrono::seconds(15))) {
     std::cerr << "camgate-whep-viewers: no frame decoded\n";
-    std::cout << json{{"mode", "webrtc"}, {"errors", errors + 1}, {"error_kinds", error_kinds}}.dump()
-              << "\n";
+    std::cout
+        << json{{"mode", "webrtc"}, {"errors", errors + 1}, {"error_kinds", error_kinds}}.dump()
+        << "\n";
     return 1;
   }
   std::this_thread::sleep_for(std::chrono::duration<double>(warmup));
@@ -109,13 +113,14 @@ int main(int argc, char** argv) {
        {{"viewers", rx.size()},
         {"frames", rx.front()->frames_decoded() - frames0},
         {"bad_frames", 0},
-        {"fps_per_viewer", {{"min", round2(fps)}, {"p50", round2(fps)}, {"mean", round2(fps)},
-                            {"max", round2(fps)}}},
+        {"fps_per_viewer",
+         {{"min", round2(fps)}, {"p50", round2(fps)}, {"mean", round2(fps)}, {"max", round2(fps)}}},
         {"width", rx.front()->width()},
         {"height", rx.front()->height()},
         {"mbyte_per_s", round2(static_cast<double>(total) / secs / 1e6)},
         {"kbit_per_s_per_viewer",
-         {{"min", round2(kbit.front())}, {"p50", round2(kbit[(kbit.size() - 1) / 2])},
+         {{"min", round2(kbit.front())},
+          {"p50", round2(kbit[(kbit.size() - 1) / 2])},
           {"max", round2(kbit.back())}}}}},
       {"setup_ms",
        {{"p50", round2(setup_ms[(setup_ms.size() - 1) / 2])}, {"max", round2(setup_ms.back())}}},

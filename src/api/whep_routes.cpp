@@ -57,8 +57,8 @@ asio::awaitable<response> offer(services& s, request_context& ctx, camera_ptr ca
   register_live(s, link, session.output, viewer_of(ctx), cam->record.id, "webrtc");
   if (!s.webrtc->find(id))  // the registry refused it (no audit row) or cut it already
     co_return json_error(http::status::forbidden, "the session ended before it started");
-  auto res = httpd::bytes_response(http::status::created, "application/sdp",
-                                   std::move(session.answer));
+  auto res =
+      httpd::bytes_response(http::status::created, "application/sdp", std::move(session.answer));
   res.message.set(http::field::location, session_path(cam->record.id, id));
   res.message.set(http::field::cache_control, "no-store");
   co_return res;
@@ -100,7 +100,8 @@ asio::awaitable<response> hang_up(services& s, request_context& ctx, camera_ptr 
 
 void register_whep_routes(httpd::router& r, services& s, const camera_resolver& by_id) {
   r.add(http::verb::post, "/api/cameras/{id}/whep",
-        with_camera(by_id, [&s](request_context& ctx, camera_ptr cam) { return offer(s, ctx, cam); }));
+        with_camera(by_id,
+                    [&s](request_context& ctx, camera_ptr cam) { return offer(s, ctx, cam); }));
   r.add(http::verb::patch, "/api/cameras/{id}/whep/{session}",
         with_camera(by_id,
                     [&s](request_context& ctx, camera_ptr cam) { return trickle(s, ctx, cam); }));

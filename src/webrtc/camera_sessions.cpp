@@ -96,7 +96,9 @@ camera_sessions::camera_sessions(asio::any_io_executor io, asio::any_io_executor
                                  camera_sessions_options options)
     : io_(std::move(io)), blocking_(std::move(blocking)), options_(std::move(options)) {}
 
-camera_sessions::~camera_sessions() { shutdown(); }
+camera_sessions::~camera_sessions() {
+  shutdown();
+}
 
 media::media_events camera_sessions::events_for(std::int64_t camera_id) {
   media::media_events ev;
@@ -164,9 +166,8 @@ asio::awaitable<std::variant<opened_session, session_error>> camera_sessions::op
     std::lock_guard lock(mu_);
     if (shut_down_) co_return result{session_error{503, "the gateway is stopping"}};
     if (sessions_.size() >= options_.max_sessions)
-      co_return result{session_error{
-          503, "too many WebRTC sessions (webrtc.max_sessions = " +
-                   std::to_string(options_.max_sessions) + ")"}};
+      co_return result{session_error{503, "too many WebRTC sessions (webrtc.max_sessions = " +
+                                              std::to_string(options_.max_sessions) + ")"}};
     auto found = camera_for(camera_id, channel);
     if (auto* err = std::get_if<session_error>(&found)) co_return result{*err};
     cam = std::get<0>(found);
@@ -314,8 +315,7 @@ bool camera_sessions::close(const std::string& id, core::end_reason why) {
   if (s->out) s->channel->unsubscribe(s->out.get());  // the last one's: no more decoding
   if (engine) engine->remove_peer(id);
   if (last) schedule_linger(cam->id);
-  if (s->on_closed)
-    asio::post(io_, [fn = std::move(s->on_closed), why] { fn(why); });
+  if (s->on_closed) asio::post(io_, [fn = std::move(s->on_closed), why] { fn(why); });
   spdlog::info("webrtc: session {} of camera {} closed ({})", id.substr(0, 6), s->camera_id,
                core::to_string(why));
   return true;

@@ -33,7 +33,7 @@ struct session_error {
 };
 
 struct opened_session {
-  std::string answer;  // SDP, with our candidates
+  std::string answer;                               // SDP, with our candidates
   std::shared_ptr<outputs::output_session> output;  // for the live-session registry
 };
 

@@ -122,7 +122,8 @@ std::string with_candidates(std::string_view sdp, const std::vector<ice_candidat
 std::optional<std::string> sdp_shape_error(std::string_view sdp, std::size_t max_lines) {
   const auto lines = lines_of(sdp);
   if (lines.empty() || lines.front() != "v=0") return "an SDP offer starts with v=0";
-  if (lines.size() > max_lines) return "the SDP has more than " + std::to_string(max_lines) + " lines";
+  if (lines.size() > max_lines)
+    return "the SDP has more than " + std::to_string(max_lines) + " lines";
   for (std::size_t i = 0; i < lines.size(); ++i) {
     const auto line = lines[i];
     if (line.empty() && i + 1 == lines.size()) break;

@@ -38,7 +38,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       check(c.candidate.starts_with("candidate:") && one_printable_line(c.candidate));
     }
     check(one_printable_line(f->ice_ufrag) && one_printable_line(f->ice_pwd));
-    const auto answer = with_candidates("v=0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\n", f->candidates, true);
+    const auto answer =
+        with_candidates("v=0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\n", f->candidates, true);
     check(answer.find('\0') == std::string::npos);
   }
   if (!sdp_shape_error(text)) {

@@ -46,9 +46,9 @@ struct whep_viewer {
       if (!c.empty()) candidates.push_back(c);
     });
     const auto offer = rx->create_offer();
-    answer = http_request(gw.port(), http::verb::post,
-                          "/api/cameras/" + std::to_string(camera) + "/whep", offer,
-                          sdp_headers(token));
+    answer =
+        http_request(gw.port(), http::verb::post,
+                     "/api/cameras/" + std::to_string(camera) + "/whep", offer, sdp_headers(token));
     if (answer.status != 201) return;
     location = answer.header("location");
     rx->set_answer(answer.body);
@@ -67,7 +67,9 @@ struct whep_viewer {
   unsigned patch_status = 0;
 };
 
-std::int64_t now_s() { return std::time(nullptr); }
+std::int64_t now_s() {
+  return std::time(nullptr);
+}
 
 long rss_kib(pid_t pid) {
   std::ifstream f("/proc/" + std::to_string(pid) + "/status");
@@ -95,8 +97,8 @@ TEST(Whep, ACameraPlaysOverWebRtcWithOneUpstreamAndOneEncoder) {
   EXPECT_EQ(a.patch_status, 204u);
   whep_viewer b(gw, id, gw.user_token(), {"VP8"});  // a booked user, another codec
   ASSERT_EQ(b.answer.status, 201u) << b.answer.body;
-  mjpeg_reader mjpeg(gw.port(), "/api/cameras/" + std::to_string(id) +
-                                    "/stream?access_token=" + gw.user_token());
+  mjpeg_reader mjpeg(
+      gw.port(), "/api/cameras/" + std::to_string(id) + "/stream?access_token=" + gw.user_token());
 
   ASSERT_TRUE(a.rx->wait_frames(30, 15s)) << "H.264 viewer got " << a.rx->frames_decoded();
   ASSERT_TRUE(b.rx->wait_frames(30, 15s)) << "VP8 viewer got " << b.rx->frames_decoded();
@@ -170,18 +172,22 @@ TEST(Whep, BadInputGetsAClearError) {
   expect_error(http_request(gw.port(), http::verb::post, path, "v=0\r\nm=video\r\n\x01\r\n",
                             sdp_headers(admin)),
                400, "printable");
-  expect_error(http_request(gw.port(), http::verb::post, path, "v=0\r\n", sdp_headers(admin, "text/plain")),
-               415, "application/sdp");
-  expect_error(http_request(gw.port(), http::verb::post, path, "v=0\r\n", sdp_headers("not-a-token")),
-               401, "");
-  expect_error(http_request(gw.port(), http::verb::post, path, "v=0\r\n", sdp_headers(gw.user_token())),
-               403, "booking");
-  expect_error(http_request(gw.port(), http::verb::patch, path + "/nosuchsession",
-                            "a=end-of-candidates\r\n",
-                            sdp_headers(admin, "application/trickle-ice-sdpfrag")),
-               404, "session");
-  expect_error(http_request(gw.port(), http::verb::delete_, path + "/nosuchsession", "", bearer(admin)),
-               404, "session");
+  expect_error(
+      http_request(gw.port(), http::verb::post, path, "v=0\r\n", sdp_headers(admin, "text/plain")),
+      415, "application/sdp");
+  expect_error(
+      http_request(gw.port(), http::verb::post, path, "v=0\r\n", sdp_headers("not-a-token")), 401,
+      "");
+  expect_error(
+      http_request(gw.port(), http::verb::post, path, "v=0\r\n", sdp_headers(gw.user_token())), 403,
+      "booking");
+  expect_error(
+      http_request(gw.port(), http::verb::patch, path + "/nosuchsession", "a=end-of-candidates\r\n",
+                   sdp_headers(admin, "application/trickle-ice-sdpfrag")),
+      404, "session");
+  expect_error(
+      http_request(gw.port(), http::verb::delete_, path + "/nosuchsession", "", bearer(admin)), 404,
+      "session");
   expect_error(http_request(gw.port(), http::verb::post, "/api/cameras/999/whep", "v=0\r\n",
                             sdp_headers(admin)),
                404, "");
@@ -191,13 +197,14 @@ TEST(Whep, BadInputGetsAClearError) {
   expect_error(http_request(gw.port(), http::verb::patch, v.location, "a=candidate:junk\r\n",
                             sdp_headers(admin, "application/trickle-ice-sdpfrag")),
                400, "candidate");
-  expect_error(http_request(gw.port(), http::verb::patch, v.location,
-                            "a=ice-ufrag:other\r\na=ice-pwd:x\r\n",
-                            sdp_headers(admin, "application/trickle-ice-sdpfrag")),
-               422, "ICE restart");
+  expect_error(
+      http_request(gw.port(), http::verb::patch, v.location, "a=ice-ufrag:other\r\na=ice-pwd:x\r\n",
+                   sdp_headers(admin, "application/trickle-ice-sdpfrag")),
+      422, "ICE restart");
   gw.book("alice", id, now_s() - 5, now_s() + 3600);
-  expect_error(http_request(gw.port(), http::verb::delete_, v.location, "", bearer(gw.user_token())),
-               404, "session");
+  expect_error(
+      http_request(gw.port(), http::verb::delete_, v.location, "", bearer(gw.user_token())), 404,
+      "session");
   auto options = http_request(gw.port(), http::verb::options, path);
   EXPECT_EQ(options.status, 204u);
   EXPECT_EQ(options.header("accept-post"), "application/sdp");
@@ -211,7 +218,8 @@ TEST(Whep, HundredJoinLeaveCyclesLeaveTheGatewayFlat) {
     whep_viewer v(gw, id, gw.admin_token());
     ASSERT_EQ(v.answer.status, 201u) << v.answer.body;
     if (wait_frame) ASSERT_TRUE(v.rx->wait_frames(1, 10s));
-    auto del = http_request(gw.port(), http::verb::delete_, v.location, "", bearer(gw.admin_token()));
+    auto del =
+        http_request(gw.port(), http::verb::delete_, v.location, "", bearer(gw.admin_token()));
     ASSERT_EQ(del.status, 200u) << del.body;
   };
   for (int i = 0; i < 10; ++i) cycle(true);  // warm: encoder, DTLS, allocator pools

@@ -20,8 +20,9 @@ std::string error_of(std::string_view body) {
 }  // namespace
 
 TEST(sdp_fragment, reads_rfc8840_fragments) {
-  auto f = parsed("a=ice-ufrag:EsAw\r\na=ice-pwd:P2uY\r\nm=audio 9 RTP/AVP 0\r\na=mid:1\r\na=" +
-                  host + "\r\na=end-of-candidates\r\n");
+  auto f =
+      parsed("a=ice-ufrag:EsAw\r\na=ice-pwd:P2uY\r\nm=audio 9 RTP/AVP 0\r\na=mid:1\r\na=" + host +
+             "\r\na=end-of-candidates\r\n");
   EXPECT_EQ(f.ice_ufrag, "EsAw");
   EXPECT_EQ(f.ice_pwd, "P2uY");
   ASSERT_EQ(f.candidates.size(), 1u);
@@ -47,10 +48,9 @@ TEST(sdp_fragment, refuses_what_is_not_a_fragment) {
 TEST(sdp_fragment, answers_carry_our_candidates_per_m_line) {
   const std::string sdp = "v=0\r\ns=-\r\nm=video 9 X 96\r\na=mid:video0\r\nm=application 9 Y\r\n";
   const auto out = with_candidates(sdp, {{0, host}, {1, host + " generation 0"}}, true);
-  EXPECT_EQ(out,
-            "v=0\r\ns=-\r\nm=video 9 X 96\r\na=mid:video0\r\na=" + host +
-                "\r\na=end-of-candidates\r\nm=application 9 Y\r\na=" + host +
-                " generation 0\r\na=end-of-candidates\r\n");
+  EXPECT_EQ(out, "v=0\r\ns=-\r\nm=video 9 X 96\r\na=mid:video0\r\na=" + host +
+                     "\r\na=end-of-candidates\r\nm=application 9 Y\r\na=" + host +
+                     " generation 0\r\na=end-of-candidates\r\n");
   EXPECT_EQ(ice_ufrag("v=0\r\nm=video 9 X 96\r\na=ice-ufrag:ab\r\n"), "ab");
   EXPECT_FALSE(ice_ufrag("v=0\r\n"));
 }
