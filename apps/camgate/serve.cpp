@@ -163,7 +163,8 @@ int serve(const serve_args& args) {
   webrtc_options.media.bitrate_kbps = static_cast<int>(cfg.webrtc.camera_bitrate_kbps);
   webrtc_options.media.h264_encoder = cfg.webrtc.h264_encoder;
   webrtc_options.media.ice_local_addresses = cfg.webrtc.local_addresses;
-  for (const auto& url : cfg.webrtc.stun_urls) webrtc_options.media.ice_servers.push_back({{url}, {}, {}});
+  for (const auto& url : cfg.webrtc.stun_urls)
+    webrtc_options.media.ice_servers.push_back({{url}, {}, {}});
   webrtc_options.linger = std::chrono::seconds(cfg.webrtc.encoder_linger_s);
   webrtc_options.max_sessions = static_cast<std::size_t>(cfg.webrtc.max_sessions);
   auto webrtc_cameras =

@@ -78,10 +78,10 @@ struct config {
     std::int64_t turn_ttl_s = 86400;     // lifetime of the TURN credentials
     // Cameras over WebRTC (WHEP): each watched camera's pictures are encoded once.
     std::vector<std::string> local_addresses;  // libnice's host addresses; empty: all but lo
-    std::string h264_encoder = "auto";          // auto (v4l2h264enc, else x264enc) | x264enc | v4l2h264enc
-    std::int64_t camera_bitrate_kbps = 1500;    // target of each camera's encoder
-    std::int64_t encoder_linger_s = 10;         // an encoder stays this long after its last viewer
-    std::int64_t max_sessions = 200;            // WebRTC viewers of cameras, all cameras (503)
+    std::string h264_encoder = "auto";  // auto (v4l2h264enc, else x264enc) | x264enc | v4l2h264enc
+    std::int64_t camera_bitrate_kbps = 1500;  // target of each camera's encoder
+    std::int64_t encoder_linger_s = 10;       // an encoder stays this long after its last viewer
+    std::int64_t max_sessions = 200;          // WebRTC viewers of cameras, all cameras (503)
   } webrtc;
   // The signaling server (/socket.io/ and /signaling).
   struct signaling_section {

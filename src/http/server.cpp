@@ -143,8 +143,9 @@ asio::awaitable<void> server::serve(Stream& stream, beast::flat_buffer& buffer,
     // ignores other codings: "xchunked" would leave the body to be read as the next
     // request (smuggling behind a proxy that reads it differently). One "chunked" only.
     if (!transfer_encoding_ok(req)) {
-      auto r = refusal(http::status::bad_request,
-                       "bad request: Transfer-Encoding other than \"chunked\"", options_.server_name);
+      auto r =
+          refusal(http::status::bad_request,
+                  "bad request: Transfer-Encoding other than \"chunked\"", options_.server_name);
       lowest.expires_after(options_.request_timeout);
       co_await http::async_write(stream, r.message, asio::redirect_error(asio::use_awaitable, ec));
       break;

@@ -25,7 +25,8 @@ std::shared_ptr<robot_agent> robot_agent::create(asio::io_context& io, media::me
       if (auto a = weak.lock()) a->send_candidate(peer, mline, c);
     });
   };
-  ev.on_peer_state = [&io, weak](const std::string& peer, media::peer_state s, const std::string& d) {
+  ev.on_peer_state = [&io, weak](const std::string& peer, media::peer_state s,
+                                 const std::string& d) {
     asio::post(io, [weak, peer, s, d] {
       auto a = weak.lock();
       if (!a) return;

@@ -97,7 +97,8 @@ std::string read_credential_file(const std::filesystem::path& file) {
 void apply_codec_preference(robot_config& cfg) {
   auto c = media::parse_video_codec(cfg.preferred_codec);
   if (!c) throw std::runtime_error("codec must be h264 or vp8, not '" + cfg.preferred_codec + "'");
-  cfg.media.codecs = {*c, *c == media::video_codec::h264 ? media::video_codec::vp8 : media::video_codec::h264};
+  cfg.media.codecs = {
+      *c, *c == media::video_codec::h264 ? media::video_codec::vp8 : media::video_codec::h264};
 }
 
 }  // namespace camgate::robot
