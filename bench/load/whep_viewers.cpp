@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <chrono>
 #include <iostream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -53,32 +54,64 @@ int main(int argc, char** argv) {
   int errors = 0;
   std::vector<std::string> error_kinds;
   const std::string target = "/api/cameras/" + std::to_string(camera) + "/whep";
-  for (int i = 0; i < viewers; ++i) {
+  const std::map<std::string, std::string> auth{{"Authorization", "Bearer " + token}};
+  auto with_type = [&auth](const char* type) {
+    auto h = auth;
+    h["Content-Type"] = type;
+    return h;
+  };
+  // One WHEP session as a browser makes it: offer, answer, then our candidates by PATCH.
+  auto open_session = [&](bool decode) -> std::unique_ptr<webrtc_receiver> {
     webrtc_receiver::options o;
     o.codecs = {codec};
-    o.decode = i == 0;
-    auto r = std::make_unique<webrtc_receiver>(o, [](unsigned, const std::string&) {});
+    o.decode = decode;
+    auto r = std::make_unique<webrtc_receiver>(o, nullptr);
     const auto t0 = clock_type::now();
     const auto offer = r->create_offer();
-    auto res = camgate::testing::http_request(
-        port, http::verb::post, target, offer,
-        {{"Authorization", "Bearer " + token}, {"Content-Type", "application/sdp"}});
-    if (res.status != 201 || !r->set_answer(res.body)) {
+    auto res = camgate::testing::http_request(port, http::verb::post, target, offer,
+                                              with_type("application/sdp"));
+    std::string failure;
+    if (res.status != 201)
+      failure = "POST " + std::to_string(res.status) + " " + res.body;
+    else if (!r->set_answer(res.body))
+      failure = "the answer was refused: " + res.body.substr(0, 200);
+    else if (auto p = camgate::testing::http_request(
+                 port, http::verb::patch, res.header("location"), r->trickle_fragment(offer),
+                 with_type("application/trickle-ice-sdpfrag"));
+             p.status != 204)
+      failure = "PATCH " + std::to_string(p.status) + " " + p.body;
+    if (!failure.empty()) {
       ++errors;
-      if (error_kinds.size() < 5)
-        error_kinds.push_back(std::to_string(res.status) + " " + res.body);
-      continue;
+      std::cerr << "camgate-whep-viewers: " << failure << "\n";
+      if (error_kinds.size() < 5) error_kinds.push_back(failure);
+      return nullptr;
     }
     setup_ms.push_back(std::chrono::duration<double, std::milli>(clock_type::now() - t0).count());
-    rx.push_back(std::move(r));
+    return r;
+  };
+  // The first viewer decodes; it must see a picture before the others join. One retry
+  // with a fresh session, reported, so a lost first session does not void the run.
+  for (int attempt = 0; attempt < 2 && rx.empty(); ++attempt) {
+    auto r = open_session(true);
+    if (r && r->wait_frames(1, std::chrono::seconds(10))) {
+      rx.push_back(std::move(r));
+      break;
+    }
+    if (r) {
+      ++errors;
+      error_kinds.push_back("no frame decoded within 10 s (" + std::to_string(r->rtp_bytes()) +
+                            " RTP bytes received)");
+      std::cerr << "camgate-whep-viewers: " << error_kinds.back() << "\n";
+    }
   }
-  if (rx.empty() || !rx.front()->wait_frames(1, std::chrono::seconds(15))) {
+  if (rx.empty()) {
     std::cerr << "camgate-whep-viewers: no frame decoded\n";
-    std::cout
-        << json{{"mode", "webrtc"}, {"errors", errors + 1}, {"error_kinds", error_kinds}}.dump()
-        << "\n";
+    std::cout << json{{"mode", "webrtc"}, {"errors", errors}, {"error_kinds", error_kinds}}.dump()
+              << "\n";
     return 1;
   }
+  for (int i = 1; i < viewers; ++i)
+    if (auto r = open_session(false)) rx.push_back(std::move(r));
   std::this_thread::sleep_for(std::chrono::duration<double>(warmup));
   std::vector<std::uint64_t> bytes0;
   for (auto& r : rx) bytes0.push_back(r->rtp_bytes());

@@ -34,17 +34,12 @@ struct whep_viewer {
   std::unique_ptr<webrtc_receiver> rx;
   http_result answer;
   std::string location;
-  std::mutex mu;
-  std::vector<std::string> candidates;
 
   whep_viewer(gateway& gw, std::int64_t camera, const std::string& token,
               std::vector<std::string> codecs = {"H264"}) {
     webrtc_receiver::options o;
     o.codecs = std::move(codecs);
-    rx = std::make_unique<webrtc_receiver>(o, [this](unsigned, const std::string& c) {
-      std::lock_guard lock(mu);
-      if (!c.empty()) candidates.push_back(c);
-    });
+    rx = std::make_unique<webrtc_receiver>(o, nullptr);
     const auto offer = rx->create_offer();
     answer =
         http_request(gw.port(), http::verb::post,
@@ -52,15 +47,7 @@ struct whep_viewer {
     if (answer.status != 201) return;
     location = answer.header("location");
     rx->set_answer(answer.body);
-    std::this_thread::sleep_for(100ms);  // our host candidates
-    const auto mid_at = offer.find("a=mid:");
-    std::string frag = offer.substr(mid_at, offer.find('\r', mid_at) - mid_at) + "\r\n";
-    {
-      std::lock_guard lock(mu);
-      for (const auto& c : candidates) frag += (c.starts_with("a=") ? "" : "a=") + c + "\r\n";
-    }
-    frag += "a=end-of-candidates\r\n";
-    patch_status = http_request(gw.port(), http::verb::patch, location, frag,
+    patch_status = http_request(gw.port(), http::verb::patch, location, rx->trickle_fragment(offer),
                                 sdp_headers(token, "application/trickle-ice-sdpfrag"))
                        .status;
   }

@@ -66,6 +66,10 @@ webrtc_receiver::webrtc_receiver(options opts, candidate_fn on_candidate)
   g_signal_connect(webrtc_, "on-ice-candidate",
                    G_CALLBACK(+[](GstElement*, guint mline, gchar* cand, gpointer self) {
                      auto* r = static_cast<webrtc_receiver*>(self);
+                     if (cand && *cand) {
+                       std::lock_guard lock(r->mu_);
+                       r->local_candidates_.emplace_back(cand);
+                     }
                      if (r->on_candidate_) r->on_candidate_(mline, cand);
                    }),
                    this);
@@ -118,6 +122,25 @@ bool webrtc_receiver::set_answer(const std::string& sdp) {
 void webrtc_receiver::add_candidate(unsigned mline, const std::string& candidate) {
   if (candidate.empty()) return;
   g_signal_emit_by_name(webrtc_, "add-ice-candidate", mline, candidate.c_str());
+}
+
+std::string webrtc_receiver::trickle_fragment(const std::string& offer,
+                                              std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    GstWebRTCICEGatheringState st = GST_WEBRTC_ICE_GATHERING_STATE_NEW;
+    g_object_get(webrtc_, "ice-gathering-state", &st, nullptr);
+    if (st == GST_WEBRTC_ICE_GATHERING_STATE_COMPLETE ||
+        std::chrono::steady_clock::now() > deadline)
+      break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  std::string frag;
+  if (const auto at = offer.find("a=mid:"); at != std::string::npos)
+    frag = offer.substr(at, offer.find_first_of("\r\n", at) - at) + "\r\n";
+  std::lock_guard lock(mu_);
+  for (const auto& c : local_candidates_) frag += (c.starts_with("a=") ? "" : "a=") + c + "\r\n";
+  return frag + "a=end-of-candidates\r\n";
 }
 
 void webrtc_receiver::on_pad_added(GstElement*, void* pad_ptr, void* self_ptr) {

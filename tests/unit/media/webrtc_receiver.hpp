@@ -35,6 +35,11 @@ class webrtc_receiver {
   // Sets the robot's answer; false when webrtcbin refuses it.
   bool set_answer(const std::string& sdp);
   void add_candidate(unsigned mline, const std::string& candidate);
+  // What a WHEP client PATCHes after its offer (application/trickle-ice-sdpfrag): the
+  // offer's first mid, our candidates and end-of-candidates. Waits up to `timeout` for
+  // gathering to complete.
+  std::string trickle_fragment(const std::string& offer,
+                               std::chrono::milliseconds timeout = std::chrono::seconds(2));
 
   std::uint64_t frames_decoded() const { return frames_; }
   // RTP bytes received (after SRTP), headers included.
@@ -60,6 +65,7 @@ class webrtc_receiver {
   std::atomic<int> width_{0}, height_{0};
   mutable std::mutex mu_;
   std::string codec_;
+  std::vector<std::string> local_candidates_;
   std::optional<std::chrono::steady_clock::time_point> first_frame_;
 };
 
