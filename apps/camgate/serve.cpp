@@ -36,6 +36,7 @@
 #include "store/robot_repository.hpp"
 #ifdef CAMGATE_WITH_WEBRTC
 #include "webrtc/camera_sessions.hpp"
+#include "webrtc/robot_relays.hpp"
 #endif
 
 #include <unistd.h>
@@ -183,9 +184,27 @@ int serve(const serve_args& args) {
        },
        &access_index});
   router.set_authenticator(authenticator);
+#ifdef CAMGATE_WITH_WEBRTC
+  // Declared before the signaling server, whose hub calls it until it stops.
+  std::shared_ptr<webrtc::robot_relays> relays;
+#endif
   // WebRTC signaling: Socket.IO at /socket.io/, plain WebSocket at /signaling.
   signaling::signaling_server signaling(cfg, robots, policy, live, wall_clock, authenticator);
   services.signaling = &signaling;
+  if (cfg.robots.media == "relay") {
+#ifdef CAMGATE_WITH_WEBRTC
+    // Robots through the gateway: one upstream per watched robot, whatever the viewers.
+    webrtc::robot_relays_options relay_options;
+    relay_options.media.ice_local_addresses = cfg.webrtc.local_addresses;
+    relay_options.media.ice_servers = webrtc_options.media.ice_servers;
+    relay_options.linger = std::chrono::seconds(cfg.robots.relay_linger_s);
+    relays = webrtc::robot_relays::create(ioc.get_executor(), blocking.get_executor(),
+                                          signaling.hub(), relay_options);
+    signaling.hub().set_relay(relays.get());
+#else
+    throw std::runtime_error("robots.media = \"relay\" needs a build with GStreamer");
+#endif
+  }
   sync.on_refresh(
       [&signaling](const access::access_snapshot& s) { signaling.hub().end_revoked(s); });
   // Declared after everything its refreshes reach, so it stops first; the second refresh
@@ -251,6 +270,7 @@ int serve(const serve_args& args) {
     live.cut_all(access::end_reason::gateway_stopping);
 #ifdef CAMGATE_WITH_WEBRTC
     webrtc_cameras->shutdown();
+    if (relays) relays->shutdown();
 #endif
     registry.stop_all(core::end_reason::gateway_stopping);
     // Give viewers a moment to receive their close frames, then stop.

@@ -169,6 +169,8 @@ config load_config(const std::filesystem::path& file) {
   r.read("webrtc", "camera_bitrate_kbps", c.webrtc.camera_bitrate_kbps);
   r.read("webrtc", "encoder_linger_s", c.webrtc.encoder_linger_s);
   r.read("webrtc", "max_sessions", c.webrtc.max_sessions);
+  r.read("robots", "media", c.robots.media);
+  r.read("robots", "relay_linger_s", c.robots.relay_linger_s);
   r.read("signaling", "max_message_bytes", c.signaling.max_message_bytes);
   r.read("signaling", "messages_per_second", c.signaling.messages_per_second);
   r.read("signaling", "message_burst", c.signaling.message_burst);
@@ -192,6 +194,9 @@ config load_config(const std::filesystem::path& file) {
   if (c.webrtc.h264_encoder != "auto" && c.webrtc.h264_encoder != "x264enc" &&
       c.webrtc.h264_encoder != "v4l2h264enc")
     throw std::runtime_error("webrtc.h264_encoder must be auto, x264enc or v4l2h264enc");
+  if (c.robots.media != "p2p" && c.robots.media != "relay")
+    throw std::runtime_error("robots.media must be p2p or relay, got '" + c.robots.media + "'");
+  if (c.robots.relay_linger_s < 0) throw std::runtime_error("robots.relay_linger_s must be >= 0");
   if (!parse_host_port(c.server.listen))
     throw std::runtime_error("server.listen must be HOST:PORT, got '" + c.server.listen + "'");
   if (cam.poll_fps <= 0 || cam.poll_fps > 120)

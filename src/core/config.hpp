@@ -83,6 +83,12 @@ struct config {
     std::int64_t encoder_linger_s = 10;       // an encoder stays this long after its last viewer
     std::int64_t max_sessions = 200;          // WebRTC viewers of cameras, all cameras (503)
   } webrtc;
+  struct robots_section {
+    // "p2p": each viewer's peer connection goes to the robot; "relay": the gateway is the
+    // robot's one viewer and forwards its stream, undecoded, to every viewer.
+    std::string media = "p2p";
+    std::int64_t relay_linger_s = 5;  // a relay's upstream stays this long after its last viewer
+  } robots;
   // The signaling server (/socket.io/ and /signaling).
   struct signaling_section {
     std::int64_t max_message_bytes = 64 * 1024;  // one message / packet

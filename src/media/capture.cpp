@@ -52,7 +52,7 @@ GstPadProbeReturn draw_clock(GstPad* pad, GstPadProbeInfo* info, gpointer) {
 }  // namespace
 
 capture::capture(const media_options& opts, std::string h264_factory, main_loop& loop,
-                 capture_owner& owner, feed_set& feeds)
+                 source_owner& owner, feed_set& feeds)
     : opts_(opts),
       h264_factory_(std::move(h264_factory)),
       loop_(loop),

@@ -19,49 +19,38 @@
 #include "media/main_loop.hpp"
 #include "media/media_engine.hpp"
 #include "media/media_options.hpp"
+#include "media/picture_source.hpp"
 #include "media/video_codec.hpp"
 
 namespace camgate::media {
-
-// The engine as the capture sees it.
-class capture_owner {
- public:
-  // Any thread: runs fn later on the GLib thread, unless the engine is gone by then.
-  virtual void post(std::function<void()> fn) = 0;
-  // GLib thread.
-  virtual void source_changed(source_state state, const std::string& detail) = 0;
-
- protected:
-  ~capture_owner() = default;
-};
 
 // The one capture pipeline (see full_capture_description): the source, a tee, then per
 // usable codec a valve, an encoder and an appsink whose frames go to the feeds of that
 // codec. A valve is closed while no viewer watches its codec. A source that fails, ends
 // or stalls is rebuilt after a capped exponential backoff until stop().
-class capture {
+class capture final : public picture_source {
  public:
   capture(const media_options& opts, std::string h264_factory, main_loop& loop,
-          capture_owner& owner, feed_set& feeds);
-  ~capture();
+          source_owner& owner, feed_set& feeds);
+  ~capture() override;
   capture(const capture&) = delete;
   capture& operator=(const capture&) = delete;
 
-  std::vector<video_codec> codecs() const { return usable_codecs(opts_, h264_factory_); }
+  std::vector<video_codec> codecs() const override { return usable_codecs(opts_, h264_factory_); }
 
   // GLib thread.
-  void start();  // once; the source's state arrives through the owner
-  void stop();
+  void start() override;  // once; the source's state arrives through the owner
+  void stop() override;
   // Opens the valves of the codecs in `watched`, now and after every restart.
-  void set_watched(std::set<video_codec> watched);
+  void set_watched(std::set<video_codec> watched) override;
 
   // Any thread.
   // Source "frames": one JPEG picture into the pipeline; see media_engine::push_frame.
-  void push_frame(core::frame_ptr f);
+  void push_frame(core::frame_ptr f) override;
   // At most one request in flight per encoder (re-sent after 1 s).
-  void force_keyframe(video_codec c);
+  void force_keyframe(video_codec c) override;
   // Fills in the capture's counters.
-  void report(media_stats& s) const;
+  void report(media_stats& s) const override;
 
  private:
   struct branch;
@@ -85,7 +74,7 @@ class capture {
   const media_options& opts_;
   const std::string h264_factory_;
   main_loop& loop_;
-  capture_owner& owner_;
+  source_owner& owner_;
   feed_set& feeds_;
 
   // GLib thread.

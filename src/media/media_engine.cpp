@@ -12,6 +12,7 @@
 #include "media/gst_util.hpp"
 #include "media/main_loop.hpp"
 #include "media/peer_sender.hpp"
+#include "media/upstream_receiver.hpp"
 
 namespace camgate::media {
 
@@ -42,35 +43,43 @@ std::string_view to_string(source_state s) {
 
 namespace {
 
-// Throws when an element the options need is missing; returns the H.264 encoder to use.
-std::string check_elements(const media_options& o) {
-  ensure_gst_init();
-  check_peer_elements();
-  return check_capture_elements(o);
+void check_relay_elements() {
+  for (const char* f : {"rtph264depay", "h264parse", "rtpvp8depay", "appsink"})
+    if (!factory_exists(f))
+      throw std::runtime_error(std::string("source relay: ") + f +
+                               " is missing (install gstreamer1.0-plugins-good and -bad)");
 }
 
 }  // namespace
 
 // The engine's state lives on its GLib thread. GStreamer threads only touch the capture's
 // and the feed set's shared parts (a mutex, atomics) and the members marked "any thread".
-struct media_engine::impl final : capture_owner,
+struct media_engine::impl final : source_owner,
                                   peer_owner,
                                   std::enable_shared_from_this<media_engine::impl> {
   impl(media_options o, media_events e)
-      : opts(std::move(o)),
-        events(std::move(e)),
-        cap(opts, check_elements(opts), loop, *this, feeds),
-        ice_servers(opts.ice_servers) {}
+      : opts(std::move(o)), events(std::move(e)), ice_servers(opts.ice_servers) {
+    ensure_gst_init();
+    check_peer_elements();
+    if (opts.source == "relay") {
+      check_relay_elements();
+      src = std::make_unique<upstream_receiver>(opts, loop, *this, feeds);
+    } else {
+      src = std::make_unique<capture>(opts, check_capture_elements(opts), loop, *this, feeds);
+    }
+  }
 
   media_options opts;
   media_events events;
   main_loop loop;
   std::atomic<bool> running{false};
   feed_set feeds;  // every viewer's, shared with the encoders' streaming threads
-  capture cap;
+  std::unique_ptr<picture_source> src;
 
   // GLib thread.
   std::map<std::string, std::unique_ptr<peer_sender>> viewers;
+  // Source "relay": offers waiting for the robot's answer to name the codec.
+  std::map<std::string, std::string> waiting_offers;
   std::uint64_t next_generation = 1;
   attached_source silence_check;  // ends viewers whose RTCP stopped
 
@@ -114,10 +123,20 @@ struct media_engine::impl final : capture_owner,
   void update_valves() {
     std::set<video_codec> watched;
     for (const auto& [id, v] : viewers) watched.insert(v->codec());
-    cap.set_watched(std::move(watched));
+    src->set_watched(std::move(watched));
   }
 
-  void force_keyframe(video_codec c) override { cap.force_keyframe(c); }
+  void force_keyframe(video_codec c) override { src->force_keyframe(c); }
+
+  void upstream_offer(const std::string& sdp) override { emit(events.on_upstream_offer, sdp); }
+  void upstream_candidate(unsigned mline, const std::string& c) override {
+    emit(events.on_upstream_candidate, mline, c);
+  }
+  void upstream_negotiated() override {
+    auto waiting = std::move(waiting_offers);
+    waiting_offers.clear();
+    for (const auto& [id, sdp] : waiting) create_viewer(id, sdp);
+  }
 
   // ---- viewers ----------------------------------------------------------------------
   // generation 0: whichever connection the viewer has.
@@ -141,9 +160,17 @@ struct media_engine::impl final : capture_owner,
       notify_peer(id, peer_state::failed, "the offer has no video section");
       return;
     }
-    auto choice = select_codec(*video, cap.codecs());
+    const auto codecs = src->codecs();
+    if (codecs.empty()) {  // a relay waiting for the robot's answer
+      waiting_offers[id] = sdp;
+      return;
+    }
+    auto choice = select_codec(*video, codecs);
     if (!choice) {
-      notify_peer(id, peer_state::failed, "no codec in common with the offer (we send h264/vp8)");
+      std::string sent;
+      for (auto c : codecs) sent += (sent.empty() ? "" : "/") + std::string(to_string(c));
+      notify_peer(id, peer_state::failed,
+                  "no codec in common with the offer (we send " + sent + ")");
       return;
     }
     peer_setup setup{{id, next_generation++}, *choice, {}, opts.ice_local_addresses};
@@ -164,7 +191,7 @@ struct media_engine::impl final : capture_owner,
     peer_count = viewers.size();
     update_valves();
     notify_peer(id, peer_state::connecting, std::string(to_string(choice->codec)));
-    cap.force_keyframe(choice->codec);
+    src->force_keyframe(choice->codec);
   }
 
   void destroy_viewer(const std::string& id, const std::string& why) {
@@ -216,7 +243,7 @@ struct media_engine::impl final : capture_owner,
       v->set_connected();
       spdlog::info("media: viewer {} connected", key.id);
       v->frame_feed()->wait_keyframe = true;
-      cap.force_keyframe(v->codec());
+      src->force_keyframe(v->codec());
       notify_peer(key.id, peer_state::connected, "");
     } else if (st == GST_WEBRTC_PEER_CONNECTION_STATE_FAILED) {
       peer_failed(key, "connection failed");
@@ -244,7 +271,7 @@ media_engine::~media_engine() {
 
 void media_engine::start() {
   impl_->loop.invoke([i = impl_.get()] {
-    i->cap.start();
+    i->src->start();
     i->silence_check = i->loop.add_timeout(1000, [i] {
       i->end_silent_viewers();
       return true;
@@ -257,7 +284,8 @@ void media_engine::stop() {
   std::promise<void> done;
   impl_->loop.invoke([i = impl_.get(), &done] {
     for (const auto& id : i->viewer_ids()) i->destroy_viewer(id, "media engine stopping");
-    i->cap.stop();
+    i->src->stop();
+    i->waiting_offers.clear();
     i->silence_check.reset();
     done.set_value();
   });
@@ -281,6 +309,7 @@ void media_engine::add_remote_candidate(const std::string& peer, unsigned mline_
 void media_engine::remove_peer(const std::string& peer) {
   if (!impl_->running) return;
   impl_->loop.invoke([i = impl_.get(), peer] {
+    i->waiting_offers.erase(peer);
     if (!i->viewers.count(peer)) return;
     i->destroy_viewer(peer, "closed");
     i->notify_peer(peer, peer_state::closed, "closed");
@@ -290,6 +319,7 @@ void media_engine::remove_peer(const std::string& peer) {
 void media_engine::remove_all_peers() {
   if (!impl_->running) return;
   impl_->loop.invoke([i = impl_.get()] {
+    i->waiting_offers.clear();
     for (const auto& id : i->viewer_ids()) {
       i->destroy_viewer(id, "closed");
       i->notify_peer(id, peer_state::closed, "closed");
@@ -298,11 +328,28 @@ void media_engine::remove_all_peers() {
 }
 
 void media_engine::push_frame(core::frame_ptr f) {
-  impl_->cap.push_frame(std::move(f));
+  impl_->src->push_frame(std::move(f));
 }
 
 void media_engine::request_keyframe() {
-  for (auto c : {video_codec::h264, video_codec::vp8}) impl_->cap.force_keyframe(c);
+  for (auto c : {video_codec::h264, video_codec::vp8}) impl_->src->force_keyframe(c);
+}
+
+void media_engine::set_upstream_answer(const std::string& sdp) {
+  if (!impl_->running) return;
+  // A refused answer fails the relay, which logs why and offers again after a backoff.
+  impl_->loop.invoke([i = impl_.get(), sdp] { i->src->set_answer(sdp); });
+}
+
+void media_engine::add_upstream_candidate(unsigned mline_index, const std::string& candidate) {
+  if (!impl_->running) return;
+  impl_->loop.invoke(
+      [i = impl_.get(), mline_index, candidate] { i->src->add_candidate(mline_index, candidate); });
+}
+
+void media_engine::restart_upstream() {
+  if (!impl_->running) return;
+  impl_->loop.invoke([i = impl_.get()] { i->src->restart(); });
 }
 
 void media_engine::set_ice_servers(std::vector<ice_server> servers) {
@@ -314,7 +361,7 @@ media_stats media_engine::stats() const {
   media_stats s;
   s.peers = impl_->peer_count;
   s.webrtcbins_alive = live_webrtcbins();
-  impl_->cap.report(s);
+  impl_->src->report(s);
   return s;
 }
 

@@ -26,12 +26,17 @@ struct media_events {
   // Our ICE candidates for that peer are all out (gathering complete).
   std::function<void(const std::string& peer)> on_gathering_done;
   std::function<void(source_state state, const std::string& detail)> on_source_state;
+  // Source "relay": our offer for the robot (a new one after each failure or restart),
+  // and our ICE candidates for it. Its answer and candidates come back through
+  // set_upstream_answer and add_upstream_candidate.
+  std::function<void(const std::string& sdp)> on_upstream_offer;
+  std::function<void(unsigned mline_index, const std::string& candidate)> on_upstream_candidate;
 };
 
 struct media_stats {
   std::size_t peers = 0;              // viewers the engine holds
   std::int64_t webrtcbins_alive = 0;  // webrtcbin objects not yet finalized (process-wide)
-  std::uint64_t frames_captured = 0;  // raw frames out of the source
+  std::uint64_t frames_captured = 0;  // raw frames out of the source (relay: frames received)
   std::uint64_t h264_frames_encoded = 0;
   std::uint64_t vp8_frames_encoded = 0;
   std::uint64_t keyframes_requested = 0;
@@ -40,9 +45,10 @@ struct media_stats {
   bool source_running = false;
 };
 
-// The robot's media: ONE capture, at most one encoder per codec (normally one), shared
-// by every viewer. Each viewer gets its own small pipeline (appsrc -> payloader ->
-// webrtcbin) fed with the shared encoded frames, so a viewer that joins, leaves or
+// One camera's or robot's media: ONE source shared by every viewer: a capture with at
+// most one encoder per codec (normally one), or, source "relay", the robot's own stream
+// received once and passed on without decoding. Each viewer gets its own small pipeline (appsrc ->
+// payloader -> webrtcbin) fed with the shared encoded frames, so a viewer that joins, leaves or
 // fails never touches the capture or another viewer, and a camera restart keeps the
 // viewers' connections up.
 //
@@ -74,8 +80,14 @@ class media_engine {
   // bytes are not copied; the engine holds `f` until decoded. Dropped while the capture
   // is not running or the decoder is two pictures behind (the newest wins).
   void push_frame(core::frame_ptr f);
-  // Forces a keyframe out of every encoder.
+  // Forces a keyframe out of every encoder (relay: asks the robot for one).
   void request_keyframe();
+  // Source "relay": the robot's answer to on_upstream_offer's offer, its candidates, and
+  // a new offer at once (the robot registered again). Viewers that offer before the
+  // robot's answer wait for it: until then the relay does not know the codec.
+  void set_upstream_answer(const std::string& sdp);
+  void add_upstream_candidate(unsigned mline_index, const std::string& candidate);
+  void restart_upstream();
   // Used for peers created from now on.
   void set_ice_servers(std::vector<ice_server> servers);
 

@@ -18,7 +18,9 @@ struct ice_server {
 struct media_options {
   // "test" | "v4l2:/dev/videoN" | "libcamera" | "pipeline:<gst-launch fragment>" |
   // "frames": JPEG frames handed over by media_engine::push_frame (a gateway camera),
-  // decoded at the camera's own size and rate (width, height and fps are not applied).
+  // decoded at the camera's own size and rate (width, height and fps are not applied) |
+  // "relay": a robot's WebRTC stream, received once and forwarded without decoding (see
+  // media_engine::set_upstream_answer; `codecs` is what we ask the robot for).
   std::string source = "test";
   int width = 1280;
   int height = 720;

@@ -7,7 +7,7 @@
 #include <gst/video/video.h>
 
 #include "media/gst_util.hpp"
-#include "media/ice_uri.hpp"
+#include "media/ice_config.hpp"
 
 namespace camgate::media {
 
@@ -68,8 +68,12 @@ GstElement* make_appsrc(video_codec codec) {
 
 GstElement* make_payloader(video_codec codec, int pt) {
   if (codec == video_codec::h264) {
+    // Every source puts SPS/PPS before each keyframe (x264 repeats its headers, the
+    // other paths run h264parse config-interval=-1). The payloader's own insertion
+    // (-1) repeats them before every IDR slice, and a multi-slice keyframe then splits
+    // in two at any receiver that finds picture boundaries (rtph264depay, h264parse).
     GstElement* pay = gst_element_factory_make("rtph264pay", nullptr);
-    g_object_set(pay, "config-interval", -1, "pt", static_cast<guint>(pt), "mtu", 1200u, nullptr);
+    g_object_set(pay, "config-interval", 0, "pt", static_cast<guint>(pt), "mtu", 1200u, nullptr);
     gst_util_set_object_arg(G_OBJECT(pay), "aggregate-mode", "zero-latency");
     return pay;
   }
@@ -152,7 +156,7 @@ std::unique_ptr<peer_sender> peer_sender::create(const peer_setup& setup, const 
   ++g_webrtcbins_alive;
   g_object_weak_ref(G_OBJECT(p->webrtc_), &on_webrtcbin_finalized, nullptr);
   gst_util_set_object_arg(G_OBJECT(p->webrtc_), "bundle-policy", "max-bundle");
-  p->configure_ice(setup.ice_servers, setup.ice_local_addresses);
+  configure_ice(p->webrtc_, setup.ice_servers, setup.ice_local_addresses);
   p->link(src, pay);
   p->connect_signals();
   p->forward_keyframe_requests(src);
@@ -170,31 +174,6 @@ std::unique_ptr<peer_sender> peer_sender::create(const peer_setup& setup, const 
 peer_sender::~peer_sender() {
   bus_watch_.reset();
   gst_element_set_state(pipeline_.get(), GST_STATE_NULL);
-}
-
-void peer_sender::configure_ice(const std::vector<ice_server>& servers,
-                                const std::vector<std::string>& local_addresses) {
-  bool have_stun = false;
-  for (const auto& s : servers)
-    for (const auto& url : s.urls) {
-      const auto uri = gst_ice_uri(url, s.username, s.credential);
-      if (uri.rfind("stun://", 0) == 0) {
-        if (!have_stun) g_object_set(webrtc_, "stun-server", uri.c_str(), nullptr);
-        have_stun = true;
-      } else if (!uri.empty()) {
-        gboolean ok = FALSE;
-        g_signal_emit_by_name(webrtc_, "add-turn-server", uri.c_str(), &ok);
-      }
-    }
-  if (local_addresses.empty()) return;
-  GObject* agent = nullptr;
-  g_object_get(webrtc_, "ice-agent", &agent, nullptr);
-  gobject_ref<GObject> ice(agent);
-  if (!ice) return;
-  for (const auto& a : local_addresses) {
-    gboolean ok = FALSE;
-    g_signal_emit_by_name(ice.get(), "add-local-ip-address", a.c_str(), &ok);
-  }
 }
 
 // appsrc ! payloader ! webrtcbin, its transceiver send-only with our one format.

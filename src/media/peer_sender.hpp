@@ -107,8 +107,6 @@ class peer_sender {
  private:
   peer_sender(const peer_setup& setup, std::weak_ptr<peer_owner> owner);
 
-  void configure_ice(const std::vector<ice_server>& servers,
-                     const std::vector<std::string>& local_addresses);
   void link(GstElement* src, GstElement* pay);
   void connect_signals();
   void forward_keyframe_requests(GstElement* src);

@@ -1,6 +1,7 @@
 #include "robot/robot_agent.hpp"
 
 #include "core/logging.hpp"
+#include "media/signaling_json.hpp"
 
 namespace camgate::robot {
 
@@ -16,8 +17,8 @@ std::shared_ptr<robot_agent> robot_agent::create(asio::io_context& io, media::me
   ev.on_answer = [&io, weak](const std::string& peer, const std::string& sdp) {
     asio::post(io, [weak, peer, sdp] {
       if (auto a = weak.lock())
-        a->signaling_->send(
-            json{{"type", "answer"}, {"to", peer}, {"answer", {{"type", "answer"}, {"sdp", sdp}}}});
+        a->signaling_->send(json{
+            {"type", "answer"}, {"to", peer}, {"answer", media::description_json("answer", sdp)}});
     });
   };
   ev.on_candidate = [&io, weak](const std::string& peer, unsigned mline, const std::string& c) {
@@ -77,16 +78,13 @@ void robot_agent::stop() {
 
 void robot_agent::send_candidate(const std::string& peer, unsigned mline,
                                  const std::string& candidate) {
-  std::string mid = std::to_string(mline);
-  if (auto it = mids_.find(peer);
-      it != mids_.end() && mline < it->second.size() && !it->second[mline].empty())
-    mid = it->second[mline];
-  std::string c = candidate;
-  if (c.rfind("a=", 0) == 0) c.erase(0, 2);
+  auto it = mids_.find(peer);
   signaling_->send(
       json{{"type", "ice-candidate"},
            {"to", peer},
-           {"candidate", {{"candidate", c}, {"sdpMid", mid}, {"sdpMLineIndex", mline}}}});
+           {"candidate",
+            media::candidate_json(mline, candidate,
+                                  it == mids_.end() ? std::vector<std::string>{} : it->second)}});
 }
 
 void robot_agent::handle_message(const json& msg) {
@@ -94,12 +92,7 @@ void robot_agent::handle_message(const json& msg) {
   const auto from = msg.contains("from") && msg["from"].is_string() ? msg["from"].get<std::string>()
                                                                     : std::string{};
   if (type == "offer") {
-    const json* offer = msg.contains("offer") ? &msg["offer"] : nullptr;
-    std::string sdp;
-    if (offer && offer->is_object() && offer->contains("sdp") && (*offer)["sdp"].is_string())
-      sdp = (*offer)["sdp"].get<std::string>();
-    else if (offer && offer->is_string())
-      sdp = offer->get<std::string>();
+    const std::string sdp = msg.contains("offer") ? media::sdp_of(msg["offer"]) : std::string{};
     if (from.empty() || sdp.empty()) {
       spdlog::warn("robot: an offer without 'from' or SDP; ignored");
       return;
@@ -109,20 +102,11 @@ void robot_agent::handle_message(const json& msg) {
     engine_->handle_offer(from, sdp);
   } else if (type == "ice-candidate") {
     if (from.empty() || !msg.contains("candidate")) return;
-    const auto& c = msg["candidate"];
-    if (c.is_null()) return;  // end of candidates
-    if (!c.is_object()) return;
-    const std::string cand = c.value("candidate", std::string{});
-    unsigned mline = 0;
-    if (c.contains("sdpMLineIndex") && c["sdpMLineIndex"].is_number_unsigned()) {
-      mline = c["sdpMLineIndex"].get<unsigned>();
-    } else if (c.contains("sdpMid") && c["sdpMid"].is_string()) {
-      const auto mid = c["sdpMid"].get<std::string>();
-      if (auto it = mids_.find(from); it != mids_.end())
-        for (unsigned i = 0; i < it->second.size(); ++i)
-          if (it->second[i] == mid) mline = i;
-    }
-    engine_->add_remote_candidate(from, mline, cand);
+    auto it = mids_.find(from);
+    // null or an empty candidate: the end of candidates
+    if (auto c = media::candidate_of(msg["candidate"],
+                                     it == mids_.end() ? std::vector<std::string>{} : it->second))
+      engine_->add_remote_candidate(from, c->mline, c->candidate);
   } else if (type == "peer-left" || type == "session-ended" || type == "leave") {
     if (from.empty()) return;
     spdlog::info("robot: {} from {} ({})", type, from, msg.value("reason", std::string{"?"}));

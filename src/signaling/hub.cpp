@@ -219,6 +219,7 @@ json hub::handle_register(const std::shared_ptr<client>& c, const json& m) {
       if (it != robots_.end() && it->second.owner == c)
         broadcast_presence_locked(name, true, allowed);
     }
+    if (relay_) relay_->robot_online(name);
     spdlog::debug("signaling: robot {} online from {}", name, c->remote);
     reply["type"] = "registered";
     return reply;
@@ -284,6 +285,11 @@ json hub::handle_relay(const std::shared_ptr<client>& c, const std::string& type
     if (c->closed) return {{"type", "error"}, {"error", "connection closed"}};
     if (c->role == client_role::none) return error_locked(c, type, "register first");
     if (c->role == client_role::robot) {
+      if (relay_ && to == relay_peer) {
+        if (type == "offer") return error_locked(c, type, "the relay makes the offers");
+        relay_->robot_message(c->peer_id, type, body);
+        return {{"type", "ok"}, {"request", type}};
+      }
       auto v = c->viewers.find(to);
       auto viewer = v == c->viewers.end() ? nullptr : v->second.lock();
       if (!viewer || viewer->closed)
@@ -298,7 +304,7 @@ json hub::handle_relay(const std::shared_ptr<client>& c, const std::string& type
                           viewers_.contains(to) ? "viewers can only talk to robots"
                                                 : "'" + to + "' is offline or unknown");
     if (c->sessions.contains(to)) {
-      r->second.owner->send(type, {{"from", c->peer_id}, {field, body}});
+      forward_locked(c, r->second.owner, type, body);
       return {{"type", "ok"}, {"request", type}};
     }
     robot_id = r->second.robot_id;
@@ -339,7 +345,7 @@ json hub::handle_relay(const std::shared_ptr<client>& c, const std::string& type
         r->second.owner->viewers[c->peer_id] = c;
         registry_id = 0;  // kept
       }
-      r->second.owner->send(type, {{"from", c->peer_id}, {field, body}});
+      if (c->sessions.contains(to) || !relay_) forward_locked(c, r->second.owner, type, body);
       delivered = true;
     }
   }
@@ -361,6 +367,8 @@ json hub::handle_leave(const std::shared_ptr<client>& c, const json& m) {
       end_session_locked(c, to, "closed by viewer", false, closed,
                          access::end_reason::viewer_closed);
       found = true;
+    } else if (c->role == client_role::robot && relay_ && to == relay_peer) {
+      found = true;  // the robot hung up on the relay: its next offer comes with a restart
     } else if (c->role == client_role::robot) {
       auto v = c->viewers.find(to);
       if (auto viewer = v == c->viewers.end() ? nullptr : v->second.lock()) {
@@ -377,6 +385,16 @@ json hub::handle_leave(const std::shared_ptr<client>& c, const json& m) {
   return {{"type", "ok"}, {"request", "leave"}};
 }
 
+// A viewer's offer or candidate for a robot: to the relay in relay mode, else to the robot.
+void hub::forward_locked(const std::shared_ptr<client>& viewer,
+                         const std::shared_ptr<client>& robot, const std::string& type,
+                         const json& body) {
+  if (relay_)
+    relay_->viewer_message(robot->peer_id, viewer->peer_id, type, body);
+  else
+    robot->send(type, {{"from", viewer->peer_id}, {payload_field(type), body}});
+}
+
 void hub::end_session_locked(const std::shared_ptr<client>& viewer, const std::string& robot,
                              std::string_view reason, bool /*tell_viewer*/, closed_list& closed,
                              access::end_reason why) {
@@ -384,10 +402,11 @@ void hub::end_session_locked(const std::shared_ptr<client>& viewer, const std::s
   if (s == viewer->sessions.end()) return;
   closed.emplace_back(s->second.registry_id, why);
   viewer->sessions.erase(s);
+  if (relay_) relay_->viewer_left(robot, viewer->peer_id);
   auto r = robots_.find(robot);
   if (r != robots_.end()) {
     r->second.owner->viewers.erase(viewer->peer_id);
-    if (!reason.empty())
+    if (!reason.empty() && !relay_)
       r->second.owner->send("peer-left",
                             {{"from", viewer->peer_id}, {"reason", std::string(reason)}});
   }
@@ -413,6 +432,7 @@ void hub::detach_locked(const std::shared_ptr<client>& c, std::string_view peer_
           if (s != v->sessions.end()) {
             closed.emplace_back(s->second.registry_id, access::end_reason::viewer_closed);
             v->sessions.erase(s);
+            if (relay_) relay_->viewer_left(c->peer_id, peer);
           }
         }
       }
@@ -557,6 +577,36 @@ std::size_t hub::connections() const {
 std::size_t hub::robots_online() const {
   std::lock_guard lock(mutex_);
   return robots_.size();
+}
+
+void hub::set_relay(relay_port* r) {
+  std::lock_guard lock(mutex_);
+  relay_ = r;
+}
+
+bool hub::to_viewer(const std::string& viewer, const std::string& robot, std::string_view type,
+                    const json& payload) {
+  const char* field = payload_field(type);
+  if (!field) return false;
+  std::lock_guard lock(mutex_);
+  auto v = viewers_.find(viewer);
+  auto c = v == viewers_.end() ? nullptr : v->second.lock();
+  if (!c || c->closed || !c->sessions.contains(robot)) return false;
+  c->send(type, {{"from", robot}, {field, payload}});
+  return true;
+}
+
+bool hub::to_robot(const std::string& robot, std::string_view type, const json& payload) {
+  std::lock_guard lock(mutex_);
+  auto r = robots_.find(robot);
+  if (r == robots_.end() || r->second.owner->closed) return false;
+  json m = {{"from", std::string(relay_peer)}};
+  if (const char* field = payload_field(type))
+    m[field] = payload;
+  else
+    m.update(payload);  // peer-left: {"reason": ...}
+  r->second.owner->send(type, m);
+  return true;
 }
 
 void hub::close_all() {

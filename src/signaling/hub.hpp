@@ -50,6 +50,25 @@ struct gateway_port {
   virtual void close_session(std::uint64_t id, access::end_reason why) = 0;
 };
 
+// Robot media through the gateway ([robots] media = "relay"): a viewer's offer to a robot
+// and its candidates go to the relay, not to the robot; the relay answers as the robot
+// (hub::to_viewer) and is itself the robot's one viewer, peer id hub::relay_peer
+// (hub::to_robot). The hub calls these with its lock held: they must only queue work and
+// never call back into the hub before returning.
+struct relay_port {
+  virtual ~relay_port() = default;
+  // "offer" or "ice-candidate" from viewer `viewer` (a session with `robot` is open).
+  virtual void viewer_message(const std::string& robot, const std::string& viewer,
+                              std::string_view type, const nlohmann::json& payload) = 0;
+  // The viewer's session with `robot` ended (left, cut, disconnected): drop its media.
+  virtual void viewer_left(const std::string& robot, const std::string& viewer) = 0;
+  // "answer" or "ice-candidate" from robot `robot` to the relay.
+  virtual void robot_message(const std::string& robot, std::string_view type,
+                             const nlohmann::json& payload) = 0;
+  // The robot (re)registered: a new upstream, if the relay has one for it.
+  virtual void robot_online(const std::string& robot) = 0;
+};
+
 struct hub_options {
   double messages_per_second = 50;
   double message_burst = 100;
@@ -105,6 +124,18 @@ class hub {
   // Closes every connection (gateway stopping).
   void close_all();
 
+  // Relay mode (call before any connection): viewers' media to robots goes through `r`.
+  void set_relay(relay_port* r);
+  // The peer id the robot sees for the relay (viewers' ids always hold a '#').
+  static constexpr std::string_view relay_peer = "camgate-relay";
+  // From the relay: {"from": robot, field: payload} to a viewer with a session with the
+  // robot; false when there is none.
+  bool to_viewer(const std::string& viewer, const std::string& robot, std::string_view type,
+                 const nlohmann::json& payload);
+  // From the relay to robot `robot`: {"from": relay_peer, field: payload} for an offer or
+  // a candidate, {"from": relay_peer, "reason": ...} for "peer-left". False when offline.
+  bool to_robot(const std::string& robot, std::string_view type, const nlohmann::json& payload);
+
  private:
   friend class client;
   struct viewer_session;
@@ -125,6 +156,8 @@ class hub {
   // With mutex_ held.
   void detach_locked(const std::shared_ptr<client>& c, std::string_view peer_left_reason,
                      std::vector<std::pair<std::uint64_t, access::end_reason>>& closed);
+  void forward_locked(const std::shared_ptr<client>& viewer, const std::shared_ptr<client>& robot,
+                      const std::string& type, const nlohmann::json& body);
   void end_session_locked(const std::shared_ptr<client>& viewer, const std::string& robot,
                           std::string_view reason, bool tell_viewer,
                           std::vector<std::pair<std::uint64_t, access::end_reason>>& closed,
@@ -138,6 +171,7 @@ class hub {
 
   gateway_port& gateway_;
   hub_options options_;
+  relay_port* relay_ = nullptr;
   mutable std::mutex mutex_;
   std::unordered_map<std::string, robot_entry> robots_;             // by name
   std::unordered_map<std::string, std::weak_ptr<client>> viewers_;  // by peer id

@@ -372,3 +372,61 @@ TEST_F(HubTest, ConnectionsOfRevokedCredentialsEnd) {
   EXPECT_FALSE(r.link->closed);
   EXPECT_EQ(h.end_revoked(*snap), 0u);  // already ended
 }
+
+// Relay mode: viewers' media goes to the relay, which answers as the robot and is the
+// robot's one viewer.
+namespace {
+struct fake_relay : relay_port {
+  std::vector<std::string> calls;  // "viewer <robot> <viewer> <type>", "left ...", ...
+  void viewer_message(const std::string& robot, const std::string& viewer, std::string_view type,
+                      const json&) override {
+    calls.push_back("viewer " + robot + " " + viewer + " " + std::string(type));
+  }
+  void viewer_left(const std::string& robot, const std::string& viewer) override {
+    calls.push_back("left " + robot + " " + viewer);
+  }
+  void robot_message(const std::string& robot, std::string_view type, const json&) override {
+    calls.push_back("robot " + robot + " " + std::string(type));
+  }
+  void robot_online(const std::string& robot) override { calls.push_back("online " + robot); }
+};
+}  // namespace
+
+TEST_F(HubTest, RelayModeRoutesViewersToTheRelayAndTheRelayToTheRobot) {
+  fake_relay relay;
+  h.set_relay(&relay);
+  auto r = robot();
+  EXPECT_EQ(relay.calls, std::vector<std::string>{"online robot-1"});
+  gw.bookings.insert({kAlice.user_id, 1});
+  auto a = viewer(kAlice);
+  const std::string alice = a.link->of("registered")[0]["peerId"];
+  EXPECT_EQ(send(a, {{"type", "offer"}, {"to", "robot-1"}, {"offer", offer()}})["type"], "ok");
+  EXPECT_EQ(send(a, {{"type", "ice-candidate"},
+                     {"to", "robot-1"},
+                     {"candidate", {{"candidate", "c"}}}})["type"],
+            "ok");
+  EXPECT_TRUE(r.link->of("offer").empty()) << "the robot never sees the viewer's offer";
+  EXPECT_EQ(h.state_of("robot-1").viewers, 1u);
+  // The relay answers as the robot; only a viewer with a session hears it.
+  EXPECT_TRUE(h.to_viewer(alice, "robot-1", "answer", offer()));
+  EXPECT_EQ(a.link->of("answer").at(0)["from"], "robot-1");
+  EXPECT_FALSE(h.to_viewer(alice, "robot-2", "answer", offer()));
+  // The relay talks to the robot as "camgate-relay", and the robot answers it.
+  EXPECT_TRUE(h.to_robot("robot-1", "offer", offer()));
+  EXPECT_EQ(r.link->of("offer").at(0)["from"], "camgate-relay");
+  EXPECT_TRUE(h.to_robot("robot-1", "peer-left", {{"reason", "no viewers"}}));
+  EXPECT_EQ(r.link->of("peer-left").at(0)["reason"], "no viewers");
+  EXPECT_FALSE(h.to_robot("robot-2", "offer", offer())) << "offline";
+  EXPECT_EQ(send(r, {{"type", "answer"}, {"to", "camgate-relay"}, {"answer", offer()}})["type"],
+            "ok");
+  EXPECT_EQ(send(r, {{"type", "offer"}, {"to", "camgate-relay"}, {"offer", offer()}})["type"],
+            "error");
+  // A cut drops the viewer's media at the relay; the robot is not told about the viewer.
+  h.end(a.c, access::end_reason::booking_ended);
+  const std::vector<std::string> want{"online robot-1", "viewer robot-1 " + alice + " offer",
+                                      "viewer robot-1 " + alice + " ice-candidate",
+                                      "robot robot-1 answer", "left robot-1 " + alice};
+  EXPECT_EQ(relay.calls, want);
+  EXPECT_EQ(r.link->of("peer-left").size(), 1u) << "only the relay's own peer-left";
+  h.set_relay(nullptr);
+}
