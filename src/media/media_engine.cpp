@@ -81,6 +81,10 @@ struct media_engine::impl final : source_owner,
   // Source "relay": offers waiting for the robot's answer to name the codec.
   std::map<std::string, std::string> waiting_offers;
   std::uint64_t next_generation = 1;
+  picture_sink pictures;  // set_picture_sink's; empty: nobody wants pictures
+  int jpeg_quality = 80;
+  std::unique_ptr<picture_decoder> decoder;
+  std::atomic<std::uint64_t> pictures_decoded{0};
   attached_source silence_check;  // ends viewers whose RTCP stopped
 
   void end_silent_viewers() {
@@ -123,6 +127,7 @@ struct media_engine::impl final : source_owner,
   void update_valves() {
     std::set<video_codec> watched;
     for (const auto& [id, v] : viewers) watched.insert(v->codec());
+    if (decoder) watched.insert(decoder->codec());
     src->set_watched(std::move(watched));
   }
 
@@ -136,6 +141,39 @@ struct media_engine::impl final : source_owner,
     auto waiting = std::move(waiting_offers);
     waiting_offers.clear();
     for (const auto& [id, sdp] : waiting) create_viewer(id, sdp);
+    update_decoder();
+  }
+
+  // ---- pictures for the hub ---------------------------------------------------------
+  void drop_decoder() {
+    if (!decoder) return;
+    feeds.remove(decoder->frame_feed());
+    decoder.reset();
+    update_valves();
+  }
+
+  // A decoder of the codec the source sends while a picture sink is set.
+  void update_decoder() {
+    const auto codecs = src->codecs();
+    if (!pictures || codecs.empty()) {  // a relay waits for the robot's answer
+      drop_decoder();
+      return;
+    }
+    if (decoder && decoder->codec() == codecs.front()) return;
+    drop_decoder();
+    std::string error;
+    auto counted = [this, sink = pictures](std::vector<std::uint8_t> jpeg) {
+      ++pictures_decoded;
+      sink(std::move(jpeg));
+    };
+    decoder = picture_decoder::create(codecs.front(), jpeg_quality, loop, counted, error);
+    if (!decoder) {
+      spdlog::error("media: no pictures for the hub: {}", error);
+      return;
+    }
+    feeds.add(decoder->frame_feed());
+    update_valves();
+    src->force_keyframe(codecs.front());
   }
 
   // ---- viewers ----------------------------------------------------------------------
@@ -284,6 +322,7 @@ void media_engine::stop() {
   std::promise<void> done;
   impl_->loop.invoke([i = impl_.get(), &done] {
     for (const auto& id : i->viewer_ids()) i->destroy_viewer(id, "media engine stopping");
+    i->drop_decoder();
     i->src->stop();
     i->waiting_offers.clear();
     i->silence_check.reset();
@@ -352,6 +391,16 @@ void media_engine::restart_upstream() {
   impl_->loop.invoke([i = impl_.get()] { i->src->restart(); });
 }
 
+void media_engine::set_picture_sink(picture_sink sink, int jpeg_quality) {
+  if (!impl_->running) return;
+  impl_->loop.invoke([i = impl_.get(), sink = std::move(sink), jpeg_quality]() mutable {
+    i->pictures = std::move(sink);
+    i->jpeg_quality = jpeg_quality;
+    i->drop_decoder();  // a new sink gets a new decoder
+    i->update_decoder();
+  });
+}
+
 void media_engine::set_ice_servers(std::vector<ice_server> servers) {
   std::lock_guard lock(impl_->mu);
   impl_->ice_servers = std::move(servers);
@@ -362,6 +411,7 @@ media_stats media_engine::stats() const {
   s.peers = impl_->peer_count;
   s.webrtcbins_alive = live_webrtcbins();
   impl_->src->report(s);
+  s.pictures_decoded = impl_->pictures_decoded;
   return s;
 }
 

@@ -6,6 +6,7 @@
 
 #include "core/frame.hpp"
 #include "media/media_options.hpp"
+#include "media/picture_decoder.hpp"
 
 namespace camgate::media {
 
@@ -42,6 +43,7 @@ struct media_stats {
   std::uint64_t keyframes_requested = 0;
   std::uint64_t frames_skipped = 0;  // frames a slow viewer skipped
   std::uint64_t source_restarts = 0;
+  std::uint64_t pictures_decoded = 0;  // JPEG pictures made for set_picture_sink
   bool source_running = false;
 };
 
@@ -88,6 +90,10 @@ class media_engine {
   void set_upstream_answer(const std::string& sdp);
   void add_upstream_candidate(unsigned mline_index, const std::string& candidate);
   void restart_upstream();
+  // Decodes the stream into JPEG pictures for `sink` (streaming thread, must not block),
+  // from the next keyframe on; an empty sink stops decoding. Meant for source "relay":
+  // a robot's pictures for the hub.
+  void set_picture_sink(picture_sink sink, int jpeg_quality = 80);
   // Used for peers created from now on.
   void set_ice_servers(std::vector<ice_server> servers);
 

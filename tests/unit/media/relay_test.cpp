@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <condition_variable>
+#include <mutex>
 #include <memory>
 
 #include "media/media_engine.hpp"
@@ -163,4 +165,57 @@ TEST(relay, a_new_offer_on_restart_and_after_a_bad_answer) {
   std::this_thread::sleep_for(500ms);
   EXPECT_GE(offers.load(), 3);
   EXPECT_EQ(relay.stats().source_running, false);
+}
+
+// The robot's stream decoded into JPEG pictures for the hub, with no WebRTC viewer at all.
+void expect_pictures(std::vector<video_codec> robot_codecs) {
+  robot_and_relay r(std::move(robot_codecs));
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<std::vector<std::uint8_t>> pictures;
+  const auto asked = std::chrono::steady_clock::now();
+  r.relay->set_picture_sink([&](std::vector<std::uint8_t> jpeg) {
+    std::lock_guard lock(mu);
+    pictures.push_back(std::move(jpeg));
+    cv.notify_all();
+  });
+  {
+    std::unique_lock lock(mu);
+    ASSERT_TRUE(cv.wait_for(lock, 10s, [&] { return pictures.size() >= 30; }))
+        << pictures.size() << " picture(s) in 10 s";
+  }
+  std::printf("[ perf ] relay pictures: 30th JPEG after %lld ms\n",
+              static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                         std::chrono::steady_clock::now() - asked)
+                                         .count()));
+  {
+    std::lock_guard lock(mu);
+    const auto& j = pictures.back();
+    ASSERT_GT(j.size(), 1000u);
+    EXPECT_EQ(j[0], 0xFF);
+    EXPECT_EQ(j[1], 0xD8) << "not a JPEG";
+    EXPECT_EQ(j[j.size() - 2], 0xFF);
+    EXPECT_EQ(j[j.size() - 1], 0xD9);
+  }
+  EXPECT_EQ(r.relay->stats().peers, 0u);
+  EXPECT_GE(r.relay->stats().pictures_decoded, 30u);
+  // Nobody wants pictures any more: decoding stops.
+  r.relay->set_picture_sink({});
+  r.relay->sync();
+  std::size_t after;
+  {
+    std::lock_guard lock(mu);
+    after = pictures.size();
+  }
+  std::this_thread::sleep_for(500ms);
+  std::lock_guard lock(mu);
+  EXPECT_EQ(pictures.size(), after) << "pictures kept coming after the sink was removed";
+}
+
+TEST(relay, h264_pictures_for_the_hub_without_any_viewer) {
+  expect_pictures({video_codec::h264});
+}
+
+TEST(relay, vp8_pictures_for_the_hub_without_any_viewer) {
+  expect_pictures({video_codec::vp8});
 }
