@@ -35,7 +35,7 @@
 #include "store/private_files.hpp"
 #include "store/robot_repository.hpp"
 #ifdef CAMGATE_WITH_WEBRTC
-#include "webrtc/camera_sessions.hpp"
+#include "webrtc/whep_sessions.hpp"
 #include "webrtc/robot_relays.hpp"
 #endif
 
@@ -160,7 +160,7 @@ int serve(const serve_args& args) {
   services.sync = &sync;
 #ifdef CAMGATE_WITH_WEBRTC
   // Cameras over WebRTC: an engine per watched camera, started by its first WHEP viewer.
-  webrtc::camera_sessions_options webrtc_options;
+  webrtc::whep_sessions_options webrtc_options;
   webrtc_options.media.bitrate_kbps = static_cast<int>(cfg.webrtc.camera_bitrate_kbps);
   webrtc_options.media.h264_encoder = cfg.webrtc.h264_encoder;
   webrtc_options.media.ice_local_addresses = cfg.webrtc.local_addresses;
@@ -169,7 +169,7 @@ int serve(const serve_args& args) {
   webrtc_options.linger = std::chrono::seconds(cfg.webrtc.encoder_linger_s);
   webrtc_options.max_sessions = static_cast<std::size_t>(cfg.webrtc.max_sessions);
   auto webrtc_cameras =
-      webrtc::camera_sessions::create(ioc.get_executor(), blocking.get_executor(), webrtc_options);
+      webrtc::whep_sessions::create(ioc.get_executor(), blocking.get_executor(), webrtc_options);
   services.webrtc = webrtc_cameras.get();
 #endif
   httpd::router router;
@@ -201,6 +201,8 @@ int serve(const serve_args& args) {
     relays = webrtc::robot_relays::create(ioc.get_executor(), blocking.get_executor(),
                                           signaling.hub(), relay_options);
     signaling.hub().set_relay(relays.get());
+    services.relays = relays.get();
+    webrtc_cameras->set_relays(relays);
 #else
     throw std::runtime_error("robots.media = \"relay\" needs a build with GStreamer");
 #endif

@@ -19,4 +19,11 @@ struct resource {
   bool operator==(const resource&) const = default;
 };
 
+inline resource camera_resource(std::int64_t id) {
+  return {resource_kind::camera, id};
+}
+inline resource robot_resource(std::int64_t id) {
+  return {resource_kind::robot, id};
+}
+
 }  // namespace camgate::access

@@ -9,9 +9,9 @@
 namespace camgate::api {
 
 std::optional<httpd::response> deny_unless_allowed(services& s, const httpd::request_context& ctx,
-                                                   std::int64_t camera_id) {
+                                                   access::resource what) {
   const auto now = core::unix_micros() / 1000000;
-  auto d = s.policy.decide(*ctx.identity, {access::resource_kind::camera, camera_id}, now);
+  auto d = s.policy.decide(*ctx.identity, what, now);
   if (d.allowed) return std::nullopt;
   auto res = httpd::json_error(http::status::forbidden, d.reason);
   return res;
@@ -97,16 +97,16 @@ live_link make_live_link(services& s) {
 }
 
 void register_live(services& s, const live_link& link, std::shared_ptr<outputs::output_session> out,
-                   const viewer& v, std::int64_t camera_id, std::string protocol) {
+                   const viewer& v, access::resource what, std::string protocol) {
   try {
     link.binding->set_output(out);
-    const auto id = s.live.add(link.binding, v.who, {access::resource_kind::camera, camera_id},
-                               std::move(protocol), v.remote, v.token_expires_at);
+    const auto id =
+        s.live.add(link.binding, v.who, what, std::move(protocol), v.remote, v.token_expires_at);
     link.binding->attach(id);
   } catch (const std::exception& e) {
     // No unaudited streams: refuse rather than stream without a record.
-    spdlog::error("cannot register a stream of camera {} for {}: {}", camera_id, v.who.name,
-                  e.what());
+    spdlog::error("cannot register a stream of {} {} for {}: {}", access::to_string(what.kind),
+                  what.id, v.who.name, e.what());
     out->finish(1011, "cannot record this session");
   }
 }

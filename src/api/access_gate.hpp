@@ -10,10 +10,10 @@
 
 namespace camgate::api {
 
-// Every read of a camera goes through here: 403 {"success": false, "error": <reason>}
-// unless the policy allows the caller now (admin always; a user inside a booking).
+// Every read of a camera or robot goes through here: 403 {"success": false, "error":
+// <reason>} unless the policy allows the caller now (admin always; a user inside a booking).
 std::optional<httpd::response> deny_unless_allowed(services& s, const httpd::request_context& ctx,
-                                                   std::int64_t camera_id);
+                                                   access::resource what);
 
 // After a write of users, robots or bookings: the access index, token checks and live
 // streams follow before the response goes out. A failure is logged (the store's change
@@ -39,6 +39,6 @@ struct live_link {
 };
 live_link make_live_link(services& s);
 void register_live(services& s, const live_link& link, std::shared_ptr<outputs::output_session> out,
-                   const viewer& v, std::int64_t camera_id, std::string protocol);
+                   const viewer& v, access::resource what, std::string protocol);
 
 }  // namespace camgate::api

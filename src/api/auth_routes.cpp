@@ -117,8 +117,8 @@ asio::awaitable<response> logout(services& s, request_context& ctx) {
   co_return res;
 }
 
-// {"resource": "camera:3"} -> a 60-second ticket for that camera's stream, ws and
-// snapshot URLs (?ticket=...), so the long-lived token stays out of URLs and logs.
+// {"resource": "camera:3"} (or "robot:2") -> a 60-second ticket for that camera's stream,
+// ws, snapshot and WHEP URLs (?ticket=...), so the long-lived token stays out of URLs and logs.
 asio::awaitable<response> stream_ticket(services& s, request_context& ctx) {
   if (!s.tickets) co_return json_error(http::status::not_found, "stream tickets are off");
   auto body = json_object_body(ctx);
@@ -128,18 +128,24 @@ asio::awaitable<response> stream_ticket(services& s, request_context& ctx) {
   if (auto* err = std::get_if<std::string>(&field))
     co_return json_error(http::status::bad_request, *err);
   const auto& resource = std::get<std::optional<std::string>>(field);
-  // The same parse as the URLs a ticket opens: "camera:<id>" with a canonical id.
-  const auto camera_path =
-      "/api/cameras/" + (resource && resource->starts_with("camera:") ? resource->substr(7) : "") +
-      "/stream";
-  const auto canonical = ticket_resource(camera_path);
+  // The same parse as the URLs a ticket opens: "camera:<id>" or "robot:<id>", canonical.
+  const auto colon = resource ? resource->find(':') : std::string::npos;
+  const auto canonical =
+      colon == std::string::npos
+          ? std::nullopt
+          : ticket_resource("/api/" + resource->substr(0, colon) + "s/" +
+                            resource->substr(colon + 1) + "/stream");
   if (!canonical || *canonical != *resource)
     co_return json_error(http::status::bad_request,
-                         "resource must be \"camera:<id>\" (a stream ticket opens one camera)");
-  const std::int64_t camera_id = std::stoll(resource->substr(7));
-  if (!s.cameras.get(camera_id))
-    co_return json_error(http::status::not_found, "no camera " + std::to_string(camera_id));
-  if (auto denied = deny_unless_allowed(s, ctx, camera_id)) co_return std::move(*denied);
+                         "resource must be \"camera:<id>\" or \"robot:<id>\" (a stream ticket "
+                         "opens one camera or robot)");
+  const std::int64_t id = std::stoll(resource->substr(colon + 1));
+  const bool robot = resource->starts_with("robot:");
+  if (robot ? !s.robots.get(id) : !s.cameras.get(id))
+    co_return json_error(http::status::not_found,
+                         std::string(robot ? "no robot " : "no camera ") + std::to_string(id));
+  const auto what = robot ? access::robot_resource(id) : access::camera_resource(id);
+  if (auto denied = deny_unless_allowed(s, ctx, what)) co_return std::move(*denied);
   const auto now = core::unix_micros() / 1000000;
   try {
     auto t = s.tickets->issue(*ctx.identity, *resource, ctx.token_expires_at, now);

@@ -4,6 +4,7 @@
 #include <string>
 #include <variant>
 
+#include "api/picture_target.hpp"
 #include "api/services.hpp"
 #include "http/router.hpp"
 
@@ -21,7 +22,14 @@ using camera_handler =
 // A handler that resolves the camera, then calls `f` with it.
 httpd::handler with_camera(camera_resolver resolve, camera_handler f);
 
-// Where one API puts the four reads of a camera.
+// Finds the pictures a request reads (a camera's, a robot's), or the answer to send instead.
+using target_resolver =
+    std::function<std::variant<picture_target, httpd::response>(const httpd::request_context& ctx)>;
+
+// A camera's pictures as the reads see them.
+picture_target camera_target(const services& s, const cameras::camera& cam);
+
+// Where one API puts the four reads of a camera or robot.
 struct camera_read_paths {
   std::string snapshot;  // GET: one JPEG
   std::string stream;    // GET: MJPEG
@@ -29,8 +37,12 @@ struct camera_read_paths {
   std::string analyze;   // POST: the frame analysis
 };
 
-// Registers snapshot, stream, ws and analyze at `paths`, served by camera_outputs for the
-// camera `resolve` finds: the seed's /streaming API and /api/cameras/{id} read alike.
+// Registers snapshot, stream, ws and analyze at `paths`, served by picture_outputs for the
+// pictures `resolve` finds: the seed's /streaming API, /api/cameras/{id} and
+// /api/robots/{id} read alike.
+void register_picture_reads(httpd::router& r, services& s, const camera_read_paths& paths,
+                            target_resolver resolve);
+// The same for the camera `resolve` finds.
 void register_camera_reads(httpd::router& r, services& s, const camera_read_paths& paths,
                            const camera_resolver& resolve);
 

@@ -5,6 +5,9 @@
 #include "api/access_gate.hpp"
 #include "api/request_body.hpp"
 #include "api/robot_enrolment.hpp"
+#ifdef CAMGATE_WITH_WEBRTC
+#include "api/robot_reads.hpp"
+#endif
 #include "api/routes.hpp"
 #include "core/clock.hpp"
 #include "store/error.hpp"
@@ -130,6 +133,9 @@ void register_robot_routes(httpd::router& r, services& s) {
         [&s](request_context& ctx) { return delete_robot(s, ctx); });
   r.add(http::verb::post, "/api/robots/{id}/credential",
         [&s](request_context& ctx) { return renew_credential(s, ctx); });
+#ifdef CAMGATE_WITH_WEBRTC
+  register_robot_reads(r, s);
+#endif
 }
 
 }  // namespace camgate::api

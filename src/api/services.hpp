@@ -24,7 +24,8 @@ namespace camgate::signaling {
 class signaling_server;
 }  // namespace camgate::signaling
 namespace camgate::webrtc {
-class camera_sessions;
+class whep_sessions;
+class robot_relays;
 }  // namespace camgate::webrtc
 
 namespace camgate::api {
@@ -63,7 +64,10 @@ struct services {
   // WebRTC signaling (/socket.io/, /signaling, /api/webrtc/ice-servers); set by the app.
   signaling::signaling_server* signaling = nullptr;
   // Cameras over WebRTC (WHEP); null when the build has no GStreamer. Set by the app.
-  webrtc::camera_sessions* webrtc = nullptr;
+  webrtc::whep_sessions* webrtc = nullptr;
+  // Robots' media through the gateway ([robots] media = "relay"); null in "p2p" mode or
+  // without GStreamer. Set by the app.
+  webrtc::robot_relays* relays = nullptr;
   // Who may add which camera address (api/camera_intake); set by the app.
   const cameras::camera_admission* admission = nullptr;
 };

@@ -3,7 +3,7 @@
 #include "api/routes.hpp"
 #include "core/clock.hpp"
 #ifdef CAMGATE_WITH_WEBRTC
-#include "webrtc/camera_sessions.hpp"
+#include "webrtc/whep_sessions.hpp"
 #endif
 
 namespace camgate::api {

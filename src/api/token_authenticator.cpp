@@ -78,9 +78,15 @@ httpd::auth_outcome check_ticket(const credential_checkers& c, std::string_view 
 }  // namespace
 
 std::optional<std::string> ticket_resource(std::string_view path) {
-  constexpr std::string_view prefix = "/api/cameras/";
-  if (!path.starts_with(prefix)) return std::nullopt;
-  path.remove_prefix(prefix.size());
+  std::string_view kind;
+  for (std::string_view k : {"camera", "robot"}) {
+    const std::string prefix = "/api/" + std::string(k) + "s/";
+    if (path.starts_with(prefix)) {
+      kind = k;
+      path.remove_prefix(prefix.size());
+    }
+  }
+  if (kind.empty()) return std::nullopt;
   const auto slash = path.find('/');
   if (slash == std::string_view::npos) return std::nullopt;
   const auto id = path.substr(0, slash);
@@ -91,7 +97,7 @@ std::optional<std::string> ticket_resource(std::string_view path) {
   if (what != "stream" && what != "ws" && what != "snapshot" && what != "whep" &&
       !what.starts_with("whep/"))
     return std::nullopt;
-  return "camera:" + std::to_string(n);
+  return std::string(kind) + ":" + std::to_string(n);
 }
 
 httpd::authenticator token_authenticator(credential_checkers checkers) {

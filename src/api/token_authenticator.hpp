@@ -32,7 +32,8 @@ struct credential_checkers {
 httpd::authenticator token_authenticator(credential_checkers checkers);
 
 // The resource a stream ticket must name to open `path`: "camera:3" for
-// /api/cameras/3/stream, /ws, /snapshot; nullopt where tickets are not accepted.
+// /api/cameras/3/stream, /ws, /snapshot, /whep; "robot:2" for the same under
+// /api/robots/2; nullopt where tickets are not accepted.
 std::optional<std::string> ticket_resource(std::string_view path);
 
 }  // namespace camgate::api

@@ -2,9 +2,10 @@
 
 #include "api/access_gate.hpp"
 #include "api/camera_intake.hpp"
-#include "api/camera_outputs.hpp"
+#include "api/picture_outputs.hpp"
+#include "api/request_body.hpp"
 #include "auth/device_credential.hpp"
-#include "webrtc/camera_sessions.hpp"
+#include "webrtc/whep_sessions.hpp"
 
 namespace camgate::api {
 namespace {
@@ -33,13 +34,20 @@ response session_error_response(const webrtc::session_error& e) {
   return json_error(static_cast<http::status>(e.status), e.error);
 }
 
-std::string session_path(std::int64_t camera_id, const std::string& session) {
-  return "/api/cameras/" + std::to_string(camera_id) + "/whep/" + session;
-}
+// What a WHEP request is about: a camera or a robot, and how to open a session of it.
+struct whep_target {
+  access::resource resource;
+  std::string base;  // "/api/cameras/3/whep"
+  std::function<asio::awaitable<std::variant<webrtc::opened_session, webrtc::session_error>>(
+      std::string id, std::string offer, std::int64_t owner,
+      outputs::output_session::closed_handler on_closed)>
+      open;
+};
+using whep_resolver =
+    std::function<std::variant<whep_target, response>(services& s, const request_context& ctx)>;
 
-asio::awaitable<response> offer(services& s, request_context& ctx, camera_ptr cam) {
-  if (!s.webrtc) co_return unavailable();
-  if (auto denied = deny_unless_allowed(s, ctx, cam->record.id)) co_return std::move(*denied);
+asio::awaitable<response> offer(services& s, request_context& ctx, const whep_target& t) {
+  if (auto denied = deny_unless_allowed(s, ctx, t.resource)) co_return std::move(*denied);
   if (!has_media_type(ctx, "application/sdp"))
     co_return json_error(http::status::unsupported_media_type,
                          "a WHEP offer is Content-Type: application/sdp");
@@ -49,35 +57,36 @@ asio::awaitable<response> offer(services& s, request_context& ctx, camera_ptr ca
   auto link = make_live_link(s);
   if (auto refused = hold_stream_slot(s, ctx, link)) co_return std::move(*refused);
   const std::string id = auth::new_opaque_id();
-  auto opened = co_await s.webrtc->open(id, cam->record.id, cam->channel, body,
-                                        ctx.identity->user_id, link.on_closed);
+  auto opened = co_await t.open(id, body, ctx.identity->user_id, link.on_closed);
   if (auto* err = std::get_if<webrtc::session_error>(&opened))
     co_return session_error_response(*err);
   auto& session = std::get<webrtc::opened_session>(opened);
-  register_live(s, link, session.output, viewer_of(ctx), cam->record.id, "webrtc");
+  register_live(s, link, session.output, viewer_of(ctx), t.resource, "webrtc");
   if (!s.webrtc->find(id))  // the registry refused it (no audit row) or cut it already
     co_return json_error(http::status::forbidden, "the session ended before it started");
   auto res =
       httpd::bytes_response(http::status::created, "application/sdp", std::move(session.answer));
-  res.message.set(http::field::location, session_path(cam->record.id, id));
+  res.message.set(http::field::location, t.base + "/" + id);
   res.message.set(http::field::cache_control, "no-store");
   co_return res;
 }
 
 // The session named in the path, if the caller may act on it: its viewer or an admin.
 // Anyone else gets the same 404 as for a session that does not exist.
-std::optional<response> check_session(services& s, const request_context& ctx, camera_ptr cam) {
-  if (!s.webrtc) return unavailable();
+std::optional<response> check_session(services& s, const request_context& ctx,
+                                      const whep_target& t) {
   const std::string id(ctx.param("session"));
   auto info = s.webrtc->find(id);
-  if (!info || info->camera_id != cam->record.id ||
-      (info->owner != ctx.identity->user_id && !is_admin(ctx)))
+  const auto of = info ? (t.resource.kind == access::resource_kind::camera ? info->camera_id
+                                                                             : info->robot_id)
+                       : 0;
+  if (!info || of != t.resource.id || (info->owner != ctx.identity->user_id && !is_admin(ctx)))
     return json_error(http::status::not_found, "no such WebRTC session");
   return std::nullopt;
 }
 
-asio::awaitable<response> trickle(services& s, request_context& ctx, camera_ptr cam) {
-  if (auto refused = check_session(s, ctx, cam)) co_return std::move(*refused);
+asio::awaitable<response> trickle(services& s, request_context& ctx, const whep_target& t) {
+  if (auto refused = check_session(s, ctx, t)) co_return std::move(*refused);
   if (!has_media_type(ctx, "application/trickle-ice-sdpfrag"))
     co_return json_error(http::status::unsupported_media_type,
                          "candidates are Content-Type: application/trickle-ice-sdpfrag");
@@ -90,27 +99,59 @@ asio::awaitable<response> trickle(services& s, request_context& ctx, camera_ptr 
   co_return res;
 }
 
-asio::awaitable<response> hang_up(services& s, request_context& ctx, camera_ptr cam) {
-  if (auto refused = check_session(s, ctx, cam)) co_return std::move(*refused);
+asio::awaitable<response> hang_up(services& s, request_context& ctx, const whep_target& t) {
+  if (auto refused = check_session(s, ctx, t)) co_return std::move(*refused);
   s.webrtc->close(std::string(ctx.param("session")), core::end_reason::viewer_closed);
   co_return httpd::json_response(http::status::ok, {{"success", true}});
 }
 
-}  // namespace
+std::variant<whep_target, response> camera_whep(services& s, const camera_resolver& by_id,
+                                                const request_context& ctx) {
+  auto found = by_id(ctx);
+  if (auto* r = std::get_if<response>(&found)) return std::move(*r);
+  auto cam = std::get<camera_ptr>(found);
+  const auto id = cam->record.id;
+  return whep_target{access::camera_resource(id), "/api/cameras/" + std::to_string(id) + "/whep",
+                     [&s, id, ch = cam->channel](std::string sid, std::string offer,
+                                                 std::int64_t owner, auto on_closed) {
+                       return s.webrtc->open(std::move(sid), id, ch, std::move(offer), owner,
+                                             std::move(on_closed));
+                     }};
+}
 
-void register_whep_routes(httpd::router& r, services& s, const camera_resolver& by_id) {
-  r.add(http::verb::post, "/api/cameras/{id}/whep",
-        with_camera(by_id,
-                    [&s](request_context& ctx, camera_ptr cam) { return offer(s, ctx, cam); }));
-  r.add(http::verb::patch, "/api/cameras/{id}/whep/{session}",
-        with_camera(by_id,
-                    [&s](request_context& ctx, camera_ptr cam) { return trickle(s, ctx, cam); }));
-  r.add(http::verb::delete_, "/api/cameras/{id}/whep/{session}",
-        with_camera(by_id,
-                    [&s](request_context& ctx, camera_ptr cam) { return hang_up(s, ctx, cam); }));
+std::variant<whep_target, response> robot_whep(services& s, const request_context& ctx) {
+  auto id = parse_id(ctx.param("id"));
+  auto r = id ? s.robots.get(*id) : std::nullopt;
+  if (!r || (ctx.identity->role == auth::role::robot && r->user_id != ctx.identity->user_id))
+    return json_error(http::status::not_found, "no such robot");
+  return whep_target{access::robot_resource(r->id), "/api/robots/" + std::to_string(r->id) + "/whep",
+                     [&s, id = r->id, name = r->name](std::string sid, std::string offer,
+                                                      std::int64_t owner, auto on_closed) {
+                       return s.webrtc->open_robot(std::move(sid), id, name, std::move(offer),
+                                                   owner, std::move(on_closed));
+                     }};
+}
+
+using whep_handler =
+    asio::awaitable<response> (*)(services& s, request_context& ctx, const whep_target& t);
+
+httpd::handler with_target(services& s, whep_resolver resolve, whep_handler f) {
+  return [&s, resolve = std::move(resolve), f](request_context& ctx) -> asio::awaitable<response> {
+    if (!s.webrtc) co_return unavailable();
+    auto found = resolve(s, ctx);
+    if (auto* r = std::get_if<response>(&found)) co_return std::move(*r);
+    co_return co_await f(s, ctx, std::get<whep_target>(found));
+  };
+}
+
+void register_whep_at(httpd::router& r, services& s, const std::string& base,
+                      const whep_resolver& resolve) {
+  r.add(http::verb::post, base, with_target(s, resolve, offer));
+  r.add(http::verb::patch, base + "/{session}", with_target(s, resolve, trickle));
+  r.add(http::verb::delete_, base + "/{session}", with_target(s, resolve, hang_up));
   // WHEP clients ask what POST takes; no credential needed to learn that.
   r.add(
-      http::verb::options, "/api/cameras/{id}/whep",
+      http::verb::options, base,
       [](request_context&) -> asio::awaitable<response> {
         response res;
         res.message.result(http::status::no_content);
@@ -119,6 +160,16 @@ void register_whep_routes(httpd::router& r, services& s, const camera_resolver& 
         co_return res;
       },
       httpd::access::open);
+}
+
+}  // namespace
+
+void register_whep_routes(httpd::router& r, services& s, const camera_resolver& by_id) {
+  register_whep_at(r, s, "/api/cameras/{id}/whep",
+                   [by_id](services& sv, const request_context& ctx) {
+                     return camera_whep(sv, by_id, ctx);
+                   });
+  register_whep_at(r, s, "/api/robots/{id}/whep", robot_whep);
 }
 
 }  // namespace camgate::api

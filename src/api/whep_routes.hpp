@@ -5,7 +5,8 @@
 
 namespace camgate::api {
 
-// WHEP (draft-ietf-wish-whep) for cameras: POST /api/cameras/{id}/whep with an SDP offer
+// WHEP (draft-ietf-wish-whep) for cameras and robots: POST /api/cameras/{id}/whep (or
+// /api/robots/{id}/whep, through the robot's relay) with an SDP offer
 // answers 201 with the SDP answer and the session's Location; PATCH on the session adds
 // trickled ICE candidates; DELETE ends it; OPTIONS tells what POST accepts. The booking
 // policy, the stream slots, the audit and the cuts apply as on every stream.

@@ -12,6 +12,7 @@
 #include "media/gst_util.hpp"
 #include "media/main_loop.hpp"
 #include "media/peer_sender.hpp"
+#include "media/picture_decoder.hpp"
 #include "media/upstream_receiver.hpp"
 
 namespace camgate::media {

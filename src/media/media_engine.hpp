@@ -6,7 +6,7 @@
 
 #include "core/frame.hpp"
 #include "media/media_options.hpp"
-#include "media/picture_decoder.hpp"
+#include "media/picture_sink.hpp"
 
 namespace camgate::media {
 

@@ -10,12 +10,10 @@
 #include "media/feed.hpp"
 #include "media/gst_ref.hpp"
 #include "media/main_loop.hpp"
+#include "media/picture_sink.hpp"
 #include "media/video_codec.hpp"
 
 namespace camgate::media {
-
-// A JPEG picture decoded from the engine's encoded stream.
-using picture_sink = std::function<void(std::vector<std::uint8_t> jpeg)>;
 
 // Pictures out of an encoded stream: fed like a viewer (appsrc ! decoder ! videoconvert !
 // jpegenc ! appsink), so a relayed robot gets snapshots, MJPEG, WebSocket and analysis

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "core/asio.hpp"
+#include "hub/channel.hpp"
 #include "media/media_engine.hpp"
 #include "signaling/hub.hpp"
 
@@ -47,10 +48,29 @@ class robot_relays final : public signaling::relay_port,
                      const nlohmann::json& payload) override;
   void robot_online(const std::string& robot) override;
 
+  // A robot's pictures for the hub (snapshot, MJPEG, WebSocket, analysis): its channel,
+  // which gets JPEG pictures decoded from the robot's one stream while any lease from
+  // watch_pictures lives. The first lease opens the upstream if no viewer has; the
+  // upstream closes `linger` after the last lease and the last viewer are gone.
+  std::shared_ptr<hub::channel> watch_channel(const std::string& robot);
+  std::shared_ptr<void> watch_pictures(const std::string& robot);
+  // A viewer that is not on signaling (a WHEP session): its peer `peer` joins the robot's
+  // relay with `offer`, and the engine's events for it go to `events` rather than to the
+  // hub. detach_peer ends it (at once) and lets the upstream linger if it was the last.
+  void attach_peer(const std::string& robot, const std::string& peer, const std::string& offer,
+                   media::media_events events);
+  void add_peer_candidate(const std::string& robot, const std::string& peer, unsigned mline,
+                          const std::string& candidate);
+  void detach_peer(const std::string& robot, const std::string& peer);
+
+  // Why the robot's upstream delivers nothing now ("" when it runs or has not failed).
+  std::string upstream_error(const std::string& robot) const;
+
   struct counters {
     std::size_t robots = 0;    // upstreams open
     std::size_t viewers = 0;   // relayed viewers
     std::uint64_t frames = 0;  // pictures received from robots
+    std::uint64_t pictures_decoded = 0;  // JPEG pictures made for the hub
   };
   counters stats() const;
 
@@ -65,6 +85,9 @@ class robot_relays final : public signaling::relay_port,
   media::media_events events_for(const std::string& robot);
   void on_engine(std::function<void(robot_relays&)> fn);
   void viewer_gone(const std::string& robot, const std::string& viewer);
+  void pictures_wanted(const std::string& robot, int delta);
+  void linger_if_idle(const std::string& robot, relay& r);
+  media::media_events* direct_events(const std::string& robot, const std::string& peer);
   void retire(const std::string& robot, std::uint64_t generation);
 
   asio::strand<asio::any_io_executor> strand_;
@@ -77,6 +100,8 @@ class robot_relays final : public signaling::relay_port,
   std::atomic<bool> shut_down_{false};
   mutable std::mutex mu_;
   std::map<std::string, std::shared_ptr<media::media_engine>> engines_;  // for stats, shutdown
+  std::map<std::string, std::shared_ptr<hub::channel>> channels_;        // robot -> its pictures
+  std::map<std::string, std::string> upstream_errors_;                   // robot -> last failure
 };
 
 }  // namespace camgate::webrtc

@@ -91,3 +91,159 @@ test('a booking end stops the viewer\'s relayed video at the gateway', async (t)
   assert.ok(!offersSeenByRobot().some((p) => p.startsWith(USER.username)));
   await page.context().close();
 });
+
+// Reads an MJPEG response for `ms` (or until it ends): the pictures' count and when the
+// last one arrived.
+async function readMjpeg(res, ms) {
+  const reader = res.body.getReader();
+  const started = Date.now();
+  let pictures = 0;
+  let lastAt = 0;
+  let ended = false;
+  const timer = setTimeout(() => reader.cancel().catch(() => {}), ms);
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) { ended = true; break; }
+      // A picture starts with FF D8 (SOI); count them in the chunk.
+      for (let i = 0; i + 1 < value.length; i++) {
+        if (value[i] === 0xff && value[i + 1] === 0xd8) { pictures++; lastAt = Date.now(); }
+      }
+    }
+  } catch { /* cancelled */ }
+  clearTimeout(timer);
+  return { pictures, lastAt, ended: ended && Date.now() - started < ms };
+}
+
+const jpegSize = (buf) => {
+  // The SOF0..SOF2 marker holds height and width.
+  for (let i = 2; i + 9 < buf.length; i++) {
+    if (buf[i] === 0xff && buf[i + 1] >= 0xc0 && buf[i + 1] <= 0xc2)
+      return { height: buf.readUInt16BE(i + 5), width: buf.readUInt16BE(i + 7) };
+  }
+  return null;
+};
+
+test('a robot\'s pictures: snapshot, MJPEG and analysis from its one relayed stream', async (t) => {
+  if (skip) return t.skip(skip);
+  const auth = { Authorization: `Bearer ${gw.adminToken}` };
+  await new Promise((r) => setTimeout(r, 1500)); // past relay_linger_s: the upstream is closed
+  const offersBefore = offersSeenByRobot().length;
+  const asked = Date.now();
+  const snap = await fetch(`${gw.url}/api/robots/${robotId}/snapshot`, { headers: auth });
+  const firstMs = Date.now() - asked;
+  assert.equal(snap.status, 200, await snap.clone().text());
+  assert.equal(snap.headers.get('content-type'), 'image/jpeg');
+  const jpeg = Buffer.from(await snap.arrayBuffer());
+  assert.deepEqual(jpegSize(jpeg), { width: 640, height: 360 });
+  console.log(`# robot snapshot from a cold upstream in ${firstMs} ms (${jpeg.length} bytes)`);
+
+  const stream = await fetch(`${gw.url}/api/robots/${robotId}/stream`, { headers: auth });
+  assert.equal(stream.status, 200);
+  const m = await readMjpeg(stream, 2000);
+  console.log(`# robot MJPEG: ${m.pictures} pictures in 2 s`);
+  assert.ok(m.pictures >= 40, `MJPEG of the robot at ~30 fps (${m.pictures} in 2 s)`);
+
+  const a = await gw.api('POST', `/api/robots/${robotId}/analyze`, { token: gw.adminToken });
+  assert.equal(a.status, 200, a.text);
+  assert.deepEqual(a.json.frame_size, [360, 640, 3]);
+  assert.equal(a.json.robot_id, robotId);
+  assert.equal(a.json.robot, ROBOT);
+  // The snapshot opened the upstream; the stream and the analysis shared it.
+  assert.deepEqual(offersSeenByRobot().slice(offersBefore), ['camgate-relay']);
+});
+
+test('a robot\'s pictures refuse strangers and unknown robots, and take a stream ticket', async (t) => {
+  if (skip) return t.skip(skip);
+  const none = await gw.api('GET', '/api/robots/99999/snapshot', { token: gw.adminToken });
+  assert.equal(none.status, 404);
+  assert.equal(none.json.success, false);
+  // alice holds no booking of this robot now (the cut test's ended).
+  const denied = await gw.api('GET', `/api/robots/${robotId}/stream`, { token: gw.userToken });
+  assert.equal(denied.status, 403, denied.text);
+  assert.equal(denied.json.success, false);
+  const tk = await gw.api('POST', '/auth/stream-ticket', { token: gw.adminToken, body: { resource: `robot:${robotId}` } });
+  assert.equal(tk.status, 200, tk.text);
+  const snap = await fetch(`${gw.url}/api/robots/${robotId}/snapshot?ticket=${tk.json.ticket}`);
+  assert.equal(snap.status, 200);
+  // A robot's ticket opens that robot only.
+  const other = await fetch(`${gw.url}/api/cameras/${robotId}/snapshot?ticket=${tk.json.ticket}`);
+  assert.equal(other.status, 401);
+});
+
+test('a booking end cuts a robot MJPEG stream within a second', async (t) => {
+  if (skip) return t.skip(skip);
+  const now = Math.floor(Date.now() / 1000);
+  const ends = now + 3;
+  const b = await gw.api('POST', '/api/bookings', {
+    token: gw.adminToken, body: { username: USER.username, resource: `robot:${robotId}`, starts_at: now - 5, ends_at: ends },
+  });
+  assert.equal(b.status, 201, b.text);
+  const res = await fetch(`${gw.url}/api/robots/${robotId}/stream`, { headers: { Authorization: `Bearer ${gw.userToken}` } });
+  assert.equal(res.status, 200);
+  const m = await readMjpeg(res, 8000);
+  const after = (m.lastAt - ends * 1000) / 1000;
+  console.log(`# robot MJPEG: last picture ${after.toFixed(2)} s after the booking's end`);
+  assert.ok(m.ended, 'the gateway ended the stream');
+  assert.ok(m.pictures > 20, `pictures before the end (${m.pictures})`);
+  assert.ok(after < 1, `stream cut ${after.toFixed(2)} s after the booking's end`);
+});
+
+// Runs in the page: a WHEP viewer of the robot (candidates in the offer, no trickle).
+async function whepViewer({ token, robotId }) {
+  const pc = new RTCPeerConnection();
+  pc.addTransceiver('video', { direction: 'recvonly' });
+  await pc.setLocalDescription(await pc.createOffer());
+  await new Promise((r) => {
+    if (pc.iceGatheringState === 'complete') r();
+    pc.onicegatheringstatechange = () => { if (pc.iceGatheringState === 'complete') r(); };
+    setTimeout(r, 2000);
+  });
+  const t0 = performance.now();
+  const res = await fetch(`/api/robots/${robotId}/whep`, {
+    method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/sdp' },
+    body: pc.localDescription.sdp,
+  });
+  if (res.status !== 201) return { status: res.status, text: await res.text() };
+  await pc.setRemoteDescription({ type: 'answer', sdp: await res.text() });
+  const frames = async () => {
+    let n = 0;
+    (await pc.getStats()).forEach((x) => { if (x.type === 'inbound-rtp' && x.kind === 'video') n = x.framesDecoded ?? 0; });
+    return n;
+  };
+  while (await frames() === 0) {
+    if (performance.now() - t0 > 15000) return { status: 0, text: 'no frame decoded in 15 s' };
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const firstFrameMs = Math.round(performance.now() - t0);
+  const before = await frames();
+  await new Promise((r) => setTimeout(r, 1500));
+  const fps = (await frames() - before) / 1.5;
+  return { status: 201, location: res.headers.get('Location'), firstFrameMs, fps };
+}
+
+test('WHEP plays a robot through its relay; bad offers and unknown sessions get JSON errors', async (t) => {
+  if (skip) return t.skip(skip);
+  const offersBefore = offersSeenByRobot().length;
+  const page = await viewerPage();
+  const w = await page.evaluate(whepViewer, { token: gw.adminToken, robotId });
+  assert.equal(w.status, 201, w.text);
+  assert.match(w.location, new RegExp(`^/api/robots/${robotId}/whep/[A-Za-z0-9_-]+$`));
+  console.log(`# robot over WHEP: POST to first decoded frame ${w.firstFrameMs} ms, ${w.fps.toFixed(1)} fps`);
+  assert.ok(w.fps >= 20, `WHEP viewer decodes (${w.fps.toFixed(1)} fps)`);
+  assert.ok(offersSeenByRobot().length - offersBefore <= 1, 'at most one new upstream for the WHEP viewer');
+
+  const bad = await fetch(`${gw.url}/api/robots/${robotId}/whep`, {
+    method: 'POST', headers: { Authorization: `Bearer ${gw.adminToken}`, 'Content-Type': 'application/sdp' }, body: 'v=0\r\nnot sdp',
+  });
+  assert.equal(bad.status, 400);
+  assert.equal((await bad.json()).success, false);
+  const unknown = await gw.api('DELETE', `/api/robots/${robotId}/whep/nosuchsession`, { token: gw.adminToken });
+  assert.equal(unknown.status, 404);
+  assert.equal(unknown.json.success, false);
+  const denied = await page.evaluate(whepViewer, { token: gw.userToken, robotId });
+  assert.equal(denied.status, 403, 'alice holds no booking now');
+  const bye = await gw.api('DELETE', w.location, { token: gw.adminToken });
+  assert.equal(bye.status, 200, bye.text);
+  await page.context().close();
+});

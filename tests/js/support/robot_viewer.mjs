@@ -55,10 +55,11 @@ export async function viewerMain({ token, robotId, count }) {
     const answer = await vnext((m) => m.type === 'answer');
     await pc.setRemoteDescription(answer.answer);
     const pump = setInterval(async () => {
+      // Take the candidates out first: the queue changes while we await.
       const q = n === 0 ? inbox : vinbox;
-      for (let i = q.length - 1; i >= 0; i--) {
-        if (q[i].type === 'ice-candidate') { const m = q.splice(i, 1)[0]; await pc.addIceCandidate(m.candidate).catch(() => {}); }
-      }
+      const found = [];
+      for (let i = q.length - 1; i >= 0; i--) if (q[i].type === 'ice-candidate') found.unshift(q.splice(i, 1)[0]);
+      for (const m of found) await pc.addIceCandidate(m.candidate).catch(() => {});
     }, 10);
     const v = { pc, t0, pump, answerSdp: answer.answer.sdp };
     window.viewers.push(v);

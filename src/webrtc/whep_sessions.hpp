@@ -13,11 +13,12 @@
 #include "hub/channel.hpp"
 #include "media/media_engine.hpp"
 #include "outputs/output_session.hpp"
+#include "webrtc/robot_relays.hpp"
 #include "webrtc/sdp_fragment.hpp"
 
 namespace camgate::webrtc {
 
-struct camera_sessions_options {
+struct whep_sessions_options {
   media::media_options media;  // the encoders' settings; the source is always "frames"
   // An encoder stays this long after its last viewer: a reload reuses it.
   std::chrono::milliseconds linger{10000};
@@ -37,21 +38,22 @@ struct opened_session {
   std::shared_ptr<outputs::output_session> output;  // for the live-session registry
 };
 
-// Cameras over WebRTC: every watched camera gets ONE media engine (its pictures decoded
-// once and encoded once per codec) while it has viewers, and each viewer a peer of that
-// engine. Sessions end by close() (WHEP DELETE), by the output's end() (a booking cut, the
+// WHEP sessions. Cameras over WebRTC: every watched camera gets ONE media engine (its
+// pictures decoded once and encoded once per codec) while it has viewers, and each viewer
+// a peer of that engine. Robots: each viewer is a peer of the robot's relay engine
+// (robot_relays), which forwards the robot's one stream. Sessions end by close() (WHEP DELETE), by the output's end() (a booking cut, the
 // camera removed), or when the peer fails; on_closed is told once, on the executor.
 //
 // Thread-safe. Engine callbacks arrive on GStreamer threads and only touch state under mu_.
-class camera_sessions : public std::enable_shared_from_this<camera_sessions> {
+class whep_sessions : public std::enable_shared_from_this<whep_sessions> {
  public:
   // `io` runs timers and the on_closed calls; `blocking` stops engines (which joins a thread).
-  static std::shared_ptr<camera_sessions> create(asio::any_io_executor io,
+  static std::shared_ptr<whep_sessions> create(asio::any_io_executor io,
                                                  asio::any_io_executor blocking,
-                                                 camera_sessions_options options);
-  ~camera_sessions();
-  camera_sessions(const camera_sessions&) = delete;
-  camera_sessions& operator=(const camera_sessions&) = delete;
+                                                 whep_sessions_options options);
+  ~whep_sessions();
+  whep_sessions(const whep_sessions&) = delete;
+  whep_sessions& operator=(const whep_sessions&) = delete;
 
   // Answers `offer` for camera `camera_id` as session `id`. Call from a single-threaded
   // executor (an HTTP connection's).
@@ -59,14 +61,24 @@ class camera_sessions : public std::enable_shared_from_this<camera_sessions> {
       std::string id, std::int64_t camera_id, std::shared_ptr<hub::channel> channel,
       std::string offer, std::int64_t owner, outputs::output_session::closed_handler on_closed);
 
+  // The same for robot `robot_id` (signaling name `robot`): the session is a peer of the
+  // robot's relay (robot_relays), never a second stream from the robot. Needs
+  // set_relays; 409 otherwise.
+  asio::awaitable<std::variant<opened_session, session_error>> open_robot(
+      std::string id, std::int64_t robot_id, std::string robot, std::string offer,
+      std::int64_t owner, outputs::output_session::closed_handler on_closed);
+  // Robots through the gateway ([robots] media = "relay"). Before any open_robot.
+  void set_relays(std::shared_ptr<robot_relays> relays) { relays_ = std::move(relays); }
+
   // Remote candidates (WHEP PATCH body). nullopt when applied.
   std::optional<session_error> add_candidates(const std::string& id, std::string_view fragment);
   // Ends a session (WHEP DELETE): false when there is none.
   bool close(const std::string& id, core::end_reason why);
 
   struct session_info {
-    std::int64_t camera_id = 0;
-    std::int64_t owner = 0;  // user id
+    std::int64_t camera_id = 0;  // 0 for a robot's session
+    std::int64_t robot_id = 0;   // 0 for a camera's session
+    std::int64_t owner = 0;      // user id
   };
   std::optional<session_info> find(const std::string& id) const;
 
@@ -86,11 +98,17 @@ class camera_sessions : public std::enable_shared_from_this<camera_sessions> {
   class output;
   class picture_feed;
 
-  camera_sessions(asio::any_io_executor io, asio::any_io_executor blocking,
-                  camera_sessions_options options);
+  whep_sessions(asio::any_io_executor io, asio::any_io_executor blocking,
+                  whep_sessions_options options);
   std::variant<std::shared_ptr<camera>, session_error> camera_for(
       std::int64_t camera_id, const std::shared_ptr<hub::channel>& channel);
   media::media_events events_for(std::int64_t camera_id);
+  media::media_events peer_events();
+  std::variant<std::shared_ptr<session>, session_error> new_session(
+      asio::any_io_executor ex, const std::string& id, const std::string& offer,
+      std::int64_t owner, outputs::output_session::closed_handler on_closed);
+  asio::awaitable<std::variant<opened_session, session_error>> answer_of(
+      std::shared_ptr<session> s);
   void on_answer(const std::string& id, const std::string& sdp);
   void on_candidate(const std::string& id, unsigned mline, const std::string& candidate);
   void on_gathering_done(const std::string& id);
@@ -101,11 +119,12 @@ class camera_sessions : public std::enable_shared_from_this<camera_sessions> {
 
   asio::any_io_executor io_;
   asio::any_io_executor blocking_;
-  camera_sessions_options options_;
+  whep_sessions_options options_;
   mutable std::mutex mu_;
   std::map<std::string, std::shared_ptr<session>> sessions_;
   std::map<std::int64_t, std::shared_ptr<camera>> cameras_;
   bool shut_down_ = false;
+  std::shared_ptr<robot_relays> relays_;
 };
 
 }  // namespace camgate::webrtc

@@ -1,4 +1,4 @@
-#include "webrtc/camera_sessions.hpp"
+#include "webrtc/whep_sessions.hpp"
 
 #include <gst/gst.h>
 
@@ -9,9 +9,11 @@ namespace camgate::webrtc {
 
 using clock_type = std::chrono::steady_clock;
 
-struct camera_sessions::session {
+struct whep_sessions::session {
   std::string id;
   std::int64_t camera_id = 0;
+  std::int64_t robot_id = 0;
+  std::string robot;  // a robot's session: the robot's signaling name
   std::int64_t owner = 0;
   std::vector<std::string> mids;  // the offer's, by m-line
   std::string remote_ufrag;
@@ -31,7 +33,7 @@ struct camera_sessions::session {
 // offers each picture here: the first offer of a picture passes, the others are the same
 // picture. Owns the engine with the camera entry, so a picture being delivered while the
 // camera retires still finds it (push_frame is a no-op once the engine has stopped).
-class camera_sessions::picture_feed {
+class whep_sessions::picture_feed {
  public:
   explicit picture_feed(std::shared_ptr<media::media_engine> engine) : engine_(std::move(engine)) {}
   void offer(const core::frame_ptr& f) {
@@ -43,7 +45,7 @@ class camera_sessions::picture_feed {
   std::atomic<std::uint64_t> last_seq_{0};
 };
 
-struct camera_sessions::camera {
+struct whep_sessions::camera {
   std::int64_t id = 0;
   std::shared_ptr<hub::channel> channel;
   std::shared_ptr<media::media_engine> engine;
@@ -55,11 +57,13 @@ struct camera_sessions::camera {
 // The session as the hub and the live-session registry see it: a subscriber of the
 // camera's channel that hands pictures to the camera's engine; a cut or the camera's end
 // closes the session.
-class camera_sessions::output : public outputs::output_session {
+class whep_sessions::output : public outputs::output_session {
  public:
-  output(std::weak_ptr<camera_sessions> owner, std::string id, std::shared_ptr<picture_feed> feed)
+  output(std::weak_ptr<whep_sessions> owner, std::string id, std::shared_ptr<picture_feed> feed)
       : owner_(std::move(owner)), id_(std::move(id)), feed_(std::move(feed)) {}
-  void deliver(const core::frame_ptr& f) override { feed_->offer(f); }
+  void deliver(const core::frame_ptr& f) override {
+    if (feed_) feed_->offer(f);
+  }
   void end(core::end_reason why) override {
     if (auto o = owner_.lock()) o->close(id_, why);
   }
@@ -69,14 +73,14 @@ class camera_sessions::output : public outputs::output_session {
   }
 
  private:
-  std::weak_ptr<camera_sessions> owner_;
+  std::weak_ptr<whep_sessions> owner_;
   std::string id_;
   std::shared_ptr<picture_feed> feed_;
 };
 
-std::shared_ptr<camera_sessions> camera_sessions::create(asio::any_io_executor io,
+std::shared_ptr<whep_sessions> whep_sessions::create(asio::any_io_executor io,
                                                          asio::any_io_executor blocking,
-                                                         camera_sessions_options options) {
+                                                         whep_sessions_options options) {
   options.media.source = "frames";
   // The DTLS certificate is made when the first dtlsdec is: here, at start, rather than
   // in the first viewer's offer (120-640 ms measured). Not in AddressSanitizer builds:
@@ -88,21 +92,31 @@ std::shared_ptr<camera_sessions> camera_sessions::create(asio::any_io_executor i
     if (GstElement* e = gst_element_factory_make("dtlsdec", nullptr)) gst_object_unref(e);
   });
 #endif
-  return std::shared_ptr<camera_sessions>(
-      new camera_sessions(std::move(io), std::move(blocking), std::move(options)));
+  return std::shared_ptr<whep_sessions>(
+      new whep_sessions(std::move(io), std::move(blocking), std::move(options)));
 }
 
-camera_sessions::camera_sessions(asio::any_io_executor io, asio::any_io_executor blocking,
-                                 camera_sessions_options options)
+whep_sessions::whep_sessions(asio::any_io_executor io, asio::any_io_executor blocking,
+                                 whep_sessions_options options)
     : io_(std::move(io)), blocking_(std::move(blocking)), options_(std::move(options)) {}
 
-camera_sessions::~camera_sessions() {
+whep_sessions::~whep_sessions() {
   shutdown();
 }
 
-media::media_events camera_sessions::events_for(std::int64_t camera_id) {
+media::media_events whep_sessions::events_for(std::int64_t camera_id) {
+  media::media_events ev = peer_events();
+  ev.on_source_state = [camera_id](media::source_state st, const std::string& d) {
+    if (st == media::source_state::failed)
+      spdlog::warn("webrtc: camera {} encoder: {}", camera_id, d);
+  };
+  return ev;
+}
+
+// What a session's peer reports, whichever engine it is on.
+media::media_events whep_sessions::peer_events() {
   media::media_events ev;
-  std::weak_ptr<camera_sessions> weak = weak_from_this();
+  std::weak_ptr<whep_sessions> weak = weak_from_this();
   ev.on_answer = [weak](const std::string& peer, const std::string& sdp) {
     if (auto s = weak.lock()) s->on_answer(peer, sdp);
   };
@@ -116,14 +130,10 @@ media::media_events camera_sessions::events_for(std::int64_t camera_id) {
     if (st != media::peer_state::failed) return;
     if (auto s = weak.lock()) s->on_failed(peer, d);
   };
-  ev.on_source_state = [camera_id](media::source_state st, const std::string& d) {
-    if (st == media::source_state::failed)
-      spdlog::warn("webrtc: camera {} encoder: {}", camera_id, d);
-  };
   return ev;
 }
 
-std::variant<std::shared_ptr<camera_sessions::camera>, session_error> camera_sessions::camera_for(
+std::variant<std::shared_ptr<whep_sessions::camera>, session_error> whep_sessions::camera_for(
     std::int64_t camera_id, const std::shared_ptr<hub::channel>& channel) {
   auto it = cameras_.find(camera_id);
   if (it != cameras_.end() && it->second->channel == channel) return it->second;
@@ -143,31 +153,44 @@ std::variant<std::shared_ptr<camera_sessions::camera>, session_error> camera_ses
   return cam;
 }
 
-asio::awaitable<std::variant<opened_session, session_error>> camera_sessions::open(
-    std::string id, std::int64_t camera_id, std::shared_ptr<hub::channel> channel,
-    std::string offer, std::int64_t owner, outputs::output_session::closed_handler on_closed) {
-  using result = std::variant<opened_session, session_error>;
-  if (auto bad = sdp_shape_error(offer)) co_return result{session_error{400, *bad}};
-  if (!media::parse_video_offer(offer))
-    co_return result{session_error{400, "the offer has no video section"}};
-
-  auto ex = co_await asio::this_coro::executor;
+std::variant<std::shared_ptr<whep_sessions::session>, session_error> whep_sessions::new_session(
+    asio::any_io_executor ex, const std::string& id, const std::string& offer, std::int64_t owner,
+    outputs::output_session::closed_handler on_closed) {
+  if (auto bad = sdp_shape_error(offer)) return session_error{400, *bad};
+  if (!media::parse_video_offer(offer)) return session_error{400, "the offer has no video section"};
   auto s = std::make_shared<session>();
   s->id = id;
-  s->camera_id = camera_id;
   s->owner = owner;
   s->mids = media::media_ids(offer);
   s->remote_ufrag = ice_ufrag(offer).value_or("");
   s->on_closed = std::move(on_closed);
-  s->channel = channel;
   s->waiter = std::make_shared<asio::steady_timer>(ex);
+  return s;
+}
+
+static std::optional<session_error> too_many(std::size_t open, std::size_t max, bool shut_down) {
+  if (shut_down) return session_error{503, "the gateway is stopping"};
+  if (open >= max)
+    return session_error{503, "too many WebRTC sessions (webrtc.max_sessions = " +
+                                  std::to_string(max) + ")"};
+  return std::nullopt;
+}
+
+asio::awaitable<std::variant<opened_session, session_error>> whep_sessions::open(
+    std::string id, std::int64_t camera_id, std::shared_ptr<hub::channel> channel,
+    std::string offer, std::int64_t owner, outputs::output_session::closed_handler on_closed) {
+  using result = std::variant<opened_session, session_error>;
+  auto made = new_session(co_await asio::this_coro::executor, id, offer, owner,
+                          std::move(on_closed));
+  if (auto* err = std::get_if<session_error>(&made)) co_return result{*err};
+  auto s = std::get<0>(made);
+  s->camera_id = camera_id;
+  s->channel = channel;
   std::shared_ptr<camera> cam;
   {
     std::lock_guard lock(mu_);
-    if (shut_down_) co_return result{session_error{503, "the gateway is stopping"}};
-    if (sessions_.size() >= options_.max_sessions)
-      co_return result{session_error{503, "too many WebRTC sessions (webrtc.max_sessions = " +
-                                              std::to_string(options_.max_sessions) + ")"}};
+    if (auto err = too_many(sessions_.size(), options_.max_sessions, shut_down_))
+      co_return result{*err};
     auto found = camera_for(camera_id, channel);
     if (auto* err = std::get_if<session_error>(&found)) co_return result{*err};
     cam = std::get<0>(found);
@@ -179,7 +202,39 @@ asio::awaitable<std::variant<opened_session, session_error>> camera_sessions::op
   // Outside mu_: an ended channel calls end() at once, which takes mu_.
   channel->subscribe(s->out);
   cam->engine->handle_offer(id, offer);
+  co_return co_await answer_of(std::move(s));
+}
 
+asio::awaitable<std::variant<opened_session, session_error>> whep_sessions::open_robot(
+    std::string id, std::int64_t robot_id, std::string robot, std::string offer,
+    std::int64_t owner, outputs::output_session::closed_handler on_closed) {
+  using result = std::variant<opened_session, session_error>;
+  if (!relays_)
+    co_return result{session_error{409,
+                                   "robots play over WHEP only with [robots] media = \"relay\"; "
+                                   "this gateway runs \"p2p\""}};
+  auto made = new_session(co_await asio::this_coro::executor, id, offer, owner,
+                          std::move(on_closed));
+  if (auto* err = std::get_if<session_error>(&made)) co_return result{*err};
+  auto s = std::get<0>(made);
+  s->robot_id = robot_id;
+  s->robot = robot;
+  s->out = std::make_shared<output>(weak_from_this(), id, nullptr);
+  {
+    std::lock_guard lock(mu_);
+    if (auto err = too_many(sessions_.size(), options_.max_sessions, shut_down_))
+      co_return result{*err};
+    sessions_[id] = s;
+  }
+  relays_->attach_peer(robot, id, offer, peer_events());
+  co_return co_await answer_of(std::move(s));
+}
+
+// Waits for the engine's answer and our candidates (or the failure), as open() answers.
+asio::awaitable<std::variant<opened_session, session_error>> whep_sessions::answer_of(
+    std::shared_ptr<session> s) {
+  using result = std::variant<opened_session, session_error>;
+  const std::string id = s->id;
   const auto answer_deadline = clock_type::now() + options_.answer_timeout;
   std::optional<clock_type::time_point> gather_deadline;
   std::string answer;
@@ -220,17 +275,18 @@ asio::awaitable<std::variant<opened_session, session_error>> camera_sessions::op
     close(id, core::end_reason::viewer_closed);  // frees the viewer's slot (on_closed)
     co_return result{*failed};
   }
-  spdlog::info("webrtc: session {} of camera {} answered with {} candidate(s)", id.substr(0, 6),
-               camera_id, local.size());
+  spdlog::info("webrtc: session {} of {} {} answered with {} candidate(s)", id.substr(0, 6),
+               s->robot.empty() ? "camera" : "robot",
+               s->robot.empty() ? s->camera_id : s->robot_id, local.size());
   co_return result{opened_session{with_candidates(answer, local, gathered), s->out}};
 }
 
-void camera_sessions::wake(const std::shared_ptr<session>& s) {
+void whep_sessions::wake(const std::shared_ptr<session>& s) {
   // Under mu_. The timer belongs to open()'s executor: cancel it there.
   if (auto w = s->waiter) asio::post(w->get_executor(), [w] { w->cancel(); });
 }
 
-void camera_sessions::on_answer(const std::string& id, const std::string& sdp) {
+void whep_sessions::on_answer(const std::string& id, const std::string& sdp) {
   std::lock_guard lock(mu_);
   auto it = sessions_.find(id);
   if (it == sessions_.end()) return;
@@ -238,7 +294,7 @@ void camera_sessions::on_answer(const std::string& id, const std::string& sdp) {
   wake(it->second);
 }
 
-void camera_sessions::on_candidate(const std::string& id, unsigned mline,
+void whep_sessions::on_candidate(const std::string& id, unsigned mline,
                                    const std::string& candidate) {
   if (candidate.empty()) return;
   std::lock_guard lock(mu_);
@@ -249,7 +305,7 @@ void camera_sessions::on_candidate(const std::string& id, unsigned mline,
   wake(it->second);
 }
 
-void camera_sessions::on_gathering_done(const std::string& id) {
+void whep_sessions::on_gathering_done(const std::string& id) {
   std::lock_guard lock(mu_);
   auto it = sessions_.find(id);
   if (it == sessions_.end() || !it->second->waiter) return;
@@ -257,7 +313,7 @@ void camera_sessions::on_gathering_done(const std::string& id) {
   wake(it->second);
 }
 
-void camera_sessions::on_failed(const std::string& id, const std::string& why) {
+void whep_sessions::on_failed(const std::string& id, const std::string& why) {
   {
     std::lock_guard lock(mu_);
     auto it = sessions_.find(id);
@@ -272,7 +328,7 @@ void camera_sessions::on_failed(const std::string& id, const std::string& why) {
   close(id, core::end_reason::viewer_closed);
 }
 
-std::optional<session_error> camera_sessions::add_candidates(const std::string& id,
+std::optional<session_error> whep_sessions::add_candidates(const std::string& id,
                                                              std::string_view fragment) {
   std::shared_ptr<session> s;
   std::shared_ptr<media::media_engine> engine;
@@ -283,17 +339,22 @@ std::optional<session_error> camera_sessions::add_candidates(const std::string& 
     s = it->second;
     if (auto c = cameras_.find(s->camera_id); c != cameras_.end()) engine = c->second->engine;
   }
-  if (!engine) return session_error{404, "no such WebRTC session"};
+  if (!engine && s->robot.empty()) return session_error{404, "no such WebRTC session"};
   auto parsed = parse_sdp_fragment(fragment, s->mids);
   if (auto* err = std::get_if<std::string>(&parsed)) return session_error{400, *err};
   const auto& frag = std::get<sdp_fragment>(parsed);
   if (!frag.ice_ufrag.empty() && frag.ice_ufrag != s->remote_ufrag)
     return session_error{422, "ICE restarts are not supported: start a new session"};
-  for (const auto& c : frag.candidates) engine->add_remote_candidate(id, c.mline, c.candidate);
+  for (const auto& c : frag.candidates) {
+    if (engine)
+      engine->add_remote_candidate(id, c.mline, c.candidate);
+    else
+      relays_->add_peer_candidate(s->robot, id, c.mline, c.candidate);
+  }
   return std::nullopt;
 }
 
-bool camera_sessions::close(const std::string& id, core::end_reason why) {
+bool whep_sessions::close(const std::string& id, core::end_reason why) {
   std::shared_ptr<session> s;
   std::shared_ptr<media::media_engine> engine;
   std::shared_ptr<camera> cam;
@@ -312,16 +373,18 @@ bool camera_sessions::close(const std::string& id, core::end_reason why) {
       last = cam->sessions.empty();
     }
   }
-  if (s->out) s->channel->unsubscribe(s->out.get());  // the last one's: no more decoding
+  if (s->out && s->channel) s->channel->unsubscribe(s->out.get());  // the last: no decoding
   if (engine) engine->remove_peer(id);
+  if (!s->robot.empty() && relays_) relays_->detach_peer(s->robot, id);
   if (last) schedule_linger(cam->id);
   if (s->on_closed) asio::post(io_, [fn = std::move(s->on_closed), why] { fn(why); });
-  spdlog::info("webrtc: session {} of camera {} closed ({})", id.substr(0, 6), s->camera_id,
-               core::to_string(why));
+  spdlog::info("webrtc: session {} of {} {} closed ({})", id.substr(0, 6),
+               s->robot.empty() ? "camera" : "robot",
+               s->robot.empty() ? s->camera_id : s->robot_id, core::to_string(why));
   return true;
 }
 
-void camera_sessions::schedule_linger(std::int64_t camera_id) {
+void whep_sessions::schedule_linger(std::int64_t camera_id) {
   std::uint64_t generation;
   {
     std::lock_guard lock(mu_);
@@ -347,20 +410,20 @@ void camera_sessions::schedule_linger(std::int64_t camera_id) {
   });
 }
 
-void camera_sessions::retire(std::shared_ptr<camera> cam) {
+void whep_sessions::retire(std::shared_ptr<camera> cam) {
   spdlog::info("webrtc: camera {} encoder stopped (no viewer)", cam->id);
   // Stopping joins the engine's GLib thread: not on an I/O thread.
   asio::post(blocking_, [cam] { cam->engine->stop(); });
 }
 
-std::optional<camera_sessions::session_info> camera_sessions::find(const std::string& id) const {
+std::optional<whep_sessions::session_info> whep_sessions::find(const std::string& id) const {
   std::lock_guard lock(mu_);
   auto it = sessions_.find(id);
   if (it == sessions_.end()) return std::nullopt;
-  return session_info{it->second->camera_id, it->second->owner};
+  return session_info{it->second->camera_id, it->second->robot_id, it->second->owner};
 }
 
-camera_sessions::counters camera_sessions::stats() const {
+whep_sessions::counters whep_sessions::stats() const {
   std::lock_guard lock(mu_);
   counters c;
   c.sessions = sessions_.size();
@@ -372,7 +435,7 @@ camera_sessions::counters camera_sessions::stats() const {
   return c;
 }
 
-void camera_sessions::shutdown() {
+void whep_sessions::shutdown() {
   std::vector<std::string> ids;
   {
     std::lock_guard lock(mu_);

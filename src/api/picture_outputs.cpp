@@ -1,10 +1,9 @@
-#include "api/camera_outputs.hpp"
+#include "api/picture_outputs.hpp"
 
 #include <cstdio>
 
 #include "analysis/frame_analysis.hpp"
 #include "api/access_gate.hpp"
-#include "api/camera_json.hpp"
 #include "outputs/mjpeg_output.hpp"
 #include "outputs/snapshot.hpp"
 #include "outputs/websocket_output.hpp"
@@ -12,23 +11,30 @@
 namespace camgate::api {
 namespace {
 
-// No frame to give: tell "camera unreachable" (502) from "camera slow" (504).
-httpd::response no_frame(services& s, const cameras::camera& cam) {
-  const auto st = cam.source->status();
-  if (st.state == sources::source_state::offline || st.state == sources::source_state::connecting) {
+// No frame to give: tell "unreachable" (502) from "slow" (504).
+httpd::response no_frame(const picture_target& t) {
+  if (auto why = t.unreachable ? t.unreachable() : std::nullopt)
     return httpd::json_error(http::status::bad_gateway,
-                             "camera " + std::to_string(cam.record.id) + " is unreachable" +
-                                 (st.last_error.empty() ? "" : ": " + st.last_error));
-  }
+                             t.label + " is unreachable" + (why->empty() ? "" : ": " + *why));
   return httpd::json_error(http::status::gateway_timeout,
-                           "camera " + std::to_string(cam.record.id) + " sent no frame within " +
-                               std::to_string(s.config.cameras.snapshot_wait_ms) + " ms");
+                           t.label + " sent no frame within " + std::to_string(t.wait.count()) +
+                               " ms");
 }
 
-asio::awaitable<core::frame_ptr> current_frame(services& s, const cameras::camera& cam) {
+asio::awaitable<core::frame_ptr> current_frame(services& s, const picture_target& t) {
   co_return co_await outputs::fresh_frame(
-      cam.channel, std::chrono::milliseconds(s.config.cameras.snapshot_max_age_ms),
-      std::chrono::milliseconds(s.config.cameras.snapshot_wait_ms));
+      t.channel, std::chrono::milliseconds(s.config.cameras.snapshot_max_age_ms), t.wait);
+}
+
+// A robot's pictures keep coming until the stream closes, not until the viewer object
+// goes: the demand is released with the close.
+void hold_demand_until_closed(live_link& link, const picture_target& t) {
+  if (!t.demand) return;
+  auto demand = std::make_shared<std::shared_ptr<void>>(t.demand());
+  link.on_closed = [inner = std::move(link.on_closed), demand](auto&&... args) {
+    inner(std::forward<decltype(args)>(args)...);
+    demand->reset();
+  };
 }
 
 std::string timestamp_text(std::int64_t us) {
@@ -56,42 +62,43 @@ std::optional<httpd::response> hold_stream_slot(services& s, const httpd::reques
 }
 
 asio::awaitable<httpd::response> snapshot_response(services& s, const httpd::request_context& ctx,
-                                                   std::shared_ptr<const cameras::camera> cam) {
-  if (auto denied = deny_unless_allowed(s, ctx, cam->record.id)) co_return std::move(*denied);
-  auto f = co_await current_frame(s, *cam);
-  if (!f) co_return no_frame(s, *cam);
+                                                   picture_target t) {
+  if (auto denied = deny_unless_allowed(s, ctx, t.resource)) co_return std::move(*denied);
+  const auto demand = t.demand ? t.demand() : nullptr;
+  auto f = co_await current_frame(s, t);
+  if (!f) co_return no_frame(t);
   auto bytes = f->bytes();
   auto res =
       httpd::bytes_response(http::status::ok, "image/jpeg",
                             std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
   res.message.set(http::field::cache_control, "no-store");
-  res.message.set(http::field::content_disposition, "inline; filename=\"camera-" +
-                                                        std::to_string(cam->record.id) + "-" +
-                                                        std::to_string(f->seq()) + ".jpg\"");
+  res.message.set(http::field::content_disposition,
+                  "inline; filename=\"" + t.file_stem() + "-" + std::to_string(f->seq()) + ".jpg\"");
   res.message.set("X-Timestamp", timestamp_text(f->capture_us()));
   res.message.set("X-Frame-Seq", std::to_string(f->seq()));
   co_return res;
 }
 
-httpd::response mjpeg_response(services& s, const httpd::request_context& ctx,
-                               std::shared_ptr<const cameras::camera> cam) {
-  if (auto denied = deny_unless_allowed(s, ctx, cam->record.id)) return std::move(*denied);
+httpd::response mjpeg_response(services& s, const httpd::request_context& ctx, picture_target t) {
+  if (auto denied = deny_unless_allowed(s, ctx, t.resource)) return std::move(*denied);
   httpd::response res;
   auto link = make_live_link(s);
   if (auto refused = hold_stream_slot(s, ctx, link)) return std::move(*refused);
+  hold_demand_until_closed(link, t);
   outputs::mjpeg_options opts;
   opts.write_timeout = std::chrono::seconds(s.config.cameras.viewer_write_timeout_s);
   opts.on_closed = link.on_closed;
-  res.takeover = [&s, cam, opts, link, v = viewer_of(ctx)](httpd::connection&& c) {
-    auto out = outputs::start_mjpeg(std::move(c), cam->channel, opts);
-    register_live(s, link, std::move(out), v, cam->record.id, "mjpeg");
+  res.takeover = [&s, ch = t.channel, what = t.resource, opts, link,
+                  v = viewer_of(ctx)](httpd::connection&& c) {
+    auto out = outputs::start_mjpeg(std::move(c), ch, opts);
+    register_live(s, link, std::move(out), v, what, "mjpeg");
   };
   return res;
 }
 
 httpd::response websocket_response(services& s, const httpd::request_context& ctx,
-                                   std::shared_ptr<const cameras::camera> cam) {
-  if (auto denied = deny_unless_allowed(s, ctx, cam->record.id)) return std::move(*denied);
+                                   picture_target t) {
+  if (auto denied = deny_unless_allowed(s, ctx, t.resource)) return std::move(*denied);
   if (!websocket::is_upgrade(ctx.req))
     return httpd::json_error(http::status::upgrade_required,
                              "this endpoint speaks WebSocket: send an Upgrade request");
@@ -105,19 +112,22 @@ httpd::response websocket_response(services& s, const httpd::request_context& ct
   httpd::response res;
   auto link = make_live_link(s);
   if (auto refused = hold_stream_slot(s, ctx, link)) return std::move(*refused);
-  res.takeover = [&s, cam, format, link, v = viewer_of(ctx)](httpd::connection&& c) {
-    auto out = outputs::start_websocket(std::move(c), cam->channel, {format, link.on_closed});
-    register_live(s, link, std::move(out), v, cam->record.id,
+  hold_demand_until_closed(link, t);
+  res.takeover = [&s, ch = t.channel, what = t.resource, format, link,
+                  v = viewer_of(ctx)](httpd::connection&& c) {
+    auto out = outputs::start_websocket(std::move(c), ch, {format, link.on_closed});
+    register_live(s, link, std::move(out), v, what,
                   format == outputs::ws_format::binary ? "websocket-binary" : "websocket");
   };
   return res;
 }
 
 asio::awaitable<httpd::response> analysis_response(services& s, const httpd::request_context& ctx,
-                                                   std::shared_ptr<const cameras::camera> cam) {
-  if (auto denied = deny_unless_allowed(s, ctx, cam->record.id)) co_return std::move(*denied);
-  auto f = co_await current_frame(s, *cam);
-  if (!f) co_return no_frame(s, *cam);
+                                                   picture_target t) {
+  if (auto denied = deny_unless_allowed(s, ctx, t.resource)) co_return std::move(*denied);
+  const auto demand = t.demand ? t.demand() : nullptr;
+  auto f = co_await current_frame(s, t);
+  if (!f) co_return no_frame(t);
   // Decoding a 720p frame takes milliseconds: do it off the I/O threads.
   auto home = co_await asio::this_coro::executor;
   co_await asio::post(s.blocking.get_executor(), asio::use_awaitable);
@@ -125,14 +135,13 @@ asio::awaitable<httpd::response> analysis_response(services& s, const httpd::req
   auto report = analysis::analyze_jpeg(f->bytes(), &error);
   co_await asio::post(home, asio::use_awaitable);
   if (!report)
-    co_return httpd::json_error(http::status::bad_gateway, "camera sent a broken frame: " + error);
+    co_return httpd::json_error(http::status::bad_gateway,
+                                t.label + " sent a broken frame: " + error);
   nlohmann::json body = {
       {"success", true},
       {"message", "Frame captured successfully"},
       {"frame_size", {report->height, report->width, report->channels}},
       {"image_bytes_length", f->size()},
-      {"camera_url", camera_base_url(cam->record)},
-      {"camera_id", cam->record.id},
       {"frame_seq", f->seq()},
       {"captured_at_us", f->capture_us()},
       {"quality",
@@ -140,6 +149,7 @@ asio::awaitable<httpd::response> analysis_response(services& s, const httpd::req
         {"sharpness", report->sharpness},
         {"decode_ms", report->decode_ms}}},
   };
+  body.update(t.about);
   co_return httpd::json_response(http::status::ok, body);
 }
 

@@ -2,25 +2,25 @@
 #include <memory>
 
 #include "api/access_gate.hpp"
+#include "api/picture_target.hpp"
 #include "api/services.hpp"
 #include "http/request_context.hpp"
 #include "http/response.hpp"
 
 namespace camgate::api {
 
-// The four ways to read a camera, shared by the seed's /streaming API and the
-// multi-camera /api/cameras API so both behave the same.
+// The four ways to read a camera's or robot's pictures, shared by the seed's /streaming
+// API, /api/cameras and /api/robots so all behave the same.
 // Each checks the access policy first (403 when the caller holds no booking now);
 // the streams are registered with the session registry, which ends them on time.
 asio::awaitable<httpd::response> snapshot_response(services& s, const httpd::request_context& ctx,
-                                                   std::shared_ptr<const cameras::camera> cam);
-httpd::response mjpeg_response(services& s, const httpd::request_context& ctx,
-                               std::shared_ptr<const cameras::camera> cam);
+                                                   picture_target t);
+httpd::response mjpeg_response(services& s, const httpd::request_context& ctx, picture_target t);
 httpd::response websocket_response(services& s, const httpd::request_context& ctx,
-                                   std::shared_ptr<const cameras::camera> cam);
+                                   picture_target t);
 // The seed's analyze-stream answer, plus picture-quality measures.
 asio::awaitable<httpd::response> analysis_response(services& s, const httpd::request_context& ctx,
-                                                   std::shared_ptr<const cameras::camera> cam);
+                                                   picture_target t);
 
 // Takes one of the caller's concurrent stream slots ([limits] streams_per_user) for the
 // stream `link` will report closed: the slot is free again the moment it closes. The
