@@ -229,6 +229,30 @@ def robot_tables(runs):
     return "\n".join(rows), "\n".join(up)
 
 
+def robot_section(data):
+    """The "robot" scenario's part of the page (also pasted alone into docs/benchmarks.md)."""
+    if not data.get("robot"):
+        return []
+    g2g, up = robot_tables(data["robot"])
+    first = next((r for r in data["robot"] if "picture" in r), {})
+    pic, kbps = first.get("picture", ""), first.get("bitrate_kbps", 2500)
+    return ["## Robots: P2P against the gateway's relay", "",
+            f"`camgate-robot --source test` ({pic}, H.264 x264enc, {kbps} kbit/s) with a fresh gateway "
+            "in each mode (`[robots] media = \"p2p\"`: each viewer's peer connection goes to the "
+            "robot; `\"relay\"`: the gateway is the robot's one viewer and forwards its RTP). "
+            "The robot draws each frame's capture time (unix ms) into the picture as a 16 × 4 "
+            "barcode (`src/media/frame_stamp.hpp`) right before encoding; a headless Chromium "
+            "viewer (`bench/robot/g2g_viewer.mjs`, `/signaling` as the web page) reads it at "
+            "`requestVideoFrameCallback` and takes the frame's expected display time minus "
+            "the stamp (one host, one clock). Click to first frame: from the viewer opening its "
+            "signaling connection to the first frame shown.", "", g2g, "",
+            "The robot's upload is what its network sinks sent (SRTP and SRTCP to every peer; "
+            "`camgate-robot --stats-file` `bytes_sent`) over the window, with N viewers from "
+            "`camgate-whep-viewers --signaling-robot` (webrtcbin peers on `/signaling`, the "
+            "first decodes). Everything runs on this one host, so at many P2P viewers the "
+            "robot, the gateway and the viewers share its cores.", "", up, ""]
+
+
 # ---------------------------------------------------------------- plots
 
 def plot_fanout(runs, png):
@@ -359,24 +383,7 @@ def write(data, doc):
                   "Socket.IO v4 clients over WebSocket holding connections (each registered as a viewer), "
                   "and the relay round trip viewer → robot → viewer at a steady message rate.", "",
                   signaling_table(data["signaling"]), ""]
-    if data.get("robot"):
-        g2g, up = robot_tables(data["robot"])
-        pic = next((r["picture"] for r in data["robot"] if "picture" in r), "")
-        parts += ["## Robots: P2P against the gateway's relay", "",
-                  f"`camgate-robot --source test` ({pic}, H.264 x264enc, 2.5 Mbit/s) with a fresh gateway "
-                  "in each mode (`[robots] media = \"p2p\"`: each viewer's peer connection goes to the "
-                  "robot; `\"relay\"`: the gateway is the robot's one viewer and forwards its RTP). "
-                  "The robot draws each frame's capture time (unix ms) into the picture as a 16 × 4 "
-                  "barcode (`src/media/frame_stamp.hpp`) right before encoding; a headless Chromium "
-                  "viewer (`bench/robot/g2g_viewer.mjs`, `/signaling` as the web page) reads it at "
-                  "`requestVideoFrameCallback` and takes the frame's expected display time minus "
-                  "the stamp (one host, one clock). Click to first frame: from the viewer opening its "
-                  "signaling connection to the first frame shown.", "", g2g, "",
-                  "The robot's upload is what its network sinks sent (SRTP and SRTCP to every peer; "
-                  "`camgate-robot --stats-file` `bytes_sent`) over the window, with N viewers from "
-                  "`camgate-whep-viewers --signaling-robot` (webrtcbin peers on `/signaling`, the "
-                  "first decodes). Everything runs on this one host, so at many P2P viewers the "
-                  "robot, the gateway and the viewers share its cores.", "", up, ""]
+    parts += robot_section(data)
     analysis = Path(__file__).resolve().parent / "analysis.md"
     if analysis.exists():
         parts += [analysis.read_text().strip(), ""]

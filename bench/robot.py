@@ -196,7 +196,8 @@ def run(args, bindir, tmp, attempt):
             log(f"robot: {mode}, one Chromium viewer, glass-to-glass")
             attempt("robot", f"robot {mode} g2g",
                     lambda: {"media_mode": mode, "name": f"{mode}-g2g",
-                             "g2g": measure_g2g(s, dur, warm), "picture": f"{width}x{height}@{fps}"})
+                             "g2g": measure_g2g(s, dur, warm), "picture": f"{width}x{height}@{fps}",
+                             "bitrate_kbps": kbps})
             prev = None
             for n in steps:
                 if prev and (prev["errors"] > prev["viewers"] / 2 or prev["first_viewer_fps"] < fps / 3):
