@@ -196,6 +196,63 @@ def signaling_table(s):
     return "\n".join(rows)
 
 
+def robot_tables(runs):
+    """Glass-to-glass P2P vs relay, then the robot's upload per viewer count."""
+    g2g = {r["media_mode"]: r["g2g"] for r in runs if "g2g" in r}
+    p, rl = g2g.get("p2p", {}), g2g.get("relay", {})
+    rows = ["| one Chromium viewer | P2P | relay | relay − P2P |", "|---|---:|---:|---:|"]
+
+    def row(label, get, digits=0, unit=" ms"):
+        a, b = get(p), get(rl)
+        diff = f"{b - a:+.{digits}f}{unit}" if a is not None and b is not None else "–"
+        rows.append(f"| {label} | {num(a, digits)}{unit if a is not None else ''} | "
+                    f"{num(b, digits)}{unit if b is not None else ''} | {diff} |")
+
+    for pc in ("p50", "p95", "p99"):
+        row(f"glass-to-glass {pc}", lambda x, pc=pc: (x.get("g2g_ms") or {}).get(pc), 1)
+    row("click to first frame", lambda x: x.get("click_to_first_frame_ms"))
+    row("offer to first frame", lambda x: x.get("offer_to_first_frame_ms"))
+    row("frames shown per second", lambda x: x.get("shown_fps"), 1, "")
+    row("stamps read", lambda x: (x.get("g2g_ms") or {}).get("n"), 0, "")
+    row("frames whose stamp was unreadable", lambda x: x.get("stamp_misses"), 0, "")
+    up = ["| viewers | mode | robot upload, Mbit/s | robot's peers | gateway CPU, % of a core | "
+          "gateway CPU per viewer | robot CPU | first viewer fps | errors |",
+          "|---:|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in sorted((r for r in runs if "g2g" not in r), key=lambda r: (r["viewers"], r["media_mode"])):
+        if "skipped" in r:
+            up.append(f"| {r['viewers']} | {r['media_mode']} | {r['skipped']} | | | | | | |")
+            continue
+        c = r["cpu_percent"]
+        up.append(f"| {r['viewers']} | {r['media_mode']} | {num(r['robot_upload_kbit_s'] / 1000, 2)} | "
+                  f"{r['robot_peers']} | {num(c['gateway'])} | {num(c['gateway'] / r['viewers'], 2)} | "
+                  f"{num(c['robot'])} | {num(r['first_viewer_fps'])} | {r['errors']} |")
+    return "\n".join(rows), "\n".join(up)
+
+
+def robot_section(data):
+    """The "robot" scenario's part of the page (also pasted alone into docs/benchmarks.md)."""
+    if not data.get("robot"):
+        return []
+    g2g, up = robot_tables(data["robot"])
+    first = next((r for r in data["robot"] if "picture" in r), {})
+    pic, kbps = first.get("picture", ""), first.get("bitrate_kbps", 2500)
+    return ["## Robots: P2P against the gateway's relay", "",
+            f"`camgate-robot --source test` ({pic}, H.264 x264enc, {kbps} kbit/s) with a fresh gateway "
+            "in each mode (`[robots] media = \"p2p\"`: each viewer's peer connection goes to the "
+            "robot; `\"relay\"`: the gateway is the robot's one viewer and forwards its RTP). "
+            "The robot draws each frame's capture time (unix ms) into the picture as a 16 × 4 "
+            "barcode (`src/media/frame_stamp.hpp`) right before encoding; a headless Chromium "
+            "viewer (`bench/robot/g2g_viewer.mjs`, `/signaling` as the web page) reads it at "
+            "`requestVideoFrameCallback` and takes the frame's expected display time minus "
+            "the stamp (one host, one clock). Click to first frame: from the viewer opening its "
+            "signaling connection to the first frame shown.", "", g2g, "",
+            "The robot's upload is what its network sinks sent (SRTP and SRTCP to every peer; "
+            "`camgate-robot --stats-file` `bytes_sent`) over the window, with N viewers from "
+            "`camgate-whep-viewers --signaling-robot` (webrtcbin peers on `/signaling`, the "
+            "first decodes). Everything runs on this one host, so at many P2P viewers the "
+            "robot, the gateway and the viewers share its cores.", "", up, ""]
+
+
 # ---------------------------------------------------------------- plots
 
 def plot_fanout(runs, png):
@@ -326,6 +383,7 @@ def write(data, doc):
                   "Socket.IO v4 clients over WebSocket holding connections (each registered as a viewer), "
                   "and the relay round trip viewer → robot → viewer at a steady message rate.", "",
                   signaling_table(data["signaling"]), ""]
+    parts += robot_section(data)
     analysis = Path(__file__).resolve().parent / "analysis.md"
     if analysis.exists():
         parts += [analysis.read_text().strip(), ""]

@@ -11,6 +11,7 @@
 #include "core/logging.hpp"
 #include "robot/robot_agent.hpp"
 #include "robot/robot_config.hpp"
+#include "robot/stats_file.hpp"
 
 using namespace camgate;
 
@@ -47,6 +48,12 @@ int main(int argc, char** argv) {
     a.add_option("--ice-local-address", cfg.media.ice_local_addresses,
                  "Local address libnice may use (repeat; 127.0.0.1 for loopback-only hosts)");
     a.add_option("--log-level", cfg.log_level, "trace, debug, info, warn, error, off")
+        ->capture_default_str();
+    a.add_option("--stats-file", cfg.stats_file,
+                 "Write the media counters (viewers, bytes sent, frames) there as JSON, "
+                 "replaced every --stats-interval ms");
+    a.add_option("--stats-interval", cfg.stats_interval_ms, "Milliseconds between stats writes")
+        ->check(CLI::Range(100, 3'600'000))
         ->capture_default_str();
   };
   add_flags(app);
@@ -114,7 +121,15 @@ int main(int argc, char** argv) {
                  cfg.robot, cfg.gateway_url, cfg.media.source, cfg.media.width, cfg.media.height,
                  cfg.media.fps, cfg.media.bitrate_kbps);
     agent->start();
+    std::shared_ptr<robot::stats_file> stats;
+    if (!cfg.stats_file.empty()) {
+      stats = robot::stats_file::create(io, cfg.stats_file,
+                                        std::chrono::milliseconds(cfg.stats_interval_ms),
+                                        [&agent] { return agent->media().stats(); });
+      stats->start();
+    }
     io.run();
+    if (stats) stats->write_now();  // the totals at the end
     agent->stop();
     return 0;
   } catch (const std::exception& e) {

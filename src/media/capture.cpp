@@ -9,6 +9,7 @@
 
 #include "core/logging.hpp"
 #include "media/clock_overlay.hpp"
+#include "media/frame_stamp.hpp"
 #include "media/gst_util.hpp"
 
 namespace camgate::media {
@@ -45,6 +46,33 @@ GstPadProbeReturn draw_clock(GstPad* pad, GstPadProbeInfo* info, gpointer) {
   draw_text_luma(static_cast<std::uint8_t*>(GST_VIDEO_FRAME_PLANE_DATA(&frame, 0)),
                  GST_VIDEO_FRAME_PLANE_STRIDE(&frame, 0), w, h, 2 * scale, 2 * scale, scale,
                  wall_clock_text());
+  gst_video_frame_unmap(&frame);
+  return GST_PAD_PROBE_OK;
+}
+
+// The test source's capture time as a barcode (frame_stamp.hpp), drawn as the frame
+// leaves the source, right before the encoders.
+GstPadProbeReturn draw_stamp(GstPad* pad, GstPadProbeInfo* info, gpointer) {
+  GstBuffer* buf = GST_PAD_PROBE_INFO_BUFFER(info);
+  if (!buf) return GST_PAD_PROBE_OK;
+  GstVideoInfo vinfo;
+  {
+    caps_ref caps(gst_pad_get_current_caps(pad));
+    if (!caps || !gst_video_info_from_caps(&vinfo, caps.get())) return GST_PAD_PROBE_OK;
+  }
+  const auto at = stamp_layout_for(GST_VIDEO_INFO_WIDTH(&vinfo), GST_VIDEO_INFO_HEIGHT(&vinfo));
+  if (!at || GST_VIDEO_INFO_FORMAT(&vinfo) != GST_VIDEO_FORMAT_I420) return GST_PAD_PROBE_OK;
+  buf = gst_buffer_make_writable(buf);
+  GST_PAD_PROBE_INFO_DATA(info) = buf;
+  GstVideoFrame frame;
+  if (!gst_video_frame_map(&frame, &vinfo, buf, GST_MAP_WRITE)) return GST_PAD_PROBE_OK;
+  const auto now = std::chrono::system_clock::now().time_since_epoch();
+  draw_stamp_luma(static_cast<std::uint8_t*>(GST_VIDEO_FRAME_PLANE_DATA(&frame, 0)),
+                  GST_VIDEO_FRAME_PLANE_STRIDE(&frame, 0), *at,
+                  std::chrono::duration_cast<std::chrono::milliseconds>(now).count());
+  for (int plane = 1; plane <= 2; ++plane)
+    clear_stamp_chroma(static_cast<std::uint8_t*>(GST_VIDEO_FRAME_PLANE_DATA(&frame, plane)),
+                       GST_VIDEO_FRAME_PLANE_STRIDE(&frame, plane), *at);
   gst_video_frame_unmap(&frame);
   return GST_PAD_PROBE_OK;
 }
@@ -165,11 +193,16 @@ void capture::watch_source(GstElement* tee) {
 }
 
 // The test source asks for our clock drawing with an identity named camgate_clock.
+// And for the capture-time stamp with one named camgate_stamp.
 void capture::draw_clock_if_asked() {
-  gst_ref<GstElement> ov(gst_bin_get_by_name(GST_BIN(pipeline_.get()), "camgate_clock"));
-  if (!ov) return;
-  gst_ref<GstPad> pad(gst_element_get_static_pad(ov.get(), "src"));
-  gst_pad_add_probe(pad.get(), GST_PAD_PROBE_TYPE_BUFFER, &draw_clock, nullptr, nullptr);
+  const std::pair<const char*, GstPadProbeCallback> drawings[] = {{"camgate_clock", &draw_clock},
+                                                                  {"camgate_stamp", &draw_stamp}};
+  for (const auto& [name, fn] : drawings) {
+    gst_ref<GstElement> el(gst_bin_get_by_name(GST_BIN(pipeline_.get()), name));
+    if (!el) continue;
+    gst_ref<GstPad> pad(gst_element_get_static_pad(el.get(), "src"));
+    gst_pad_add_probe(pad.get(), GST_PAD_PROBE_TYPE_BUFFER, fn, nullptr, nullptr);
+  }
 }
 
 void capture::attach_branches() {

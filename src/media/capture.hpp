@@ -64,7 +64,7 @@ class capture final : public picture_source {
   void check_stall();
   void apply_valves();
   void watch_source(GstElement* tee);
-  void draw_clock_if_asked();
+  void draw_clock_if_asked();  // and the capture-time stamp
   void attach_branches();
   void on_bus_message(GstMessage* m);
   // Streaming threads.

@@ -47,7 +47,8 @@ std::string capture_description(const media_options& o) {
            raw_caps;
     else
       d += " ! identity name=camgate_clock";
-    return d;
+    // Each frame's capture time as a barcode (frame_stamp.hpp), for glass-to-glass.
+    return d + " ! identity name=camgate_stamp";
   }
   if (s.rfind("v4l2:", 0) == 0) return "v4l2src device=\"" + s.substr(5) + "\" ! decodebin" + scale;
   if (s == "v4l2") return "v4l2src ! decodebin" + scale;

@@ -411,6 +411,7 @@ media_stats media_engine::stats() const {
   media_stats s;
   s.peers = impl_->peer_count;
   s.webrtcbins_alive = live_webrtcbins();
+  s.bytes_sent = bytes_sent_to_viewers();
   impl_->src->report(s);
   s.pictures_decoded = impl_->pictures_decoded;
   return s;

@@ -19,6 +19,29 @@ void on_webrtcbin_finalized(gpointer, GObject*) {
   --g_webrtcbins_alive;
 }
 
+std::atomic<std::uint64_t> g_bytes_sent{0};
+
+// What leaves through a nicesink (SRTP, SRTCP, retransmissions): what the host uploads.
+GstPadProbeReturn count_sent(GstPad*, GstPadProbeInfo* info, gpointer) {
+  if (GstBuffer* b = GST_PAD_PROBE_INFO_BUFFER(info))
+    g_bytes_sent += gst_buffer_get_size(b);
+  else if (GstBufferList* l = GST_PAD_PROBE_INFO_BUFFER_LIST(info))
+    g_bytes_sent += gst_buffer_list_calculate_size(l);
+  return GST_PAD_PROBE_OK;
+}
+
+// webrtcbin makes its nicesink when the transport appears, deep inside its own bins.
+void on_deep_element_added(GstBin*, GstBin*, GstElement* el, gpointer) {
+  GstElementFactory* f = gst_element_get_factory(el);
+  if (!f || g_strcmp0(GST_OBJECT_NAME(f), "nicesink") != 0) return;
+  gst_ref<GstPad> pad(gst_element_get_static_pad(el, "sink"));
+  if (pad)
+    gst_pad_add_probe(
+        pad.get(),
+        static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
+        &count_sent, nullptr, nullptr);
+}
+
 // What a signal handler or a promise needs to reach its peer again.
 struct peer_link {
   std::weak_ptr<peer_owner> owner;
@@ -122,6 +145,10 @@ void check_peer_elements() {
     throw std::runtime_error("GStreamer nice elements are missing (install gstreamer1.0-nice)");
 }
 
+std::uint64_t bytes_sent_to_viewers() {
+  return g_bytes_sent;
+}
+
 std::int64_t live_webrtcbins() {
   return g_webrtcbins_alive;
 }
@@ -157,6 +184,8 @@ std::unique_ptr<peer_sender> peer_sender::create(const peer_setup& setup, const 
   g_object_weak_ref(G_OBJECT(p->webrtc_), &on_webrtcbin_finalized, nullptr);
   gst_util_set_object_arg(G_OBJECT(p->webrtc_), "bundle-policy", "max-bundle");
   configure_ice(p->webrtc_, setup.ice_servers, setup.ice_local_addresses);
+  g_signal_connect(p->pipeline_.get(), "deep-element-added", G_CALLBACK(&on_deep_element_added),
+                   nullptr);
   p->link(src, pay);
   p->connect_signals();
   p->forward_keyframe_requests(src);

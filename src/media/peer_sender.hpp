@@ -25,6 +25,8 @@ namespace camgate::media {
 void check_peer_elements();
 // Process-wide count of webrtcbin objects peer senders created and not finalized.
 std::int64_t live_webrtcbins();
+// Process-wide bytes every peer sender's network sink sent (SRTP and SRTCP).
+std::uint64_t bytes_sent_to_viewers();
 
 // One connection of a viewer. A new offer from the same viewer is a new generation, so
 // a late callback of the old connection finds nothing.

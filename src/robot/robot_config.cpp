@@ -81,6 +81,8 @@ void load_robot_config(const std::filesystem::path& file, robot_config& cfg) {
   get(t, "webrtc", "stun", stun);
   for (auto& s : stun) cfg.media.ice_servers.push_back(media::ice_server{{s}, {}, {}});
   get(t, "log", "level", cfg.log_level);
+  get(t, "stats", "file", cfg.stats_file);
+  get_int(t, "stats", "interval_ms", cfg.stats_interval_ms, 100, 3'600'000);
 }
 
 std::string read_credential_file(const std::filesystem::path& file) {

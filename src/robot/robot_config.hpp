@@ -20,6 +20,8 @@ struct robot_config {
   media::media_options media;
   std::string preferred_codec = "h264";
   std::string log_level = "info";
+  std::string stats_file;  // empty: none (stats_file.hpp)
+  std::int64_t stats_interval_ms = 1000;
 };
 
 // Reads a TOML file over `cfg`; throws std::runtime_error naming the key on a bad value.

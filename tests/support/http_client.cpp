@@ -145,6 +145,13 @@ ws_client::~ws_client() {
   ioc_.poll();
 }
 
+bool ws_client::send(const std::string& text) {
+  error_code ec;
+  ws_->text(true);
+  ws_->write(asio::buffer(text), ec);
+  return !ec;
+}
+
 void ws_client::read_next() {
   ws_->async_read(buffer_, [this](error_code ec, std::size_t) {
     if (ec) {

@@ -56,6 +56,8 @@ class ws_client {
   // The next message (text or binary), nullopt on close/timeout; `binary` tells which.
   std::optional<std::string> next_message(std::chrono::milliseconds timeout,
                                           bool* binary = nullptr);
+  // Sends one text message (blocking); false when the connection is gone.
+  bool send(const std::string& text);
   websocket::close_reason close_reason() const;
   bool closed();  // the server closed the connection (after a close frame or not)
   bool handshake_ok() const { return ok_; }
