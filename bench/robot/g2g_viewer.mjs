@@ -180,7 +180,8 @@ let code = 0;
 try {
   const page = await browser.newPage();
   page.on('pageerror', (e) => console.error('page error:', e.message));
-  await page.goto(`${url}/favicon.svg`);
+  // An HTML document (JSON renders into a <body>); favicon.svg would be an SVG one.
+  await page.goto(`${url}/health`);
   const r = await page.evaluate(watch, { token, robot, duration, warmup });
   console.log(JSON.stringify(r));
 } catch (e) {

@@ -192,7 +192,10 @@ function killAll() { for (const c of children) { try { c.kill('SIGKILL'); } catc
 process.on('exit', killAll);
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => { killAll(); process.exit(130); });
 
-const CAMGATE_CONFIG = `[limits]
+// Its robots answer with made-up SDP: offers must reach them, so media goes p2p.
+const CAMGATE_CONFIG = `[robots]
+media = "p2p"
+[limits]
 login_per_minute_ip = 6000
 login_per_minute_user = 6000
 login_burst = 1000

@@ -86,7 +86,7 @@ struct config {
   struct robots_section {
     // "p2p": each viewer's peer connection goes to the robot; "relay": the gateway is the
     // robot's one viewer and forwards its stream, undecoded, to every viewer.
-    std::string media = "p2p";
+    std::string media = "relay";
     std::int64_t relay_linger_s = 5;  // a relay's upstream stays this long after its last viewer
   } robots;
   // The signaling server (/socket.io/ and /signaling).

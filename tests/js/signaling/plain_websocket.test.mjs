@@ -8,7 +8,10 @@ import { io } from 'socket.io-client';
 import { createHmac } from 'node:crypto';
 import { startGateway } from '../support/gateway.mjs';
 
+// Fake robots that answer with made-up SDP: the viewers' offers must reach them (p2p).
 const CONFIG = `
+[robots]
+media = "p2p"
 [limits]
 login_per_minute_ip = 6000
 login_per_minute_user = 6000

@@ -4,11 +4,9 @@
 // no H.264 decoder).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import wrtc from '@roamhq/wrtc';
-
 import { startCamsim, startGateway } from '../support/gateway.mjs';
+import { wrtcWhepViewer, waitFor } from '../support/wrtc_viewer.mjs';
 
-const { RTCPeerConnection, nonstandard } = wrtc;
 let cam;
 let gw;
 let cameraId;
@@ -31,48 +29,7 @@ after(async () => {
   setTimeout(() => process.exit(process.exitCode ?? 0), 200).unref();
 });
 
-// Offers recvonly VP8 video, waits for its own candidates (no trickle needed), POSTs it.
-async function whepViewer(token) {
-  const pc = new RTCPeerConnection();
-  pc.addTransceiver('video', { direction: 'recvonly' });
-  const frames = { count: 0, width: 0, height: 0 };
-  let sink;
-  pc.ontrack = (ev) => {
-    sink = new nonstandard.RTCVideoSink(ev.track);
-    sink.onframe = ({ frame }) => {
-      frames.count += 1;
-      frames.width = frame.width;
-      frames.height = frame.height;
-    };
-  };
-  const offer = await pc.createOffer();
-  // Only VP8: keep the m-line's other payload types out (H.264, RTX, RED, ULPFEC).
-  await pc.setLocalDescription(offer);
-  await new Promise((resolve) => {
-    if (pc.iceGatheringState === 'complete') return resolve();
-    pc.onicegatheringstatechange = () => pc.iceGatheringState === 'complete' && resolve();
-    setTimeout(resolve, 2000);
-  });
-  const t0 = Date.now();
-  const r = await fetch(`${gw.url}/api/cameras/${cameraId}/whep`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/sdp', Authorization: `Bearer ${token}` },
-    body: pc.localDescription.sdp,
-  });
-  const answer = await r.text();
-  const result = { pc, frames, status: r.status, answer, location: r.headers.get('location'), t0 };
-  if (r.status === 201) await pc.setRemoteDescription({ type: 'answer', sdp: answer });
-  result.close = () => { sink?.stop(); pc.close(); };
-  return result;
-}
-
-const waitFor = async (cond, ms, what) => {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-};
+const whepViewer = (token) => wrtcWhepViewer(gw.url, `/api/cameras/${cameraId}/whep`, token);
 
 test('wrtc decodes the camera over WHEP at its own size, and DELETE stops it', async () => {
   const v = await whepViewer(gw.adminToken);
