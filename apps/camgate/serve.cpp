@@ -35,8 +35,9 @@
 #include "store/private_files.hpp"
 #include "store/robot_repository.hpp"
 #ifdef CAMGATE_WITH_WEBRTC
-#include "webrtc/whep_sessions.hpp"
+#include "webrtc/camera_signaling.hpp"
 #include "webrtc/robot_relays.hpp"
+#include "webrtc/whep_sessions.hpp"
 #endif
 
 #include <unistd.h>
@@ -185,12 +186,23 @@ int serve(const serve_args& args) {
        &access_index});
   router.set_authenticator(authenticator);
 #ifdef CAMGATE_WITH_WEBRTC
-  // Declared before the signaling server, whose hub calls it until it stops.
+  // Declared before the signaling server, whose hub calls them until it stops.
   std::shared_ptr<webrtc::robot_relays> relays;
+  std::shared_ptr<webrtc::camera_signaling> cameras_over_signaling;
 #endif
   // WebRTC signaling: Socket.IO at /socket.io/, plain WebSocket at /signaling.
   signaling::signaling_server signaling(cfg, robots, policy, live, wall_clock, authenticator);
   services.signaling = &signaling;
+#ifdef CAMGATE_WITH_WEBRTC
+  // Cameras over /signaling: a viewer offers to "camera:<id>", the camera's encoder answers.
+  cameras_over_signaling = webrtc::camera_signaling::create(
+      ioc.get_executor(), signaling.hub(), webrtc_cameras,
+      [&registry](std::int64_t id) -> std::shared_ptr<hub::channel> {
+        auto cam = registry.get(id);
+        return cam ? cam->channel : nullptr;
+      });
+  signaling.hub().set_cameras(cameras_over_signaling.get());
+#endif
   if (cfg.robots.media == "relay") {
 #ifdef CAMGATE_WITH_WEBRTC
     // Robots through the gateway: one upstream per watched robot, whatever the viewers.
@@ -198,6 +210,7 @@ int serve(const serve_args& args) {
     relay_options.media.ice_local_addresses = cfg.webrtc.local_addresses;
     relay_options.media.ice_servers = webrtc_options.media.ice_servers;
     relay_options.linger = std::chrono::seconds(cfg.robots.relay_linger_s);
+    relay_options.keep_warm = cfg.robots.relay_keep_warm;
     relays = webrtc::robot_relays::create(ioc.get_executor(), blocking.get_executor(),
                                           signaling.hub(), relay_options);
     signaling.hub().set_relay(relays.get());

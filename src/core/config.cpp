@@ -171,6 +171,7 @@ config load_config(const std::filesystem::path& file) {
   r.read("webrtc", "max_sessions", c.webrtc.max_sessions);
   r.read("robots", "media", c.robots.media);
   r.read("robots", "relay_linger_s", c.robots.relay_linger_s);
+  r.read("robots", "relay_keep_warm", c.robots.relay_keep_warm);
   r.read("signaling", "max_message_bytes", c.signaling.max_message_bytes);
   r.read("signaling", "messages_per_second", c.signaling.messages_per_second);
   r.read("signaling", "message_burst", c.signaling.message_burst);

@@ -88,6 +88,9 @@ struct config {
     // robot's one viewer and forwards its stream, undecoded, to every viewer.
     std::string media = "relay";
     std::int64_t relay_linger_s = 5;  // a relay's upstream stays this long after its last viewer
+    // Relay: keep every online robot's upstream open, viewers or not: a viewer's first
+    // picture then needs only its own connection (~0.3 s), for the robot's upload all along.
+    bool relay_keep_warm = false;
   } robots;
   // The signaling server (/socket.io/ and /signaling).
   struct signaling_section {

@@ -7,71 +7,9 @@
 #include <set>
 #include <unordered_set>
 
+#include "signaling/hub_client.hpp"
+
 namespace camgate::signaling {
-
-using json = nlohmann::json;
-using closed_list = std::vector<std::pair<std::uint64_t, access::end_reason>>;
-
-namespace {
-constexpr std::size_t kMaxPeerId = 200;
-
-std::int64_t steady_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
-// The field a relayed message carries.
-const char* payload_field(std::string_view type) {
-  if (type == "offer") return "offer";
-  if (type == "answer") return "answer";
-  if (type == "ice-candidate") return "candidate";
-  return nullptr;
-}
-}  // namespace
-
-enum class client_role { none, robot, viewer };
-
-// One connection's state; every field is guarded by the hub's mutex.
-class client {
- public:
-  std::shared_ptr<peer_link> link;
-  auth::identity who;
-  std::int64_t token_expires_at = 0;
-  std::string remote;
-  client_role role = client_role::none;
-  std::string peer_id;        // robot name or "<user>#<n>"
-  std::int64_t robot_id = 0;  // a robot's robots-table id
-  bool closed = false;
-  // Rate limit (token bucket).
-  double tokens = 0;
-  std::int64_t refilled_ms = 0;
-  std::int64_t rate_error_ms = -1000000;
-  // Viewer: open sessions by robot name.
-  struct session {
-    std::shared_ptr<access::live_session> binding;
-    std::uint64_t registry_id = 0;
-    std::int64_t robot_id = 0;
-  };
-  std::map<std::string, session, std::less<>> sessions;
-  std::set<std::string, std::less<>> announced;  // robots this viewer was told are online
-  // Robot: viewers with an open session, by peer id.
-  std::map<std::string, std::weak_ptr<client>, std::less<>> viewers;
-
-  void send(std::string_view type, const json& payload) {
-    if (!closed) link->send(type, payload);
-  }
-};
-
-// A viewer's session with a robot, as access::session_registry sees it.
-struct hub::viewer_session : access::live_session {
-  viewer_session(hub& h, std::weak_ptr<client> v) : owner(h), viewer(std::move(v)) {}
-  void warn(std::int64_t ends_at_s) override { owner.session_warn(viewer, ends_at_s); }
-  void cut(access::end_reason r) override { owner.session_cut(viewer, r); }
-  hub& owner;
-  std::weak_ptr<client> viewer;
-  std::string robot;
-};
 
 hub::hub(gateway_port& gateway, hub_options options)
     : gateway_(gateway), options_(std::move(options)) {
@@ -181,7 +119,7 @@ json hub::handle_register(const std::shared_ptr<client>& c, const json& m) {
                           "' may register as it: log in with its credential");
     const auto rid = gateway_.robot_id(name);
     if (!rid) return error_to(c, "register", "no robot named '" + name + "'");
-    const auto d = gateway_.decide(c->who, *rid);
+    const auto d = gateway_.decide(c->who, access::robot_resource(*rid));
     if (!d.allowed) return error_to(c, "register", d.reason);
 
     closed_list closed;
@@ -249,7 +187,7 @@ json hub::handle_register(const std::shared_ptr<client>& c, const json& m) {
   std::vector<std::string> visible;
   for (const auto& [name, rid] : online) {
     try {
-      if (gateway_.decide(c->who, rid).allowed) visible.push_back(name);
+      if (gateway_.decide(c->who, access::robot_resource(rid)).allowed) visible.push_back(name);
     } catch (const std::exception& e) {
       spdlog::warn("signaling: access check failed: {}", e.what());
     }
@@ -278,6 +216,7 @@ json hub::handle_relay(const std::shared_ptr<client>& c, const std::string& type
       !(body_it->is_object() || (type == "ice-candidate" && body_it->is_null())))
     return error_to(c, type, std::string("\"") + field + "\" must be an object");
   const json& body = *body_it;
+  if (auto camera_id = camera_peer(to)) return handle_camera(c, type, to, *camera_id, body);
 
   std::int64_t robot_id = 0;
   {
@@ -313,7 +252,7 @@ json hub::handle_relay(const std::shared_ptr<client>& c, const std::string& type
   // No session yet: ask the policy (it reads the store, so not under the lock).
   access::decision d;
   try {
-    d = gateway_.decide(c->who, robot_id);
+    d = gateway_.decide(c->who, access::robot_resource(robot_id));
   } catch (const std::exception& e) {
     spdlog::warn("signaling: access check failed: {}", e.what());
     return error_to(c, type, "cannot check access now");
@@ -328,7 +267,8 @@ json hub::handle_relay(const std::shared_ptr<client>& c, const std::string& type
     binding->robot = to;
     try {
       registry_id =
-          gateway_.open_session(binding, c->who, robot_id, c->remote, c->token_expires_at);
+          gateway_.open_session(binding, c->who, access::robot_resource(robot_id), c->remote,
+                                c->token_expires_at);
     } catch (const std::exception& e) {
       spdlog::error("signaling: cannot record a session of {} with {}: {}", c->who.name, to,
                     e.what());
@@ -402,6 +342,10 @@ void hub::end_session_locked(const std::shared_ptr<client>& viewer, const std::s
   if (s == viewer->sessions.end()) return;
   closed.emplace_back(s->second.registry_id, why);
   viewer->sessions.erase(s);
+  if (auto camera_id = camera_peer(robot)) {
+    if (cameras_) cameras_->viewer_left(*camera_id, viewer->peer_id);
+    return;
+  }
   if (relay_) relay_->viewer_left(robot, viewer->peer_id);
   auto r = robots_.find(robot);
   if (r != robots_.end()) {
@@ -438,6 +382,7 @@ void hub::detach_locked(const std::shared_ptr<client>& c, std::string_view peer_
       }
       c->viewers.clear();
       robots_.erase(it);
+      if (relay_) relay_->robot_offline(c->peer_id);
       for (auto& [ptr, weak] : clients_) {
         auto v = weak.lock();
         if (!v || v->role != client_role::viewer) continue;
@@ -486,7 +431,7 @@ std::vector<std::shared_ptr<client>> hub::viewers_allowed(std::int64_t robot_id)
     auto [it, fresh] = by_user.try_emplace(v->who.user_id, false);
     if (fresh) {
       try {
-        it->second = gateway_.decide(v->who, robot_id).allowed;
+        it->second = gateway_.decide(v->who, access::robot_resource(robot_id)).allowed;
       } catch (const std::exception& e) {
         spdlog::warn("signaling: access check failed: {}", e.what());
       }

@@ -19,6 +19,7 @@
 #include "access/end_reason.hpp"
 #include "access/live_session.hpp"
 #include "access/policy.hpp"
+#include "access/resource.hpp"
 #include "auth/identity.hpp"
 
 namespace camgate::signaling {
@@ -40,12 +41,12 @@ struct gateway_port {
   virtual ~gateway_port() = default;
   // The robots-table id of robot `name`; nullopt when there is no such robot.
   virtual std::optional<std::int64_t> robot_id(std::string_view name) = 0;
-  // May `who` use robot `robot_id` now (viewer: booking or admin; robot: itself)?
-  virtual access::decision decide(const auth::identity& who, std::int64_t robot_id) = 0;
-  // Registers a viewer's session with a robot with access::session_registry: returns its
-  // id. Throws when it cannot be recorded.
+  // May `who` use that robot or camera now (viewer: booking or admin; robot: itself)?
+  virtual access::decision decide(const auth::identity& who, access::resource what) = 0;
+  // Registers a viewer's session with a robot or camera with access::session_registry:
+  // returns its id. Throws when it cannot be recorded.
   virtual std::uint64_t open_session(std::weak_ptr<access::live_session> s,
-                                     const auth::identity& who, std::int64_t robot_id,
+                                     const auth::identity& who, access::resource what,
                                      const std::string& remote, std::int64_t token_expires_at) = 0;
   virtual void close_session(std::uint64_t id, access::end_reason why) = 0;
 };
@@ -65,8 +66,22 @@ struct relay_port {
   // "answer" or "ice-candidate" from robot `robot` to the relay.
   virtual void robot_message(const std::string& robot, std::string_view type,
                              const nlohmann::json& payload) = 0;
-  // The robot (re)registered: a new upstream, if the relay has one for it.
+  // The robot (re)registered: a new upstream, if the relay has one for it (or keeps one warm).
   virtual void robot_online(const std::string& robot) = 0;
+  // The robot's connection ended.
+  virtual void robot_offline(const std::string& /*robot*/) {}
+};
+
+// Cameras over WebRTC through signaling: a viewer addresses camera 3 as peer "camera:3"
+// (hub::camera_peer); the gateway's encoder of that camera answers as "camera:3" through
+// hub::to_viewer, and hub::drop_session when it cannot. Same locking rules as relay_port.
+struct camera_port {
+  virtual ~camera_port() = default;
+  // "offer" or "ice-candidate" from viewer `viewer` (a session with the camera is open).
+  virtual void viewer_message(std::int64_t camera_id, const std::string& viewer,
+                              std::string_view type, const nlohmann::json& payload) = 0;
+  // The viewer's session with the camera ended (left, cut, disconnected): drop its media.
+  virtual void viewer_left(std::int64_t camera_id, const std::string& viewer) = 0;
 };
 
 struct hub_options {
@@ -132,6 +147,13 @@ class hub {
   // robot; false when there is none.
   bool to_viewer(const std::string& viewer, const std::string& robot, std::string_view type,
                  const nlohmann::json& payload);
+  // Cameras over signaling (call before any connection).
+  void set_cameras(camera_port* c);
+  // "camera:3" -> 3; nullopt for any other peer id (robots' names never hold ':').
+  static std::optional<std::int64_t> camera_peer(std::string_view peer);
+  // Ends viewer `viewer`'s session with `peer` (a camera that is gone, a peer that failed):
+  // the viewer gets {"type":"peer-left","from":peer,"reason":reason}. False when none.
+  bool drop_session(const std::string& viewer, const std::string& peer, const std::string& reason);
   // From the relay to robot `robot`: {"from": relay_peer, field: payload} for an offer or
   // a candidate, {"from": relay_peer, "reason": ...} for "peer-left". False when offline.
   bool to_robot(const std::string& robot, std::string_view type, const nlohmann::json& payload);
@@ -148,6 +170,9 @@ class hub {
   nlohmann::json handle_relay(const std::shared_ptr<client>& c, const std::string& type,
                               const nlohmann::json& m);
   nlohmann::json handle_leave(const std::shared_ptr<client>& c, const nlohmann::json& m);
+  nlohmann::json handle_camera(const std::shared_ptr<client>& c, const std::string& type,
+                               const std::string& to, std::int64_t camera_id,
+                               const nlohmann::json& body);
   nlohmann::json error_to(const std::shared_ptr<client>& c, std::string_view request,
                           std::string error);
   nlohmann::json error_locked(const std::shared_ptr<client>& c, std::string_view request,
@@ -172,6 +197,7 @@ class hub {
   gateway_port& gateway_;
   hub_options options_;
   relay_port* relay_ = nullptr;
+  camera_port* cameras_ = nullptr;
   mutable std::mutex mutex_;
   std::unordered_map<std::string, robot_entry> robots_;             // by name
   std::unordered_map<std::string, std::weak_ptr<client>> viewers_;  // by peer id

@@ -16,6 +16,7 @@ struct robot_relays::relay {
   std::uint64_t generation = 0;                             // a new viewer cancels a retirement
   std::shared_ptr<asio::steady_timer> linger;
   int picture_leases = 0;  // reads of the robot's pictures (watch_pictures)
+  bool warm = false;       // keep_warm and the robot is online: never retired
   std::map<std::string, media::media_events> direct;  // attach_peer's viewers, by peer id
 };
 
@@ -229,7 +230,7 @@ void robot_relays::viewer_gone(const std::string& robot, const std::string& view
 // No viewer and no picture reader: the upstream closes after the linger, unless one
 // comes back first (it bumps the generation).
 void robot_relays::linger_if_idle(const std::string& robot, relay& r) {
-  if (!r.viewers.empty() || !r.direct.empty() || r.picture_leases > 0) return;
+  if (r.warm || !r.viewers.empty() || !r.direct.empty() || r.picture_leases > 0) return;
   const auto generation = ++r.generation;
   r.linger = std::make_shared<asio::steady_timer>(strand_, options_.linger);
   r.linger->async_wait([weak = weak_from_this(), robot, generation](error_code ec) {
@@ -276,8 +277,22 @@ void robot_relays::robot_message(const std::string& robot, std::string_view type
 void robot_relays::robot_online(const std::string& robot) {
   asio::post(strand_, [self = shared_from_this(), robot] {
     if (self->shut_down_) return;
-    if (auto it = self->relays_.find(robot); it != self->relays_.end())
+    if (auto it = self->relays_.find(robot); it != self->relays_.end()) {
       it->second->engine->restart_upstream();
+      it->second->warm = self->options_.keep_warm;
+    } else if (self->options_.keep_warm) {
+      if (auto r = self->relay_for(robot)) r->warm = true;  // its first offer goes out now
+    }
+  });
+}
+
+void robot_relays::robot_offline(const std::string& robot) {
+  asio::post(strand_, [self = shared_from_this(), robot] {
+    if (self->shut_down_) return;
+    auto it = self->relays_.find(robot);
+    if (it == self->relays_.end() || !it->second->warm) return;
+    it->second->warm = false;
+    self->linger_if_idle(robot, *it->second);
   });
 }
 

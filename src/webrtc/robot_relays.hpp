@@ -19,6 +19,8 @@ struct robot_relays_options {
   media::media_options media;  // ICE settings and the codecs asked of the robot
   // The upstream closes this long after a robot's last viewer: a reload reuses it.
   std::chrono::milliseconds linger{5000};
+  // Open the upstream as soon as a robot registers and keep it while the robot is online.
+  bool keep_warm = false;
 };
 
 // Robots through the gateway ([robots] media = "relay"): each watched robot has ONE
@@ -47,6 +49,7 @@ class robot_relays final : public signaling::relay_port,
   void robot_message(const std::string& robot, std::string_view type,
                      const nlohmann::json& payload) override;
   void robot_online(const std::string& robot) override;
+  void robot_offline(const std::string& robot) override;
 
   // A robot's pictures for the hub (snapshot, MJPEG, WebSocket, analysis): its channel,
   // which gets JPEG pictures decoded from the robot's one stream while any lease from

@@ -28,6 +28,31 @@ struct whep_sessions::session {
   std::shared_ptr<asio::steady_timer> waiter;
 };
 
+// A camera's viewer on /signaling (attach_camera_peer): a peer of the camera's engine
+// like a WHEP session, whose events go to `events`.
+struct whep_sessions::direct_peer {
+  std::string key;  // "<camera id>/<peer>"
+  std::string peer;
+  std::int64_t camera_id = 0;
+  std::shared_ptr<hub::channel> channel;
+  std::shared_ptr<output> out;
+  media::media_events events;
+};
+
+namespace {
+std::string direct_key(std::int64_t camera_id, const std::string& peer) {
+  return std::to_string(camera_id) + "/" + peer;
+}
+
+std::optional<session_error> too_many(std::size_t open, std::size_t max, bool shut_down) {
+  if (shut_down) return session_error{503, "the gateway is stopping"};
+  if (open >= max)
+    return session_error{503, "too many WebRTC sessions (webrtc.max_sessions = " +
+                                  std::to_string(max) + ")"};
+  return std::nullopt;
+}
+}  // namespace
+
 // Hands the camera's pictures to its engine. Every session's output is a subscriber of
 // the camera's channel (so the camera counts its WebRTC viewers like any other) and
 // offers each picture here: the first offer of a picture passes, the others are the same
@@ -65,7 +90,7 @@ class whep_sessions::output : public outputs::output_session {
     if (feed_) feed_->offer(f);
   }
   void end(core::end_reason why) override {
-    if (auto o = owner_.lock()) o->close(id_, why);
+    if (auto o = owner_.lock(); o && !o->close(id_, why)) o->close_direct(id_, why);
   }
   void notify(std::string) override {}  // no channel for notices (the page asks the API)
   void finish(std::uint16_t, std::string) override {
@@ -105,7 +130,7 @@ whep_sessions::~whep_sessions() {
 }
 
 media::media_events whep_sessions::events_for(std::int64_t camera_id) {
-  media::media_events ev = peer_events();
+  media::media_events ev = peer_events(camera_id);
   ev.on_source_state = [camera_id](media::source_state st, const std::string& d) {
     if (st == media::source_state::failed)
       spdlog::warn("webrtc: camera {} encoder: {}", camera_id, d);
@@ -114,23 +139,135 @@ media::media_events whep_sessions::events_for(std::int64_t camera_id) {
 }
 
 // What a session's peer reports, whichever engine it is on.
-media::media_events whep_sessions::peer_events() {
+media::media_events whep_sessions::peer_events(std::int64_t camera_id) {
   media::media_events ev;
   std::weak_ptr<whep_sessions> weak = weak_from_this();
-  ev.on_answer = [weak](const std::string& peer, const std::string& sdp) {
-    if (auto s = weak.lock()) s->on_answer(peer, sdp);
+  ev.on_answer = [weak, camera_id](const std::string& peer, const std::string& sdp) {
+    auto s = weak.lock();
+    if (!s) return;
+    if (auto d = s->direct_events(camera_id, peer)) {
+      if (d->on_answer) d->on_answer(peer, sdp);
+      return;
+    }
+    s->on_answer(peer, sdp);
   };
-  ev.on_candidate = [weak](const std::string& peer, unsigned mline, const std::string& c) {
-    if (auto s = weak.lock()) s->on_candidate(peer, mline, c);
+  ev.on_candidate = [weak, camera_id](const std::string& peer, unsigned mline,
+                                      const std::string& c) {
+    auto s = weak.lock();
+    if (!s) return;
+    if (auto d = s->direct_events(camera_id, peer)) {
+      if (d->on_candidate) d->on_candidate(peer, mline, c);
+      return;
+    }
+    s->on_candidate(peer, mline, c);
   };
   ev.on_gathering_done = [weak](const std::string& peer) {
     if (auto s = weak.lock()) s->on_gathering_done(peer);
   };
-  ev.on_peer_state = [weak](const std::string& peer, media::peer_state st, const std::string& d) {
+  ev.on_peer_state = [weak, camera_id](const std::string& peer, media::peer_state st,
+                                       const std::string& d) {
     if (st != media::peer_state::failed) return;
-    if (auto s = weak.lock()) s->on_failed(peer, d);
+    auto s = weak.lock();
+    if (!s) return;
+    if (camera_id &&
+        s->close_direct(direct_key(camera_id, peer), core::end_reason::viewer_closed, d))
+      return;  // close_direct told the peer's owner
+    s->on_failed(peer, d);
   };
   return ev;
+}
+
+std::optional<media::media_events> whep_sessions::direct_events(std::int64_t camera_id,
+                                                                const std::string& peer) {
+  if (!camera_id) return std::nullopt;
+  std::lock_guard lock(mu_);
+  auto it = direct_.find(direct_key(camera_id, peer));
+  if (it == direct_.end()) return std::nullopt;
+  return it->second->events;
+}
+
+std::optional<session_error> whep_sessions::attach_camera_peer(
+    std::int64_t camera_id, std::shared_ptr<hub::channel> channel, const std::string& peer,
+    const std::string& offer, media::media_events events) {
+  if (auto bad = sdp_shape_error(offer)) return session_error{400, *bad};
+  if (!media::parse_video_offer(offer)) return session_error{400, "the offer has no video section"};
+  const auto key = direct_key(camera_id, peer);
+  close_direct(key, core::end_reason::viewer_closed);  // a new offer replaces the connection
+  auto d = std::make_shared<direct_peer>();
+  d->key = key;
+  d->peer = peer;
+  d->camera_id = camera_id;
+  d->channel = channel;
+  d->events = std::move(events);
+  std::shared_ptr<camera> cam;
+  {
+    std::lock_guard lock(mu_);
+    if (auto err = too_many(sessions_.size() + direct_.size(), options_.max_sessions, shut_down_))
+      return err;
+    auto found = camera_for(camera_id, channel);
+    if (auto* err = std::get_if<session_error>(&found)) return *err;
+    cam = std::get<0>(found);
+    ++cam->linger_generation;
+    cam->sessions.insert(key);
+    d->out = std::make_shared<output>(weak_from_this(), key, cam->feed);
+    direct_[key] = d;
+  }
+  channel->subscribe(d->out);
+  cam->engine->handle_offer(peer, offer);
+  return std::nullopt;
+}
+
+void whep_sessions::add_camera_peer_candidate(std::int64_t camera_id, const std::string& peer,
+                                              unsigned mline, const std::string& candidate) {
+  std::shared_ptr<media::media_engine> engine;
+  {
+    std::lock_guard lock(mu_);
+    if (!direct_.contains(direct_key(camera_id, peer))) return;
+    if (auto c = cameras_.find(camera_id); c != cameras_.end()) engine = c->second->engine;
+  }
+  if (engine) engine->add_remote_candidate(peer, mline, candidate);
+}
+
+void whep_sessions::detach_camera_peer(std::int64_t camera_id, const std::string& peer) {
+  // Its owner asked: nobody to tell.
+  {
+    std::lock_guard lock(mu_);
+    auto it = direct_.find(direct_key(camera_id, peer));
+    if (it == direct_.end()) return;
+    it->second->events = {};
+  }
+  close_direct(direct_key(camera_id, peer), core::end_reason::viewer_closed);
+}
+
+// Ends a direct peer; its owner hears it failed (unless it asked). False when none.
+bool whep_sessions::close_direct(const std::string& key, core::end_reason why,
+                                 std::string detail) {
+  std::shared_ptr<direct_peer> d;
+  std::shared_ptr<media::media_engine> engine;
+  std::shared_ptr<camera> cam;
+  bool last = false;
+  {
+    std::lock_guard lock(mu_);
+    auto it = direct_.find(key);
+    if (it == direct_.end()) return false;
+    d = it->second;
+    direct_.erase(it);
+    if (auto c = cameras_.find(d->camera_id); c != cameras_.end()) {
+      cam = c->second;
+      engine = cam->engine;
+      cam->sessions.erase(key);
+      last = cam->sessions.empty();
+    }
+  }
+  d->channel->unsubscribe(d->out.get());
+  if (engine) engine->remove_peer(d->peer);
+  if (last) schedule_linger(cam->id);
+  if (d->events.on_peer_state)
+    asio::post(io_, [fn = d->events.on_peer_state, peer = d->peer, why, detail] {
+      fn(peer, media::peer_state::failed,
+         detail.empty() ? std::string(core::to_string(why)) : detail);
+    });
+  return true;
 }
 
 std::variant<std::shared_ptr<whep_sessions::camera>, session_error> whep_sessions::camera_for(
@@ -168,13 +305,6 @@ std::variant<std::shared_ptr<whep_sessions::session>, session_error> whep_sessio
   return s;
 }
 
-static std::optional<session_error> too_many(std::size_t open, std::size_t max, bool shut_down) {
-  if (shut_down) return session_error{503, "the gateway is stopping"};
-  if (open >= max)
-    return session_error{503, "too many WebRTC sessions (webrtc.max_sessions = " +
-                                  std::to_string(max) + ")"};
-  return std::nullopt;
-}
 
 asio::awaitable<std::variant<opened_session, session_error>> whep_sessions::open(
     std::string id, std::int64_t camera_id, std::shared_ptr<hub::channel> channel,
@@ -189,7 +319,7 @@ asio::awaitable<std::variant<opened_session, session_error>> whep_sessions::open
   std::shared_ptr<camera> cam;
   {
     std::lock_guard lock(mu_);
-    if (auto err = too_many(sessions_.size(), options_.max_sessions, shut_down_))
+    if (auto err = too_many(sessions_.size() + direct_.size(), options_.max_sessions, shut_down_))
       co_return result{*err};
     auto found = camera_for(camera_id, channel);
     if (auto* err = std::get_if<session_error>(&found)) co_return result{*err};
@@ -222,7 +352,7 @@ asio::awaitable<std::variant<opened_session, session_error>> whep_sessions::open
   s->out = std::make_shared<output>(weak_from_this(), id, nullptr);
   {
     std::lock_guard lock(mu_);
-    if (auto err = too_many(sessions_.size(), options_.max_sessions, shut_down_))
+    if (auto err = too_many(sessions_.size() + direct_.size(), options_.max_sessions, shut_down_))
       co_return result{*err};
     sessions_[id] = s;
   }
@@ -442,8 +572,11 @@ void whep_sessions::shutdown() {
     if (shut_down_) return;
     shut_down_ = true;
     for (const auto& [id, s] : sessions_) ids.push_back(id);
+    for (const auto& [key, d] : direct_) ids.push_back(key);
   }
-  for (const auto& id : ids) close(id, core::end_reason::gateway_stopping);
+  for (const auto& id : ids)
+    if (!close(id, core::end_reason::gateway_stopping))
+      close_direct(id, core::end_reason::gateway_stopping);
   std::map<std::int64_t, std::shared_ptr<camera>> cams;
   {
     std::lock_guard lock(mu_);

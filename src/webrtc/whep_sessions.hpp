@@ -70,6 +70,19 @@ class whep_sessions : public std::enable_shared_from_this<whep_sessions> {
   // Robots through the gateway ([robots] media = "relay"). Before any open_robot.
   void set_relays(std::shared_ptr<robot_relays> relays) { relays_ = std::move(relays); }
 
+  // A camera viewer that is not a WHEP session (a /signaling peer, webrtc::camera_signaling):
+  // its peer `peer` joins camera `camera_id`'s engine with `offer`, and the engine's events
+  // for it go to `events`. The camera's end (removed, gateway stopping) reports the peer
+  // failed. detach_camera_peer ends it at once. Counts against max_sessions.
+  std::optional<session_error> attach_camera_peer(std::int64_t camera_id,
+                                                  std::shared_ptr<hub::channel> channel,
+                                                  const std::string& peer,
+                                                  const std::string& offer,
+                                                  media::media_events events);
+  void add_camera_peer_candidate(std::int64_t camera_id, const std::string& peer, unsigned mline,
+                                 const std::string& candidate);
+  void detach_camera_peer(std::int64_t camera_id, const std::string& peer);
+
   // Remote candidates (WHEP PATCH body). nullopt when applied.
   std::optional<session_error> add_candidates(const std::string& id, std::string_view fragment);
   // Ends a session (WHEP DELETE): false when there is none.
@@ -95,6 +108,7 @@ class whep_sessions : public std::enable_shared_from_this<whep_sessions> {
  private:
   struct session;
   struct camera;
+  struct direct_peer;
   class output;
   class picture_feed;
 
@@ -103,7 +117,11 @@ class whep_sessions : public std::enable_shared_from_this<whep_sessions> {
   std::variant<std::shared_ptr<camera>, session_error> camera_for(
       std::int64_t camera_id, const std::shared_ptr<hub::channel>& channel);
   media::media_events events_for(std::int64_t camera_id);
-  media::media_events peer_events();
+  // Routes a peer's events: to a camera's direct peer (camera_id != 0) if it is one, else
+  // to the WHEP session of that id.
+  media::media_events peer_events(std::int64_t camera_id = 0);
+  std::optional<media::media_events> direct_events(std::int64_t camera_id, const std::string& peer);
+  bool close_direct(const std::string& key, core::end_reason why, std::string detail = {});
   std::variant<std::shared_ptr<session>, session_error> new_session(
       asio::any_io_executor ex, const std::string& id, const std::string& offer,
       std::int64_t owner, outputs::output_session::closed_handler on_closed);
@@ -123,6 +141,7 @@ class whep_sessions : public std::enable_shared_from_this<whep_sessions> {
   mutable std::mutex mu_;
   std::map<std::string, std::shared_ptr<session>> sessions_;
   std::map<std::int64_t, std::shared_ptr<camera>> cameras_;
+  std::map<std::string, std::shared_ptr<direct_peer>> direct_;  // "<camera id>/<peer>"
   bool shut_down_ = false;
   std::shared_ptr<robot_relays> relays_;
 };

@@ -18,6 +18,8 @@ let gw;
 let browser;
 let adminToken;
 let skip = false;
+let robotPage;  // robot-1, a page of its own (test 1 on)
+let robotCredential;
 
 async function api(method, p, body) {
   const r = await fetch(`${gw.url}${p}`, {
@@ -112,6 +114,15 @@ async function robotMain({ name, credential }) {
   });
 }
 
+async function startRobotPage() {
+  const page = await (await browser.newContext()).newPage();
+  page.on('pageerror', (e) => console.error('robot page error:', e.message));
+  // Any same-origin HTML document will do: the gateway's 404 page for a made-up path.
+  await page.goto(`${gw.url}/robot-test-page`);
+  await page.evaluate(robotMain, { name: 'robot-1', credential: robotCredential });
+  return page;
+}
+
 test('an admin adds a robot (one-time credential) and watches it over WebRTC', async (t) => {
   if (skip) return t.skip('this gateway has no /api/robots or /signaling yet');
   const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
@@ -136,11 +147,8 @@ test('an admin adds a robot (one-time credential) and watches it over WebRTC', a
   await card.waitFor();
 
   // The robot comes online.
-  const robotPage = await (await browser.newContext()).newPage();
-  robotPage.on('pageerror', (e) => console.error('robot page error:', e.message));
-  // Any same-origin HTML document will do: the gateway's 404 page for a made-up path.
-  await robotPage.goto(`${gw.url}/robot-test-page`);
-  await robotPage.evaluate(robotMain, { name: 'robot-1', credential });
+  robotCredential = credential;
+  robotPage = await startRobotPage();
   await page.waitForFunction(() => document.querySelector('[data-robot-id]')?.dataset.online === 'true', null, { timeout: 10000 });
   await page.screenshot({ path: path.join(artifacts, '21-robots.png'), fullPage: true });
   assert.equal(await page.textContent('[data-robot-id] .badge'), 'Online');
@@ -188,5 +196,33 @@ test('a user booked on a robot for a few seconds sees "session ended" at the cut
   assert.ok(at >= ends - 1 && at < ends + 3, `cut at ${at}, booking ended ${ends}`);
   assert.match(await page.textContent('#stage-overlay'), /Session ended.*booking has ended/);
   await page.screenshot({ path: path.join(artifacts, '23-robot-session-ended.png'), fullPage: true });
+  await context.close();
+});
+
+test('the robot drops and comes back: the page says it is offline, then plays it again', async (t) => {
+  if (skip) return t.skip('this gateway has no /api/robots or /signaling yet');
+  const context = await browser.newContext({ viewport: { width: 1024, height: 768 } });
+  const page = await context.newPage();
+  await page.goto(`${gw.url}/`);
+  await page.getByLabel('User name').fill(ADMIN.username);
+  await page.getByLabel('Password').fill(ADMIN.password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Cameras' }).waitFor();
+  const robots = await api('GET', '/api/robots');
+  const robot = robots.json.robots.find((r) => r.name === 'robot-1');
+  await page.goto(`${gw.url}/#/watch/robot/${robot.id}`);
+  await page.waitForFunction(() => document.querySelector('#stage')?.dataset.state === 'playing', null, { timeout: 20000 });
+
+  await robotPage.context().close();  // the robot's process ends
+  await page.waitForFunction(() => document.querySelector('#stage')?.dataset.state === 'waiting', null, { timeout: 10000 });
+  assert.match(await page.textContent('#stage-overlay'), /offline/);
+  const back = Date.now();
+  robotPage = await startRobotPage();
+  await page.waitForFunction(() => document.querySelector('#stage')?.dataset.state === 'playing', null, { timeout: 20000 });
+  console.log(`# web page: robot back to playing in ${Date.now() - back} ms`);
+  const f1 = Number(await page.textContent('#stat-frames'));
+  await page.waitForTimeout(1500);
+  const f2 = Number(await page.textContent('#stat-frames'));
+  assert.ok(f2 > f1 + 10, `frames come again (${f1} -> ${f2})`);
   await context.close();
 });

@@ -247,3 +247,35 @@ test('WHEP plays a robot through its relay; bad offers and unknown sessions get 
   assert.equal(bye.status, 200, bye.text);
   await page.context().close();
 });
+
+test('relay_keep_warm opens the upstream when the robot registers; a viewer then starts fast', async (t) => {
+  if (skip) return t.skip(skip);
+  const warm = await startGateway({ loopbackWebrtc: true, config: '\n[robots]\nmedia = "relay"\nrelay_keep_warm = true\n' });
+  let warmRobot;
+  try {
+    const r = await warm.api('POST', '/api/robots', { token: warm.adminToken, body: { name: ROBOT } });
+    assert.equal(r.status, 201, r.text);
+    warmRobot = await spawnUntil(bin('camgate-robot'), [
+      '--gateway', warm.url, '--robot', ROBOT, '--source', 'test',
+      '--width', '640', '--height', '360', '--fps', '30',
+      '--ice-local-address', '127.0.0.1', '--log-level', 'info',
+    ], /robot: offer from camgate-relay/, { env: { CAMGATE_ROBOT_CREDENTIAL: r.json.credential }, timeoutMs: 20000 });
+    // No viewer yet: the relay offered on its own. Let the upstream connect.
+    await new Promise((res) => setTimeout(res, 1500));
+    const page = await (await browser.newContext()).newPage();
+    await page.goto(`${warm.url}/favicon.svg`);
+    const w = await page.evaluate(whepViewer, { token: warm.adminToken, robotId: r.json.robot.id });
+    assert.equal(w.status, 201, w.text);
+    console.log(`# warm relay: WHEP POST to first decoded frame ${w.firstFrameMs} ms`);
+    assert.ok(w.fps >= 20, `decodes (${w.fps.toFixed(1)} fps)`);
+    const offers = [...warmRobot.output().matchAll(/robot: offer from (\S+)/g)].map((m) => m[1]);
+    assert.deepEqual(offers, ['camgate-relay'], 'the viewer used the warm upstream');
+    await page.context().close();
+  } finally {
+    if (warmRobot) {
+      warmRobot.child.kill('SIGTERM');
+      await new Promise((res) => { if (warmRobot.child.exitCode !== null) res(); else warmRobot.child.once('exit', res); });
+    }
+    await warm.stop();
+  }
+});

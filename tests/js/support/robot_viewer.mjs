@@ -1,4 +1,4 @@
-// A Chromium page as robot viewers on /signaling: viewerMain runs in the page (through
+// A Chromium page as viewers of a robot (or of a camera, "camera:<id>") on /signaling: viewerMain runs in the page (through
 // page.evaluate) and opens `count` peer connections to a robot; measure reads their
 // decoded frames over a window.
 // Runs in the page: a viewer that opens `count` peer connections to the robot.
@@ -44,7 +44,8 @@ export async function viewerMain({ token, robotId, count }) {
     });
     vsend({ type: 'register', userId: 'viewer', userType: 'viewer' });
     await vnext((m) => m.type === 'registered');
-    await vnext((m) => m.type === 'robot-online' && m.robotId === robotId);
+    // Robots are announced; a camera ("camera:<id>") is the gateway's and always there.
+    if (!robotId.startsWith('camera:')) await vnext((m) => m.type === 'robot-online' && m.robotId === robotId);
     const pc = new RTCPeerConnection();
     pc.addTransceiver('video', { direction: 'recvonly' });
     pc.onicecandidate = (e) => { if (e.candidate) vsend({ type: 'ice-candidate', to: robotId, candidate: e.candidate.toJSON() }); };

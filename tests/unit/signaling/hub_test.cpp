@@ -47,8 +47,16 @@ struct fake_gateway : gateway_port {
     if (it == robots.end()) return std::nullopt;
     return it->second;
   }
-  access::decision decide(const auth::identity& who, std::int64_t rid) override {
+  std::set<std::pair<std::int64_t, std::int64_t>> camera_bookings;  // (user id, camera id)
+  std::vector<access::resource> opened;
+  access::decision decide(const auth::identity& who, access::resource what) override {
     access::decision d;
+    if (what.kind == access::resource_kind::camera) {
+      d.allowed = who.role == auth::role::admin || camera_bookings.contains({who.user_id, what.id});
+      if (!d.allowed) d.reason = "no booking";
+      return d;
+    }
+    const auto rid = what.id;
     if (who.role == auth::role::admin) {
       d.allowed = true;
     } else if (who.role == auth::role::robot) {
@@ -61,7 +69,8 @@ struct fake_gateway : gateway_port {
     return d;
   }
   std::uint64_t open_session(std::weak_ptr<access::live_session> s, const auth::identity&,
-                             std::int64_t, const std::string&, std::int64_t) override {
+                             access::resource what, const std::string&, std::int64_t) override {
+    opened.push_back(what);
     open[next] = s;
     return next++;
   }
@@ -429,4 +438,78 @@ TEST_F(HubTest, RelayModeRoutesViewersToTheRelayAndTheRelayToTheRobot) {
   EXPECT_EQ(relay.calls, want);
   EXPECT_EQ(r.link->of("peer-left").size(), 1u) << "only the relay's own peer-left";
   h.set_relay(nullptr);
+}
+
+// Cameras over signaling: "camera:<id>" is the gateway's encoder of that camera.
+namespace {
+struct fake_cameras : camera_port {
+  std::vector<std::string> calls;  // "viewer <id> <viewer> <type>", "left <id> <viewer>"
+  void viewer_message(std::int64_t id, const std::string& viewer, std::string_view type,
+                      const json&) override {
+    calls.push_back("viewer " + std::to_string(id) + " " + viewer + " " + std::string(type));
+  }
+  void viewer_left(std::int64_t id, const std::string& viewer) override {
+    calls.push_back("left " + std::to_string(id) + " " + viewer);
+  }
+};
+}  // namespace
+
+TEST_F(HubTest, CameraPeerNamesAreCanonical) {
+  EXPECT_EQ(hub::camera_peer("camera:3"), 3);
+  EXPECT_EQ(hub::camera_peer("camera:123456789"), 123456789);
+  for (const char* bad : {"camera:", "camera:0", "camera:03", "camera:3x", "camera:-3", "robot-1",
+                          "camera:99999999999999999999", "Camera:3"})
+    EXPECT_FALSE(hub::camera_peer(bad)) << bad;
+}
+
+TEST_F(HubTest, ViewersOfferToCamerasUnderTheBookingPolicy) {
+  auto a = viewer(kAlice);
+  EXPECT_EQ(send(a, {{"type", "offer"}, {"to", "camera:3"}, {"offer", offer()}})["error"],
+            "cameras over WebRTC are not available here");
+  fake_cameras cams;
+  h.set_cameras(&cams);
+  auto refused = send(a, {{"type", "offer"}, {"to", "camera:3"}, {"offer", offer()}});
+  EXPECT_EQ(refused["error"], "not allowed to use 'camera:3': no booking");
+  EXPECT_EQ(send(a, {{"type", "ice-candidate"}, {"to", "camera:3"}, {"candidate", json::object()}})
+                ["error"],
+            "no open session with 'camera:3'");
+  EXPECT_TRUE(cams.calls.empty());
+
+  gw.camera_bookings.insert({kAlice.user_id, 3});
+  const std::string alice = a.link->of("registered")[0]["peerId"];
+  EXPECT_EQ(send(a, {{"type", "offer"}, {"to", "camera:3"}, {"offer", offer()}})["type"], "ok");
+  EXPECT_EQ(send(a, {{"type", "ice-candidate"}, {"to", "camera:3"}, {"candidate", json::object()}})
+                ["type"],
+            "ok");
+  EXPECT_EQ(cams.calls, (std::vector<std::string>{"viewer 3 " + alice + " offer",
+                                                  "viewer 3 " + alice + " ice-candidate"}));
+  ASSERT_EQ(gw.opened.size(), 1u);
+  EXPECT_EQ(gw.opened[0], access::camera_resource(3));
+
+  // The camera answers as "camera:3".
+  EXPECT_TRUE(h.to_viewer(alice, "camera:3", "answer", {{"type", "answer"}, {"sdp", "v=0"}}));
+  ASSERT_EQ(a.link->of("answer").size(), 1u);
+  EXPECT_EQ(a.link->of("answer")[0]["from"], "camera:3");
+
+  // A robot does not talk to cameras; a camera id that is not canonical is no camera.
+  auto r = robot();
+  EXPECT_EQ(send(r, {{"type", "offer"}, {"to", "camera:3"}, {"offer", offer()}})["error"],
+            "robots talk to their viewers, not to cameras");
+  EXPECT_EQ(send(a, {{"type", "offer"}, {"to", "camera:03"}, {"offer", offer()}})["error"],
+            "'camera:03' is offline or unknown");
+
+  // The gateway drops the session (camera removed): the viewer hears it, the registry too.
+  EXPECT_TRUE(h.drop_session(alice, "camera:3", "camera removed"));
+  ASSERT_EQ(a.link->of("peer-left").size(), 1u);
+  EXPECT_EQ(a.link->of("peer-left")[0]["from"], "camera:3");
+  EXPECT_EQ(a.link->of("peer-left")[0]["reason"], "camera removed");
+  EXPECT_EQ(cams.calls.back(), "left 3 " + alice);
+  EXPECT_EQ(gw.closed.size(), 1u);
+  EXPECT_FALSE(h.drop_session(alice, "camera:3", "again"));
+
+  // A new session, then the viewer disconnects: the camera hears it left.
+  EXPECT_EQ(send(a, {{"type", "offer"}, {"to", "camera:3"}, {"offer", offer()}})["type"], "ok");
+  h.detach(a.c);
+  EXPECT_EQ(cams.calls.back(), "left 3 " + alice);
+  EXPECT_EQ(gw.closed.size(), 2u);
 }
