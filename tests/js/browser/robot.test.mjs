@@ -218,7 +218,12 @@ test('the robot drops and comes back: the page says it is offline, then plays it
   assert.match(await page.textContent('#stage-overlay'), /offline/);
   const back = Date.now();
   robotPage = await startRobotPage();
-  await page.waitForFunction(() => document.querySelector('#stage')?.dataset.state === 'playing', null, { timeout: 20000 });
+  await page.waitForFunction(() => document.querySelector('#stage')?.dataset.state === 'playing', null, { timeout: 20000 })
+    .catch(async (e) => {
+      const state = await page.evaluate(() => [document.querySelector('#stage')?.dataset.state, document.querySelector('#stage-overlay')?.textContent]);
+      const log = await robotPage.evaluate(() => window.robotLog);
+      throw new Error(`${e.message}; page ${JSON.stringify(state)}; robot saw ${JSON.stringify(log)}; gateway: ${gw.output?.().slice(-2000)}`);
+    });
   console.log(`# web page: robot back to playing in ${Date.now() - back} ms`);
   const f1 = Number(await page.textContent('#stat-frames'));
   await page.waitForTimeout(1500);

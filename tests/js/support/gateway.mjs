@@ -87,6 +87,7 @@ export async function startCamsim(extraArgs = [], { resolution = '640x480', fps 
 // `loopbackWebrtc`: the gateway's WebRTC (WHEP) offers 127.0.0.1 as its ICE host address
 // (libnice leaves loopback out otherwise), for a browser on this host; Chromium then
 // needs CHROMIUM_WEBRTC_ARGS.
+// CAMGATE_TEST_LOG_LEVEL=info shows the gateway's own log in a failure's message.
 export async function startGateway({ config = '', extraArgs = [], loopbackWebrtc = false } = {}) {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'camgate-js-'));
   for (const [u, role] of [[ADMIN, 'admin'], [USER, 'user']]) {
@@ -106,7 +107,7 @@ ${loopbackWebrtc ? '\n[webrtc]\nlocal_addresses = ["127.0.0.1"]\n' : ''}${config
   const { child, match, output } = await spawnUntil(
     bin('camgate'),
     ['serve', '--listen', '127.0.0.1:0', '--data', dataDir, '--config', configFile,
-      '--log-level', 'warn', '--web-root', path.join(sourceDir, 'web'), ...extraArgs],
+      '--log-level', process.env.CAMGATE_TEST_LOG_LEVEL ?? 'warn', '--web-root', path.join(sourceDir, 'web'), ...extraArgs],
     /listening on (https?):\/\/[^:]+:(\d+)/,
   );
   const port = Number(match[2]);

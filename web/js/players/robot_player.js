@@ -143,6 +143,7 @@ export class RobotPlayer {
       if (pc.connectionState === 'failed') this.cb.onState('error', 'The video connection to the robot failed (no network path between them).');
       if (pc.connectionState === 'disconnected') this.cb.onState('reconnecting', 'The video connection is interrupted…');
     };
+    this.shown = false;
     this.cb.onState('connecting', `Calling ${this.robot.name}…`);
     const offer = await pc.createOffer();
     await pc.setLocalDescription(offer);
@@ -151,14 +152,20 @@ export class RobotPlayer {
   }
 
   watchFrames() {
-    if (!('requestVideoFrameCallback' in HTMLVideoElement.prototype)) return;
+    // One callback loop per video element, however many calls (a robot that comes back).
+    if (this.watching || !('requestVideoFrameCallback' in HTMLVideoElement.prototype)) return;
+    this.watching = true;
     const onFrame = () => {
       if (this.stopped) return;
       this.frames++;
       const now = performance.now();
       this.times.push(now);
       while (this.times.length && now - this.times[0] > 2000) this.times.shift();
-      if (this.frames === 1) this.cb.onState('playing');
+      // Each call's first picture, not only the first ever: 'playing' again after a return.
+      if (!this.shown && this.pc) {
+        this.shown = true;
+        this.cb.onState('playing');
+      }
       this.cb.onFrame(this.stats);
       this.video.requestVideoFrameCallback(onFrame);
     };
