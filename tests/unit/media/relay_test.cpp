@@ -155,15 +155,21 @@ TEST(relay, a_new_offer_on_restart_and_after_a_bad_answer) {
     EXPECT_NE(sdp.find("a=recvonly"), std::string::npos) << sdp;
   };
   media_engine relay(o, ev);
+  // Waits for the offers, not a fixed time: a loaded machine takes longer to make one.
+  auto offers_reach = [&](int n) {
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (offers.load() < n && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(10ms);
+    return offers.load();
+  };
   relay.start();
-  std::this_thread::sleep_for(300ms);
-  EXPECT_EQ(offers.load(), 1);
+  EXPECT_EQ(offers_reach(1), 1);
+  std::this_thread::sleep_for(100ms);
+  EXPECT_EQ(offers.load(), 1) << "one offer until something happens";
   relay.restart_upstream();
-  std::this_thread::sleep_for(300ms);
-  EXPECT_EQ(offers.load(), 2);
+  EXPECT_EQ(offers_reach(2), 2);
   relay.set_upstream_answer("not sdp at all");  // refused, then retried
-  std::this_thread::sleep_for(500ms);
-  EXPECT_GE(offers.load(), 3);
+  EXPECT_GE(offers_reach(3), 3);
   EXPECT_EQ(relay.stats().source_running, false);
 }
 
