@@ -199,14 +199,15 @@ def signaling_table(s):
 def robot_tables(runs):
     """Glass-to-glass P2P vs relay, then the robot's upload per viewer count."""
     g2g = {r["media_mode"]: r["g2g"] for r in runs if "g2g" in r}
-    p, rl = g2g.get("p2p", {}), g2g.get("relay", {})
-    rows = ["| one Chromium viewer | P2P | relay | relay − P2P |", "|---|---:|---:|---:|"]
+    p, rl, warm = g2g.get("p2p", {}), g2g.get("relay", {}), g2g.get("relay-warm", {})
+    rows = ["| one Chromium viewer | P2P | relay | relay − P2P | relay, upstream kept warm |",
+            "|---|---:|---:|---:|---:|"]
 
     def row(label, get, digits=0, unit=" ms"):
-        a, b = get(p), get(rl)
+        a, b, w = get(p), get(rl), get(warm)
         diff = f"{b - a:+.{digits}f}{unit}" if a is not None and b is not None else "–"
-        rows.append(f"| {label} | {num(a, digits)}{unit if a is not None else ''} | "
-                    f"{num(b, digits)}{unit if b is not None else ''} | {diff} |")
+        cell = lambda v: f"{num(v, digits)}{unit if v is not None else ''}"  # noqa: E731
+        rows.append(f"| {label} | {cell(a)} | {cell(b)} | {diff} | {cell(w)} |")
 
     for pc in ("p50", "p95", "p99"):
         row(f"glass-to-glass {pc}", lambda x, pc=pc: (x.get("g2g_ms") or {}).get(pc), 1)
@@ -239,7 +240,9 @@ def robot_section(data):
     return ["## Robots: P2P against the gateway's relay", "",
             f"`camgate-robot --source test` ({pic}, H.264 x264enc, {kbps} kbit/s) with a fresh gateway "
             "in each mode (`[robots] media = \"p2p\"`: each viewer's peer connection goes to the "
-            "robot; `\"relay\"`: the gateway is the robot's one viewer and forwards its RTP). "
+            "robot; `\"relay\"`: the gateway is the robot's one viewer and forwards its RTP; "
+            "the last column is relay with `relay_keep_warm = true`, the upstream opened when "
+            "the robot registered). "
             "The robot draws each frame's capture time (unix ms) into the picture as a 16 × 4 "
             "barcode (`src/media/frame_stamp.hpp`) right before encoding; a headless Chromium "
             "viewer (`bench/robot/g2g_viewer.mjs`, `/signaling` as the web page) reads it at "

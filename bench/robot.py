@@ -1,7 +1,8 @@
 """bench/run's "robot" scenario: a robot (camgate-robot --source test, H.264) watched
 through the gateway in P2P mode, then in relay mode, in one run.
 
-Per mode, a fresh gateway ([robots] media = "p2p" or "relay") and a fresh robot:
+Per mode, a fresh gateway ([robots] media = "p2p" or "relay"; "relay-warm" is relay with
+relay_keep_warm, the upstream open before the viewer comes: g2g only) and a fresh robot:
   g2g     one Chromium viewer (bench/robot/g2g_viewer.mjs) reads each shown frame's
           capture-time stamp: glass-to-glass p50/p95/p99 and click to first frame
   upload  1, 10, 50 viewers (camgate-whep-viewers --signaling-robot: webrtcbin peers
@@ -42,7 +43,8 @@ class robot_setup:
                           'api_per_second_user = 0\n[signaling]\nconnections_per_user = 0\n'
                           'messages_per_second = 0\n'
                           '[webrtc]\nlocal_addresses = ["127.0.0.1"]\n'
-                          f'[robots]\nmedia = "{self.mode}"\nrelay_linger_s = 1\n')
+                          f'[robots]\nmedia = "{self.mode.split("-")[0]}"\nrelay_linger_s = 1\n'
+                          f'relay_keep_warm = {"true" if self.mode == "relay-warm" else "false"}\n')
         exe = str(self.bindir / "camgate")
         subprocess.run([exe, "user", "add", "admin", "--role", "admin", "--password-stdin",
                         "--data", str(data)], input=f"{PASSWORD}\n".encode(), check=True,
@@ -188,18 +190,20 @@ def run(args, bindir, tmp, attempt):
         w, h = args.resolution.split("x")
         width, height, fps, kbps = int(w), int(h), int(args.fps), args.robot_bitrate
         steps, dur, warm = [int(x) for x in args.robot_steps.split(",")], args.duration, args.warmup
-    for mode in ("p2p", "relay"):
+    for mode in ("p2p", "relay", "relay-warm"):
         s = robot_setup(bindir, tmp, mode, width, height, fps, kbps)
         try:
             log(f"robot: {mode}, gateway and camgate-robot ({width}x{height}@{fps})")
             s.start()
+            if mode == "relay-warm":
+                time.sleep(1.5)  # the upstream the gateway opened at registration is up
             log(f"robot: {mode}, one Chromium viewer, glass-to-glass")
             attempt("robot", f"robot {mode} g2g",
                     lambda: {"media_mode": mode, "name": f"{mode}-g2g",
                              "g2g": measure_g2g(s, dur, warm), "picture": f"{width}x{height}@{fps}",
                              "bitrate_kbps": kbps})
             prev = None
-            for n in steps:
+            for n in (steps if mode != "relay-warm" else []):
                 if prev and (prev["errors"] > prev["viewers"] / 2 or prev["first_viewer_fps"] < fps / 3):
                     # The host is already saturated at the last step: more viewers would
                     # only measure an overloaded machine. Reported, not silently dropped.

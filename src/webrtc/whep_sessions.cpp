@@ -243,7 +243,6 @@ void whep_sessions::detach_camera_peer(std::int64_t camera_id, const std::string
 bool whep_sessions::close_direct(const std::string& key, core::end_reason why,
                                  std::string detail) {
   std::shared_ptr<direct_peer> d;
-  std::shared_ptr<media::media_engine> engine;
   std::shared_ptr<camera> cam;
   bool last = false;
   {
@@ -252,15 +251,10 @@ bool whep_sessions::close_direct(const std::string& key, core::end_reason why,
     if (it == direct_.end()) return false;
     d = it->second;
     direct_.erase(it);
-    if (auto c = cameras_.find(d->camera_id); c != cameras_.end()) {
-      cam = c->second;
-      engine = cam->engine;
-      cam->sessions.erase(key);
-      last = cam->sessions.empty();
-    }
+    cam = leave_camera_locked(d->camera_id, key, last);
   }
   d->channel->unsubscribe(d->out.get());
-  if (engine) engine->remove_peer(d->peer);
+  if (cam) cam->engine->remove_peer(d->peer);
   if (last) schedule_linger(cam->id);
   if (d->events.on_peer_state)
     asio::post(io_, [fn = d->events.on_peer_state, peer = d->peer, why, detail] {
@@ -484,9 +478,19 @@ std::optional<session_error> whep_sessions::add_candidates(const std::string& id
   return std::nullopt;
 }
 
+// Under mu_: the peer `key` leaves its camera; `last` tells whether it was the last one.
+std::shared_ptr<whep_sessions::camera> whep_sessions::leave_camera_locked(std::int64_t camera_id,
+                                                                          const std::string& key,
+                                                                          bool& last) {
+  auto c = cameras_.find(camera_id);
+  if (c == cameras_.end()) return nullptr;
+  c->second->sessions.erase(key);
+  last = c->second->sessions.empty();
+  return c->second;
+}
+
 bool whep_sessions::close(const std::string& id, core::end_reason why) {
   std::shared_ptr<session> s;
-  std::shared_ptr<media::media_engine> engine;
   std::shared_ptr<camera> cam;
   bool last = false;
   {
@@ -496,15 +500,10 @@ bool whep_sessions::close(const std::string& id, core::end_reason why) {
     s = it->second;
     sessions_.erase(it);
     if (s->waiter) wake(s);
-    if (auto c = cameras_.find(s->camera_id); c != cameras_.end()) {
-      cam = c->second;
-      engine = cam->engine;
-      cam->sessions.erase(id);
-      last = cam->sessions.empty();
-    }
+    cam = leave_camera_locked(s->camera_id, id, last);
   }
   if (s->out && s->channel) s->channel->unsubscribe(s->out.get());  // the last: no decoding
-  if (engine) engine->remove_peer(id);
+  if (cam) cam->engine->remove_peer(id);
   if (!s->robot.empty() && relays_) relays_->detach_peer(s->robot, id);
   if (last) schedule_linger(cam->id);
   if (s->on_closed) asio::post(io_, [fn = std::move(s->on_closed), why] { fn(why); });

@@ -122,6 +122,8 @@ class whep_sessions : public std::enable_shared_from_this<whep_sessions> {
   media::media_events peer_events(std::int64_t camera_id = 0);
   std::optional<media::media_events> direct_events(std::int64_t camera_id, const std::string& peer);
   bool close_direct(const std::string& key, core::end_reason why, std::string detail = {});
+  std::shared_ptr<camera> leave_camera_locked(std::int64_t camera_id, const std::string& key,
+                                              bool& last);
   std::variant<std::shared_ptr<session>, session_error> new_session(
       asio::any_io_executor ex, const std::string& id, const std::string& offer,
       std::int64_t owner, outputs::output_session::closed_handler on_closed);

@@ -25,13 +25,13 @@ struct open_gateway : gateway_port {
     if (name == "robot-1") return 1;
     return std::nullopt;
   }
-  access::decision decide(const auth::identity&, std::int64_t) override {
+  access::decision decide(const auth::identity&, access::resource) override {
     access::decision d;
     d.allowed = true;
     return d;
   }
   std::uint64_t open_session(std::weak_ptr<access::live_session>, const auth::identity&,
-                             std::int64_t, const std::string&, std::int64_t) override {
+                             access::resource, const std::string&, std::int64_t) override {
     return ++n;
   }
   void close_session(std::uint64_t, access::end_reason) override {}
