@@ -130,11 +130,10 @@ asio::awaitable<response> stream_ticket(services& s, request_context& ctx) {
   const auto& resource = std::get<std::optional<std::string>>(field);
   // The same parse as the URLs a ticket opens: "camera:<id>" or "robot:<id>", canonical.
   const auto colon = resource ? resource->find(':') : std::string::npos;
-  const auto canonical =
-      colon == std::string::npos
-          ? std::nullopt
-          : ticket_resource("/api/" + resource->substr(0, colon) + "s/" +
-                            resource->substr(colon + 1) + "/stream");
+  const auto canonical = colon == std::string::npos
+                             ? std::nullopt
+                             : ticket_resource("/api/" + resource->substr(0, colon) + "s/" +
+                                               resource->substr(colon + 1) + "/stream");
   if (!canonical || *canonical != *resource)
     co_return json_error(http::status::bad_request,
                          "resource must be \"camera:<id>\" or \"robot:<id>\" (a stream ticket "

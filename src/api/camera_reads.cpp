@@ -22,8 +22,7 @@ picture_target camera_target(const services& s, const cameras::camera& cam) {
   t.wait = std::chrono::milliseconds(s.config.cameras.snapshot_wait_ms);
   t.unreachable = [source = cam.source]() -> std::optional<std::string> {
     const auto st = source->status();
-    if (st.state == sources::source_state::offline ||
-        st.state == sources::source_state::connecting)
+    if (st.state == sources::source_state::offline || st.state == sources::source_state::connecting)
       return st.last_error;
     return std::nullopt;
   };
@@ -64,14 +63,14 @@ void register_picture_reads(httpd::router& r, services& s, const camera_read_pat
 
 void register_camera_reads(httpd::router& r, services& s, const camera_read_paths& paths,
                            const camera_resolver& resolve) {
-  register_picture_reads(
-      r, s, paths,
-      [&s, resolve](const httpd::request_context& ctx)
-          -> std::variant<picture_target, httpd::response> {
-        auto found = resolve(ctx);
-        if (auto* res = std::get_if<httpd::response>(&found)) return std::move(*res);
-        return camera_target(s, *std::get<camera_ptr>(found));
-      });
+  register_picture_reads(r, s, paths,
+                         [&s, resolve](const httpd::request_context& ctx)
+                             -> std::variant<picture_target, httpd::response> {
+                           auto found = resolve(ctx);
+                           if (auto* res = std::get_if<httpd::response>(&found))
+                             return std::move(*res);
+                           return camera_target(s, *std::get<camera_ptr>(found));
+                         });
 }
 
 }  // namespace camgate::api

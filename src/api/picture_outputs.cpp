@@ -16,9 +16,9 @@ httpd::response no_frame(const picture_target& t) {
   if (auto why = t.unreachable ? t.unreachable() : std::nullopt)
     return httpd::json_error(http::status::bad_gateway,
                              t.label + " is unreachable" + (why->empty() ? "" : ": " + *why));
-  return httpd::json_error(http::status::gateway_timeout,
-                           t.label + " sent no frame within " + std::to_string(t.wait.count()) +
-                               " ms");
+  return httpd::json_error(
+      http::status::gateway_timeout,
+      t.label + " sent no frame within " + std::to_string(t.wait.count()) + " ms");
 }
 
 asio::awaitable<core::frame_ptr> current_frame(services& s, const picture_target& t) {
@@ -72,8 +72,8 @@ asio::awaitable<httpd::response> snapshot_response(services& s, const httpd::req
       httpd::bytes_response(http::status::ok, "image/jpeg",
                             std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
   res.message.set(http::field::cache_control, "no-store");
-  res.message.set(http::field::content_disposition,
-                  "inline; filename=\"" + t.file_stem() + "-" + std::to_string(f->seq()) + ".jpg\"");
+  res.message.set(http::field::content_disposition, "inline; filename=\"" + t.file_stem() + "-" +
+                                                        std::to_string(f->seq()) + ".jpg\"");
   res.message.set("X-Timestamp", timestamp_text(f->capture_us()));
   res.message.set("X-Frame-Seq", std::to_string(f->seq()));
   co_return res;

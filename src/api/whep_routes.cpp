@@ -77,9 +77,9 @@ std::optional<response> check_session(services& s, const request_context& ctx,
                                       const whep_target& t) {
   const std::string id(ctx.param("session"));
   auto info = s.webrtc->find(id);
-  const auto of = info ? (t.resource.kind == access::resource_kind::camera ? info->camera_id
-                                                                             : info->robot_id)
-                       : 0;
+  const auto of =
+      info ? (t.resource.kind == access::resource_kind::camera ? info->camera_id : info->robot_id)
+           : 0;
   if (!info || of != t.resource.id || (info->owner != ctx.identity->user_id && !is_admin(ctx)))
     return json_error(http::status::not_found, "no such WebRTC session");
   return std::nullopt;
@@ -124,7 +124,8 @@ std::variant<whep_target, response> robot_whep(services& s, const request_contex
   auto r = id ? s.robots.get(*id) : std::nullopt;
   if (!r || (ctx.identity->role == auth::role::robot && r->user_id != ctx.identity->user_id))
     return json_error(http::status::not_found, "no such robot");
-  return whep_target{access::robot_resource(r->id), "/api/robots/" + std::to_string(r->id) + "/whep",
+  return whep_target{access::robot_resource(r->id),
+                     "/api/robots/" + std::to_string(r->id) + "/whep",
                      [&s, id = r->id, name = r->name](std::string sid, std::string offer,
                                                       std::int64_t owner, auto on_closed) {
                        return s.webrtc->open_robot(std::move(sid), id, name, std::move(offer),
@@ -132,8 +133,8 @@ std::variant<whep_target, response> robot_whep(services& s, const request_contex
                      }};
 }
 
-using whep_handler =
-    asio::awaitable<response> (*)(services& s, request_context& ctx, const whep_target& t);
+using whep_handler = asio::awaitable<response> (*)(services& s, request_context& ctx,
+                                                   const whep_target& t);
 
 httpd::handler with_target(services& s, whep_resolver resolve, whep_handler f) {
   return [&s, resolve = std::move(resolve), f](request_context& ctx) -> asio::awaitable<response> {
@@ -165,10 +166,9 @@ void register_whep_at(httpd::router& r, services& s, const std::string& base,
 }  // namespace
 
 void register_whep_routes(httpd::router& r, services& s, const camera_resolver& by_id) {
-  register_whep_at(r, s, "/api/cameras/{id}/whep",
-                   [by_id](services& sv, const request_context& ctx) {
-                     return camera_whep(sv, by_id, ctx);
-                   });
+  register_whep_at(
+      r, s, "/api/cameras/{id}/whep",
+      [by_id](services& sv, const request_context& ctx) { return camera_whep(sv, by_id, ctx); });
   register_whep_at(r, s, "/api/robots/{id}/whep", robot_whep);
 }
 

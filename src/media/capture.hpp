@@ -30,8 +30,8 @@ namespace camgate::media {
 // or stalls is rebuilt after a capped exponential backoff until stop().
 class capture final : public picture_source {
  public:
-  capture(const media_options& opts, std::string h264_factory, main_loop& loop,
-          source_owner& owner, feed_set& feeds);
+  capture(const media_options& opts, std::string h264_factory, main_loop& loop, source_owner& owner,
+          feed_set& feeds);
   ~capture() override;
   capture(const capture&) = delete;
   capture& operator=(const capture&) = delete;

@@ -37,7 +37,7 @@ struct media_events {
 struct media_stats {
   std::size_t peers = 0;              // viewers the engine holds
   std::int64_t webrtcbins_alive = 0;  // webrtcbin objects not yet finalized (process-wide)
-  std::uint64_t bytes_sent = 0;  // to viewers, SRTP and SRTCP included (process-wide)
+  std::uint64_t bytes_sent = 0;       // to viewers, SRTP and SRTCP included (process-wide)
   std::uint64_t frames_captured = 0;  // raw frames out of the source (relay: frames received)
   std::uint64_t h264_frames_encoded = 0;
   std::uint64_t vp8_frames_encoded = 0;

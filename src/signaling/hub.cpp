@@ -266,9 +266,8 @@ json hub::handle_relay(const std::shared_ptr<client>& c, const std::string& type
     binding = std::make_shared<viewer_session>(*this, c);
     binding->robot = to;
     try {
-      registry_id =
-          gateway_.open_session(binding, c->who, access::robot_resource(robot_id), c->remote,
-                                c->token_expires_at);
+      registry_id = gateway_.open_session(binding, c->who, access::robot_resource(robot_id),
+                                          c->remote, c->token_expires_at);
     } catch (const std::exception& e) {
       spdlog::error("signaling: cannot record a session of {} with {}: {}", c->who.name, to,
                     e.what());

@@ -65,22 +65,22 @@ media::media_events camera_signaling::events_for(std::int64_t camera_id) {
 
 void camera_signaling::viewer_message(std::int64_t camera_id, const std::string& viewer,
                                       std::string_view type, const json& payload) {
-  asio::post(strand_, [self = shared_from_this(), camera_id, viewer, type = std::string(type),
-                       payload] {
-    if (type == "offer") {
-      const auto sdp = media::sdp_of(payload);
-      if (sdp.empty()) {
-        self->hub_.drop_session(viewer, peer_name(camera_id), "the offer holds no SDP");
-        return;
-      }
-      self->offer(camera_id, viewer, sdp);
-    } else if (type == "ice-candidate") {
-      auto it = self->mids_.find(key_of(camera_id, viewer));
-      if (it == self->mids_.end()) return;
-      if (auto c = media::candidate_of(payload, it->second))
-        self->sessions_->add_camera_peer_candidate(camera_id, viewer, c->mline, c->candidate);
-    }
-  });
+  asio::post(
+      strand_, [self = shared_from_this(), camera_id, viewer, type = std::string(type), payload] {
+        if (type == "offer") {
+          const auto sdp = media::sdp_of(payload);
+          if (sdp.empty()) {
+            self->hub_.drop_session(viewer, peer_name(camera_id), "the offer holds no SDP");
+            return;
+          }
+          self->offer(camera_id, viewer, sdp);
+        } else if (type == "ice-candidate") {
+          auto it = self->mids_.find(key_of(camera_id, viewer));
+          if (it == self->mids_.end()) return;
+          if (auto c = media::candidate_of(payload, it->second))
+            self->sessions_->add_camera_peer_candidate(camera_id, viewer, c->mline, c->candidate);
+        }
+      });
 }
 
 // Strand.

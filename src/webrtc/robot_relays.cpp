@@ -171,19 +171,20 @@ media::media_events* robot_relays::direct_events(const std::string& robot,
 
 void robot_relays::attach_peer(const std::string& robot, const std::string& peer,
                                const std::string& offer, media::media_events events) {
-  asio::post(strand_, [self = shared_from_this(), robot, peer, offer,
-                       events = std::move(events)]() mutable {
-    auto fail = [&](const std::string& why) {
-      if (events.on_peer_state) events.on_peer_state(peer, media::peer_state::failed, why);
-    };
-    if (self->shut_down_) return fail("the gateway is stopping");
-    auto r = self->relay_for(robot);
-    if (!r) return fail("the relay cannot start (see the gateway's log)");
-    ++r->generation;  // cancels a retirement
-    r->linger.reset();
-    r->direct[peer] = std::move(events);
-    r->engine->handle_offer(peer, offer);
-  });
+  asio::post(strand_,
+             [self = shared_from_this(), robot, peer, offer, events = std::move(events)]() mutable {
+               auto fail = [&](const std::string& why) {
+                 if (events.on_peer_state)
+                   events.on_peer_state(peer, media::peer_state::failed, why);
+               };
+               if (self->shut_down_) return fail("the gateway is stopping");
+               auto r = self->relay_for(robot);
+               if (!r) return fail("the relay cannot start (see the gateway's log)");
+               ++r->generation;  // cancels a retirement
+               r->linger.reset();
+               r->direct[peer] = std::move(events);
+               r->engine->handle_offer(peer, offer);
+             });
 }
 
 void robot_relays::add_peer_candidate(const std::string& robot, const std::string& peer,
@@ -329,7 +330,8 @@ void robot_relays::pictures_wanted(const std::string& robot, int delta) {
         std::weak_ptr<hub::channel> ch = self->watch_channel(robot);
         auto seq = std::make_shared<std::atomic<std::uint64_t>>(0);
         r->engine->set_picture_sink([ch, seq](std::vector<std::uint8_t> jpeg) {
-          if (auto c = ch.lock()) c->publish(core::make_frame(std::move(jpeg), ++*seq, core::unix_micros()));
+          if (auto c = ch.lock())
+            c->publish(core::make_frame(std::move(jpeg), ++*seq, core::unix_micros()));
         });
       }
       return;

@@ -70,9 +70,9 @@ class robot_relays final : public signaling::relay_port,
   std::string upstream_error(const std::string& robot) const;
 
   struct counters {
-    std::size_t robots = 0;    // upstreams open
-    std::size_t viewers = 0;   // relayed viewers
-    std::uint64_t frames = 0;  // pictures received from robots
+    std::size_t robots = 0;              // upstreams open
+    std::size_t viewers = 0;             // relayed viewers
+    std::uint64_t frames = 0;            // pictures received from robots
     std::uint64_t pictures_decoded = 0;  // JPEG pictures made for the hub
   };
   counters stats() const;

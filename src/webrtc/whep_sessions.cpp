@@ -47,8 +47,8 @@ std::string direct_key(std::int64_t camera_id, const std::string& peer) {
 std::optional<session_error> too_many(std::size_t open, std::size_t max, bool shut_down) {
   if (shut_down) return session_error{503, "the gateway is stopping"};
   if (open >= max)
-    return session_error{503, "too many WebRTC sessions (webrtc.max_sessions = " +
-                                  std::to_string(max) + ")"};
+    return session_error{
+        503, "too many WebRTC sessions (webrtc.max_sessions = " + std::to_string(max) + ")"};
   return std::nullopt;
 }
 }  // namespace
@@ -104,8 +104,8 @@ class whep_sessions::output : public outputs::output_session {
 };
 
 std::shared_ptr<whep_sessions> whep_sessions::create(asio::any_io_executor io,
-                                                         asio::any_io_executor blocking,
-                                                         whep_sessions_options options) {
+                                                     asio::any_io_executor blocking,
+                                                     whep_sessions_options options) {
   options.media.source = "frames";
   // The DTLS certificate is made when the first dtlsdec is: here, at start, rather than
   // in the first viewer's offer (120-640 ms measured). Not in AddressSanitizer builds:
@@ -122,7 +122,7 @@ std::shared_ptr<whep_sessions> whep_sessions::create(asio::any_io_executor io,
 }
 
 whep_sessions::whep_sessions(asio::any_io_executor io, asio::any_io_executor blocking,
-                                 whep_sessions_options options)
+                             whep_sessions_options options)
     : io_(std::move(io)), blocking_(std::move(blocking)), options_(std::move(options)) {}
 
 whep_sessions::~whep_sessions() {
@@ -240,8 +240,7 @@ void whep_sessions::detach_camera_peer(std::int64_t camera_id, const std::string
 }
 
 // Ends a direct peer; its owner hears it failed (unless it asked). False when none.
-bool whep_sessions::close_direct(const std::string& key, core::end_reason why,
-                                 std::string detail) {
+bool whep_sessions::close_direct(const std::string& key, core::end_reason why, std::string detail) {
   std::shared_ptr<direct_peer> d;
   std::shared_ptr<camera> cam;
   bool last = false;
@@ -299,13 +298,12 @@ std::variant<std::shared_ptr<whep_sessions::session>, session_error> whep_sessio
   return s;
 }
 
-
 asio::awaitable<std::variant<opened_session, session_error>> whep_sessions::open(
     std::string id, std::int64_t camera_id, std::shared_ptr<hub::channel> channel,
     std::string offer, std::int64_t owner, outputs::output_session::closed_handler on_closed) {
   using result = std::variant<opened_session, session_error>;
-  auto made = new_session(co_await asio::this_coro::executor, id, offer, owner,
-                          std::move(on_closed));
+  auto made =
+      new_session(co_await asio::this_coro::executor, id, offer, owner, std::move(on_closed));
   if (auto* err = std::get_if<session_error>(&made)) co_return result{*err};
   auto s = std::get<0>(made);
   s->camera_id = camera_id;
@@ -330,15 +328,15 @@ asio::awaitable<std::variant<opened_session, session_error>> whep_sessions::open
 }
 
 asio::awaitable<std::variant<opened_session, session_error>> whep_sessions::open_robot(
-    std::string id, std::int64_t robot_id, std::string robot, std::string offer,
-    std::int64_t owner, outputs::output_session::closed_handler on_closed) {
+    std::string id, std::int64_t robot_id, std::string robot, std::string offer, std::int64_t owner,
+    outputs::output_session::closed_handler on_closed) {
   using result = std::variant<opened_session, session_error>;
   if (!relays_)
     co_return result{session_error{409,
                                    "robots play over WHEP only with [robots] media = \"relay\"; "
                                    "this gateway runs \"p2p\""}};
-  auto made = new_session(co_await asio::this_coro::executor, id, offer, owner,
-                          std::move(on_closed));
+  auto made =
+      new_session(co_await asio::this_coro::executor, id, offer, owner, std::move(on_closed));
   if (auto* err = std::get_if<session_error>(&made)) co_return result{*err};
   auto s = std::get<0>(made);
   s->robot_id = robot_id;
@@ -400,8 +398,8 @@ asio::awaitable<std::variant<opened_session, session_error>> whep_sessions::answ
     co_return result{*failed};
   }
   spdlog::info("webrtc: session {} of {} {} answered with {} candidate(s)", id.substr(0, 6),
-               s->robot.empty() ? "camera" : "robot",
-               s->robot.empty() ? s->camera_id : s->robot_id, local.size());
+               s->robot.empty() ? "camera" : "robot", s->robot.empty() ? s->camera_id : s->robot_id,
+               local.size());
   co_return result{opened_session{with_candidates(answer, local, gathered), s->out}};
 }
 
@@ -419,7 +417,7 @@ void whep_sessions::on_answer(const std::string& id, const std::string& sdp) {
 }
 
 void whep_sessions::on_candidate(const std::string& id, unsigned mline,
-                                   const std::string& candidate) {
+                                 const std::string& candidate) {
   if (candidate.empty()) return;
   std::lock_guard lock(mu_);
   auto it = sessions_.find(id);
@@ -453,7 +451,7 @@ void whep_sessions::on_failed(const std::string& id, const std::string& why) {
 }
 
 std::optional<session_error> whep_sessions::add_candidates(const std::string& id,
-                                                             std::string_view fragment) {
+                                                           std::string_view fragment) {
   std::shared_ptr<session> s;
   std::shared_ptr<media::media_engine> engine;
   {
@@ -508,8 +506,8 @@ bool whep_sessions::close(const std::string& id, core::end_reason why) {
   if (last) schedule_linger(cam->id);
   if (s->on_closed) asio::post(io_, [fn = std::move(s->on_closed), why] { fn(why); });
   spdlog::info("webrtc: session {} of {} {} closed ({})", id.substr(0, 6),
-               s->robot.empty() ? "camera" : "robot",
-               s->robot.empty() ? s->camera_id : s->robot_id, core::to_string(why));
+               s->robot.empty() ? "camera" : "robot", s->robot.empty() ? s->camera_id : s->robot_id,
+               core::to_string(why));
   return true;
 }
 

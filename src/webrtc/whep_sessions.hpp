@@ -41,16 +41,17 @@ struct opened_session {
 // WHEP sessions. Cameras over WebRTC: every watched camera gets ONE media engine (its
 // pictures decoded once and encoded once per codec) while it has viewers, and each viewer
 // a peer of that engine. Robots: each viewer is a peer of the robot's relay engine
-// (robot_relays), which forwards the robot's one stream. Sessions end by close() (WHEP DELETE), by the output's end() (a booking cut, the
-// camera removed), or when the peer fails; on_closed is told once, on the executor.
+// (robot_relays), which forwards the robot's one stream. Sessions end by close() (WHEP DELETE), by
+// the output's end() (a booking cut, the camera removed), or when the peer fails; on_closed is told
+// once, on the executor.
 //
 // Thread-safe. Engine callbacks arrive on GStreamer threads and only touch state under mu_.
 class whep_sessions : public std::enable_shared_from_this<whep_sessions> {
  public:
   // `io` runs timers and the on_closed calls; `blocking` stops engines (which joins a thread).
   static std::shared_ptr<whep_sessions> create(asio::any_io_executor io,
-                                                 asio::any_io_executor blocking,
-                                                 whep_sessions_options options);
+                                               asio::any_io_executor blocking,
+                                               whep_sessions_options options);
   ~whep_sessions();
   whep_sessions(const whep_sessions&) = delete;
   whep_sessions& operator=(const whep_sessions&) = delete;
@@ -76,8 +77,7 @@ class whep_sessions : public std::enable_shared_from_this<whep_sessions> {
   // failed. detach_camera_peer ends it at once. Counts against max_sessions.
   std::optional<session_error> attach_camera_peer(std::int64_t camera_id,
                                                   std::shared_ptr<hub::channel> channel,
-                                                  const std::string& peer,
-                                                  const std::string& offer,
+                                                  const std::string& peer, const std::string& offer,
                                                   media::media_events events);
   void add_camera_peer_candidate(std::int64_t camera_id, const std::string& peer, unsigned mline,
                                  const std::string& candidate);
@@ -113,7 +113,7 @@ class whep_sessions : public std::enable_shared_from_this<whep_sessions> {
   class picture_feed;
 
   whep_sessions(asio::any_io_executor io, asio::any_io_executor blocking,
-                  whep_sessions_options options);
+                whep_sessions_options options);
   std::variant<std::shared_ptr<camera>, session_error> camera_for(
       std::int64_t camera_id, const std::shared_ptr<hub::channel>& channel);
   media::media_events events_for(std::int64_t camera_id);
@@ -125,8 +125,8 @@ class whep_sessions : public std::enable_shared_from_this<whep_sessions> {
   std::shared_ptr<camera> leave_camera_locked(std::int64_t camera_id, const std::string& key,
                                               bool& last);
   std::variant<std::shared_ptr<session>, session_error> new_session(
-      asio::any_io_executor ex, const std::string& id, const std::string& offer,
-      std::int64_t owner, outputs::output_session::closed_handler on_closed);
+      asio::any_io_executor ex, const std::string& id, const std::string& offer, std::int64_t owner,
+      outputs::output_session::closed_handler on_closed);
   asio::awaitable<std::variant<opened_session, session_error>> answer_of(
       std::shared_ptr<session> s);
   void on_answer(const std::string& id, const std::string& sdp);

@@ -137,7 +137,8 @@ TEST_F(Security, AStreamTicketOpensOneCameraForAMinuteAndNothingElse) {
                         json{{"resource", "camera:" + std::to_string(id)}}.dump(), gw.user_token());
   EXPECT_EQ(denied.status, 403u);
   EXPECT_EQ(error_of(denied), "no booking");
-  for (const char* bad : {"camera:", "camera:x", "camera:01", "robots:1", "user:1", "robot:", "camera:1/x"}) {
+  for (const char* bad :
+       {"camera:", "camera:x", "camera:01", "robots:1", "user:1", "robot:", "camera:1/x"}) {
     auto b = gw.post("/auth/stream-ticket", json{{"resource", bad}}.dump(), gw.admin_token());
     EXPECT_EQ(b.status, 400u) << bad << " " << b.body;
   }

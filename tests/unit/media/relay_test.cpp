@@ -5,8 +5,8 @@
 
 #include <atomic>
 #include <condition_variable>
-#include <mutex>
 #include <memory>
+#include <mutex>
 
 #include "media/media_engine.hpp"
 #include "media_engine_test_support.hpp"

@@ -470,17 +470,19 @@ TEST_F(HubTest, ViewersOfferToCamerasUnderTheBookingPolicy) {
   h.set_cameras(&cams);
   auto refused = send(a, {{"type", "offer"}, {"to", "camera:3"}, {"offer", offer()}});
   EXPECT_EQ(refused["error"], "not allowed to use 'camera:3': no booking");
-  EXPECT_EQ(send(a, {{"type", "ice-candidate"}, {"to", "camera:3"}, {"candidate", json::object()}})
-                ["error"],
-            "no open session with 'camera:3'");
+  EXPECT_EQ(
+      send(a,
+           {{"type", "ice-candidate"}, {"to", "camera:3"}, {"candidate", json::object()}})["error"],
+      "no open session with 'camera:3'");
   EXPECT_TRUE(cams.calls.empty());
 
   gw.camera_bookings.insert({kAlice.user_id, 3});
   const std::string alice = a.link->of("registered")[0]["peerId"];
   EXPECT_EQ(send(a, {{"type", "offer"}, {"to", "camera:3"}, {"offer", offer()}})["type"], "ok");
-  EXPECT_EQ(send(a, {{"type", "ice-candidate"}, {"to", "camera:3"}, {"candidate", json::object()}})
-                ["type"],
-            "ok");
+  EXPECT_EQ(
+      send(a,
+           {{"type", "ice-candidate"}, {"to", "camera:3"}, {"candidate", json::object()}})["type"],
+      "ok");
   EXPECT_EQ(cams.calls, (std::vector<std::string>{"viewer 3 " + alice + " offer",
                                                   "viewer 3 " + alice + " ice-candidate"}));
   ASSERT_EQ(gw.opened.size(), 1u);
