@@ -21,9 +21,16 @@ httpd::response no_frame(const picture_target& t) {
       t.label + " sent no frame within " + std::to_string(t.wait.count()) + " ms");
 }
 
-asio::awaitable<core::frame_ptr> current_frame(services& s, const picture_target& t) {
-  co_return co_await outputs::fresh_frame(
+// The picture a snapshot or an analysis reads: the caller's access checked first, then a
+// recent picture (a robot's decoding runs while this waits), or the answer to send.
+asio::awaitable<std::variant<core::frame_ptr, httpd::response>> allowed_frame(
+    services& s, const httpd::request_context& ctx, const picture_target& t) {
+  if (auto denied = deny_unless_allowed(s, ctx, t.resource)) co_return std::move(*denied);
+  const auto demand = t.demand ? t.demand() : nullptr;
+  auto f = co_await outputs::fresh_frame(
       t.channel, std::chrono::milliseconds(s.config.cameras.snapshot_max_age_ms), t.wait);
+  if (!f) co_return no_frame(t);
+  co_return f;
 }
 
 // A robot's pictures keep coming until the stream closes, not until the viewer object
@@ -63,10 +70,9 @@ std::optional<httpd::response> hold_stream_slot(services& s, const httpd::reques
 
 asio::awaitable<httpd::response> snapshot_response(services& s, const httpd::request_context& ctx,
                                                    picture_target t) {
-  if (auto denied = deny_unless_allowed(s, ctx, t.resource)) co_return std::move(*denied);
-  const auto demand = t.demand ? t.demand() : nullptr;
-  auto f = co_await current_frame(s, t);
-  if (!f) co_return no_frame(t);
+  auto found = co_await allowed_frame(s, ctx, t);
+  if (auto* r = std::get_if<httpd::response>(&found)) co_return std::move(*r);
+  const auto f = std::get<core::frame_ptr>(found);
   auto bytes = f->bytes();
   auto res =
       httpd::bytes_response(http::status::ok, "image/jpeg",
@@ -124,10 +130,9 @@ httpd::response websocket_response(services& s, const httpd::request_context& ct
 
 asio::awaitable<httpd::response> analysis_response(services& s, const httpd::request_context& ctx,
                                                    picture_target t) {
-  if (auto denied = deny_unless_allowed(s, ctx, t.resource)) co_return std::move(*denied);
-  const auto demand = t.demand ? t.demand() : nullptr;
-  auto f = co_await current_frame(s, t);
-  if (!f) co_return no_frame(t);
+  auto found = co_await allowed_frame(s, ctx, t);
+  if (auto* r = std::get_if<httpd::response>(&found)) co_return std::move(*r);
+  const auto f = std::get<core::frame_ptr>(found);
   // Decoding a 720p frame takes milliseconds: do it off the I/O threads.
   auto home = co_await asio::this_coro::executor;
   co_await asio::post(s.blocking.get_executor(), asio::use_awaitable);

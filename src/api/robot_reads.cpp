@@ -1,7 +1,7 @@
 #include "api/robot_reads.hpp"
 
 #include "api/camera_reads.hpp"
-#include "api/request_body.hpp"
+#include "api/robot_lookup.hpp"
 #include "webrtc/robot_relays.hpp"
 
 namespace camgate::api {
@@ -12,11 +12,8 @@ constexpr std::chrono::milliseconds cold_start_wait{5000};
 
 std::variant<picture_target, httpd::response> robot_target(services& s,
                                                            const httpd::request_context& ctx) {
-  auto id = parse_id(ctx.param("id"));
-  auto r = id ? s.robots.get(*id) : std::nullopt;
-  // A robot sees itself only; anybody else's robot is as absent as a missing one.
-  if (!r || (ctx.identity->role == auth::role::robot && r->user_id != ctx.identity->user_id))
-    return httpd::json_error(http::status::not_found, "no such robot");
+  auto r = visible_robot(s, ctx);
+  if (!r) return httpd::json_error(http::status::not_found, "no such robot");
   if (!s.relays)
     return httpd::json_error(http::status::conflict,
                              "robot pictures go through the gateway only with [robots] media = "

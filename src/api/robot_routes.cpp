@@ -5,6 +5,7 @@
 #include "api/access_gate.hpp"
 #include "api/request_body.hpp"
 #include "api/robot_enrolment.hpp"
+#include "api/robot_lookup.hpp"
 #ifdef CAMGATE_WITH_WEBRTC
 #include "api/robot_reads.hpp"
 #endif
@@ -101,10 +102,8 @@ asio::awaitable<response> renew_credential(services& s, request_context& ctx) {
 }
 
 asio::awaitable<response> get_robot(services& s, request_context& ctx) {
-  auto id = parse_id(ctx.param("id"));
-  auto r = id ? s.robots.get(*id) : std::nullopt;
-  if (!r || (ctx.identity->role == auth::role::robot && r->user_id != ctx.identity->user_id))
-    co_return json_error(http::status::not_found, "no such robot");
+  auto r = visible_robot(s, ctx);
+  if (!r) co_return json_error(http::status::not_found, "no such robot");
   co_return httpd::json_response(http::status::ok,
                                  {{"success", true}, {"robot", robot_json(s, *r, *ctx.identity)}});
 }

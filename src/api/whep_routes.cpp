@@ -3,7 +3,7 @@
 #include "api/access_gate.hpp"
 #include "api/camera_intake.hpp"
 #include "api/picture_outputs.hpp"
-#include "api/request_body.hpp"
+#include "api/robot_lookup.hpp"
 #include "auth/device_credential.hpp"
 #include "webrtc/whep_sessions.hpp"
 
@@ -120,10 +120,8 @@ std::variant<whep_target, response> camera_whep(services& s, const camera_resolv
 }
 
 std::variant<whep_target, response> robot_whep(services& s, const request_context& ctx) {
-  auto id = parse_id(ctx.param("id"));
-  auto r = id ? s.robots.get(*id) : std::nullopt;
-  if (!r || (ctx.identity->role == auth::role::robot && r->user_id != ctx.identity->user_id))
-    return json_error(http::status::not_found, "no such robot");
+  auto r = visible_robot(s, ctx);
+  if (!r) return json_error(http::status::not_found, "no such robot");
   return whep_target{access::robot_resource(r->id),
                      "/api/robots/" + std::to_string(r->id) + "/whep",
                      [&s, id = r->id, name = r->name](std::string sid, std::string offer,
