@@ -86,31 +86,24 @@ capture::capture(const media_options& opts, std::string h264_factory, main_loop&
       loop_(loop),
       owner_(owner),
       feeds_(feeds),
-      retry_(opts.source_retry_initial, opts.source_retry_max) {}
+      life_(
+          opts, loop, owner,
+          {[this] { start_pipeline(); }, [this] { stop_pipeline(); }, [this] { check_stall(); }}) {}
 
 capture::~capture() = default;
 
 // ---- the source's life -------------------------------------------------------------
 
 void capture::start() {
-  if (started_) return;
-  started_ = true;
-  start_pipeline();
-  watchdog_ = loop_.add_timeout(500, [this] {
-    check_stall();
-    return true;
-  });
+  life_.start();
 }
 
 void capture::stop() {
-  started_ = false;
-  watchdog_.reset();
-  retry_timer_.reset();
-  stop_pipeline();
+  life_.stop();
 }
 
 void capture::start_pipeline() {
-  retry_timer_.reset();
+  life_.cancel_retry();
   if (auto why = build(); !why.empty()) {
     failed(why);
     return;
@@ -121,18 +114,7 @@ void capture::start_pipeline() {
 }
 
 void capture::failed(const std::string& why) {
-  stop_pipeline();
-  if (!started_) return;
-  const auto delay = retry_.next().count();
-  ++restarts_;
-  spdlog::warn("media: camera lost ({}); retrying in {} ms", why, delay);
-  owner_.source_changed(source_state::failed, why);
-  retry_timer_.reset();
-  retry_timer_ = loop_.add_timeout(static_cast<unsigned>(std::max<std::int64_t>(delay, 1)), [this] {
-    retry_timer_.reset();  // it fires once
-    start_pipeline();
-    return false;
-  });
+  life_.failed(why, "camera lost", "retrying in");
 }
 
 void capture::check_stall() {
@@ -302,7 +284,7 @@ void capture::on_raw_frame() {
   last_frame_ns_ = g_get_monotonic_time() * 1000;
   if (running_.exchange(true)) return;
   owner_.post([this] {
-    retry_.reset();
+    life_.reset_backoff();
     if (opts_.source == "frames")
       spdlog::info("media: source running (pictures from the camera)");
     else
@@ -371,7 +353,7 @@ void capture::report(media_stats& s) const {
   s.vp8_frames_encoded = vp8_frames_;
   s.keyframes_requested = keyframes_;
   s.frames_skipped = skipped_;
-  s.source_restarts = restarts_;
+  s.source_restarts = life_.restarts();
   s.source_running = running_;
 }
 

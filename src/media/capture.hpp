@@ -11,7 +11,6 @@
 
 #include <gst/gst.h>
 
-#include "core/backoff.hpp"
 #include "core/frame.hpp"
 #include "media/capture_description.hpp"
 #include "media/feed.hpp"
@@ -20,6 +19,7 @@
 #include "media/media_engine.hpp"
 #include "media/media_options.hpp"
 #include "media/picture_source.hpp"
+#include "media/source_life.hpp"
 #include "media/video_codec.hpp"
 
 namespace camgate::media {
@@ -78,12 +78,9 @@ class capture final : public picture_source {
   feed_set& feeds_;
 
   // GLib thread.
-  bool started_ = false;
+  source_life life_;
   gst_ref<GstElement> pipeline_;
   attached_source bus_watch_;
-  attached_source retry_timer_;
-  attached_source watchdog_;
-  core::backoff retry_;
   std::set<video_codec> watched_;
 
   // Shared with streaming threads.
@@ -93,7 +90,7 @@ class capture final : public picture_source {
   std::atomic<std::int64_t> last_frame_ns_{0};
   std::atomic<bool> running_{false};
   std::atomic<std::uint64_t> frames_captured_{0}, h264_frames_{0}, vp8_frames_{0}, keyframes_{0},
-      skipped_{0}, restarts_{0};
+      skipped_{0};
 };
 
 }  // namespace camgate::media

@@ -46,7 +46,9 @@ upstream_receiver::upstream_receiver(const media_options& opts, main_loop& loop,
       loop_(loop),
       owner_(owner),
       feeds_(feeds),
-      retry_(opts.source_retry_initial, opts.source_retry_max) {}
+      life_(
+          opts, loop, owner,
+          {[this] { start_pipeline(); }, [this] { stop_pipeline(); }, [this] { check_stall(); }}) {}
 
 upstream_receiver::~upstream_receiver() = default;
 
@@ -58,31 +60,22 @@ std::vector<video_codec> upstream_receiver::codecs() const {
 // ---- the connection's life ----------------------------------------------------------
 
 void upstream_receiver::start() {
-  if (started_) return;
-  started_ = true;
-  start_pipeline();
-  watchdog_ = loop_.add_timeout(500, [this] {
-    check_stall();
-    return true;
-  });
+  life_.start();
 }
 
 void upstream_receiver::stop() {
-  started_ = false;
-  watchdog_.reset();
-  retry_timer_.reset();
-  stop_pipeline();
+  life_.stop();
 }
 
 void upstream_receiver::restart() {
-  if (!started_) return;
-  retry_.reset();
+  if (!life_.started()) return;
+  life_.reset_backoff();
   stop_pipeline();
   start_pipeline();
 }
 
 void upstream_receiver::start_pipeline() {
-  retry_timer_.reset();
+  life_.cancel_retry();
   const auto generation = ++generation_;
   negotiated_.reset();
   running_ = false;
@@ -181,18 +174,7 @@ void upstream_receiver::add_candidate(unsigned mline, const std::string& candida
 }
 
 void upstream_receiver::failed(const std::string& why) {
-  stop_pipeline();
-  if (!started_) return;
-  const auto delay = retry_.next().count();
-  ++restarts_;
-  spdlog::warn("media: relay: robot stream lost ({}); new offer in {} ms", why, delay);
-  owner_.source_changed(source_state::failed, why);
-  retry_timer_.reset();
-  retry_timer_ = loop_.add_timeout(static_cast<unsigned>(std::max<std::int64_t>(delay, 1)), [this] {
-    retry_timer_.reset();
-    start_pipeline();
-    return false;
-  });
+  life_.failed(why, "relay: robot stream lost", "new offer in");
 }
 
 void upstream_receiver::check_stall() {
@@ -327,7 +309,7 @@ void upstream_receiver::on_sample(GstElement* sink) {
   if (!running_.exchange(true))
     owner_.post([this, g = generation_.load()] {
       if (g != generation_) return;
-      retry_.reset();
+      life_.reset_backoff();
       spdlog::info("media: relay: the robot's pictures arrive");
       owner_.source_changed(source_state::running, "");
     });
@@ -361,7 +343,7 @@ void upstream_receiver::report(media_stats& s) const {
   s.frames_captured = frames_;
   s.keyframes_requested = keyframes_;
   s.frames_skipped = skipped_;
-  s.source_restarts = restarts_;
+  s.source_restarts = life_.restarts();
   s.source_running = running_;
 }
 

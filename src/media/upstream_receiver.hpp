@@ -10,12 +10,12 @@
 #include <gst/gst.h>
 #include <gst/webrtc/webrtc.h>
 
-#include "core/backoff.hpp"
 #include "media/feed.hpp"
 #include "media/gst_ref.hpp"
 #include "media/main_loop.hpp"
 #include "media/media_options.hpp"
 #include "media/picture_source.hpp"
+#include "media/source_life.hpp"
 
 namespace camgate::media {
 
@@ -59,13 +59,10 @@ class upstream_receiver final : public picture_source {
   feed_set& feeds_;
 
   // GLib thread.
-  bool started_ = false;
+  source_life life_;
   gst_ref<GstElement> pipeline_;
   GstElement* webrtc_ = nullptr;  // borrowed from pipeline_
   attached_source bus_watch_;
-  attached_source retry_timer_;
-  attached_source watchdog_;
-  core::backoff retry_;
   std::int64_t connect_deadline_us_ = 0;
   std::optional<video_codec> negotiated_;
 
@@ -79,7 +76,7 @@ class upstream_receiver final : public picture_source {
   std::atomic<std::int64_t> last_frame_us_{0};
   GstClockTime last_pts_ = GST_CLOCK_TIME_NONE;  // the streaming thread's
   std::atomic<bool> running_{false};
-  std::atomic<std::uint64_t> frames_{0}, keyframes_{0}, restarts_{0}, skipped_{0};
+  std::atomic<std::uint64_t> frames_{0}, keyframes_{0}, skipped_{0};
 };
 
 }  // namespace camgate::media

@@ -30,7 +30,8 @@ async function cpuPercent(pid, ms) {
 
 before(async () => {
   if (!existsSync(bin('camgate-robot'))) { skip = 'camgate-robot is not built'; return; }
-  gw = await startGateway();
+  // P2P on purpose: relay_e2e covers the default (relay); this keeps the direct mode tested.
+  gw = await startGateway({ config: '\n[robots]\nmedia = "p2p"\n' });
   const sig = await fetch(`${gw.url}/signaling`, { headers: { Authorization: `Bearer ${gw.adminToken}` } });
   const r = await gw.api('POST', '/api/robots', { token: gw.adminToken, body: { name: ROBOT } });
   if (sig.status === 404 || r.status === 404) { skip = 'this gateway has no /signaling or /api/robots yet'; return; }
