@@ -1,0 +1,146 @@
+// The recorder's file writer against real files: camsim's JPEG pictures in, H.264 in
+// fragmented MP4 out, read back with GStreamer's own demuxer.
+#include <gtest/gtest.h>
+#include <gst/app/gstappsink.h>
+#include <gst/gst.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <thread>
+
+#include "camsim/frame_generator.hpp"
+#include "recording/mp4_writer.hpp"
+
+extern char** environ;
+
+using namespace camgate::recording;
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct read_back {
+  int frames = 0;
+  int keyframes = 0;
+  double last_pts_s = 0;
+  int width = 0;
+  int height = 0;
+};
+
+// Demuxes the file as a player would and counts its pictures.
+read_back demux(const std::string& path) {
+  if (!gst_is_initialized()) gst_init(nullptr, nullptr);
+  read_back r;
+  const std::string desc = "filesrc location=" + path +
+                           " ! qtdemux ! h264parse ! video/x-h264,stream-format=byte-stream,"
+                           "alignment=au ! appsink name=s sync=false";
+  GError* err = nullptr;
+  GstElement* p = gst_parse_launch(desc.c_str(), &err);
+  if (err) {
+    ADD_FAILURE() << err->message;
+    g_error_free(err);
+    return r;
+  }
+  GstElement* sink = gst_bin_get_by_name(GST_BIN(p), "s");
+  gst_element_set_state(p, GST_STATE_PLAYING);
+  while (GstSample* s = gst_app_sink_try_pull_sample(GST_APP_SINK(sink), 5 * GST_SECOND)) {
+    GstBuffer* b = gst_sample_get_buffer(s);
+    ++r.frames;
+    if (!GST_BUFFER_FLAG_IS_SET(b, GST_BUFFER_FLAG_DELTA_UNIT)) ++r.keyframes;
+    if (GST_BUFFER_PTS_IS_VALID(b)) r.last_pts_s = GST_BUFFER_PTS(b) / 1e9;
+    if (const GstStructure* st = gst_caps_get_structure(gst_sample_get_caps(s), 0)) {
+      gst_structure_get_int(st, "width", &r.width);
+      gst_structure_get_int(st, "height", &r.height);
+    }
+    gst_sample_unref(s);
+  }
+  gst_element_set_state(p, GST_STATE_NULL);
+  gst_object_unref(sink);
+  gst_object_unref(p);
+  return r;
+}
+
+std::string temp_path(const std::string& name) {
+  auto dir = fs::temp_directory_path() / ("camgate-rec-" + std::to_string(getpid()));
+  fs::create_directories(dir);
+  return (dir / name).string();
+}
+
+// `seconds` of camsim pictures at `fps`, paced in real time (their capture stamps).
+void feed(mp4_writer& w, int fps, double seconds) {
+  camgate::camsim::frame_generator gen;
+  const auto start = std::chrono::steady_clock::now();
+  const int n = static_cast<int>(fps * seconds);
+  for (int i = 0; i < n; ++i) {
+    std::this_thread::sleep_until(start + i * 1000ms / fps);
+    w.push(gen.render({640, 480, 70}, static_cast<std::uint64_t>(i + 1)));
+  }
+}
+
+}  // namespace
+
+TEST(mp4_writer, camera_pictures_become_a_playable_h264_mp4_with_their_timing) {
+  const auto path = temp_path("plain.mp4");
+  std::string error;
+  auto w = mp4_writer::open({path, 800, 1000ms, 15}, error);
+  ASSERT_TRUE(w) << error;
+  feed(*w, 15, 2.0);
+  ASSERT_TRUE(w->finish()) << w->error();
+  const auto st = w->stats();
+  EXPECT_EQ(st.pictures_in, 30u);
+  EXPECT_EQ(st.pictures_dropped, 0u);
+  const auto r = demux(path);
+  std::printf("[ perf ] 2 s of 640x480@15: %ju bytes, %d pictures, %d keyframes\n",
+              static_cast<std::uintmax_t>(fs::file_size(path)), r.frames, r.keyframes);
+  EXPECT_EQ(r.frames, 30) << "every picture is in the file";
+  EXPECT_NEAR(r.last_pts_s, 29.0 / 15, 0.1) << "pictures keep their capture times";
+  EXPECT_GE(r.keyframes, 2) << "a keyframe each fragment (1 s)";
+  EXPECT_EQ(r.width, 640);
+  EXPECT_EQ(r.height, 480);
+}
+
+// Run in a child process by the next test: writes until killed.
+TEST(mp4_writer, child_writes_until_killed) {
+  const char* path = std::getenv("CAMGATE_REC_CHILD");
+  if (!path) GTEST_SKIP() << "run by killed_gateway_leaves_every_fragment_but_the_last";
+  std::string error;
+  auto w = mp4_writer::open({path, 800, 1000ms, 15}, error);
+  ASSERT_TRUE(w) << error;
+  feed(*w, 15, 3.2);
+  raise(SIGKILL);  // as kill -9: no EOS, no close
+}
+
+TEST(mp4_writer, killed_gateway_leaves_every_fragment_but_the_last) {
+  const auto path = temp_path("killed.mp4");
+  std::string env = "CAMGATE_REC_CHILD=" + path;
+  std::vector<char*> envp;
+  for (char** e = environ; *e; ++e) envp.push_back(*e);
+  envp.push_back(env.data());
+  envp.push_back(nullptr);
+  std::string self = fs::read_symlink("/proc/self/exe").string();
+  std::string filter = "--gtest_filter=mp4_writer.child_writes_until_killed";
+  char* argv[] = {self.data(), filter.data(), nullptr};
+  pid_t pid = 0;
+  ASSERT_EQ(posix_spawn(&pid, self.c_str(), nullptr, nullptr, argv, envp.data()), 0);
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << "status " << status;
+  const auto r = demux(path);
+  std::printf("[ perf ] killed after 3.2 s: %d pictures (%.2f s) readable\n", r.frames,
+              r.last_pts_s);
+  // 48 pictures were pushed; fragments close every second: at most ~1 s may be lost.
+  EXPECT_GE(r.frames, 48 - 16);
+  EXPECT_GE(r.last_pts_s, 2.0);
+}
+
+TEST(mp4_writer, a_folder_that_does_not_exist_is_a_clear_error) {
+  std::string error;
+  auto w = mp4_writer::open({"/nonexistent-camgate-dir/x.mp4", 800, 1000ms, 15}, error);
+  EXPECT_FALSE(w);
+  EXPECT_NE(error.find("/nonexistent-camgate-dir/x.mp4"), std::string::npos) << error;
+}
