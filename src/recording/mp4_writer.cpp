@@ -38,10 +38,15 @@ std::unique_ptr<mp4_writer> mp4_writer::open(mp4_writer_options o, std::string& 
       error = std::string(f) + " is missing (install the GStreamer good and ugly plugins)";
       return nullptr;
     }
-  const int key_every = std::max(1, static_cast<int>(o.fps_hint * o.fragment.count() / 1000));
+  const int key_every =
+      std::max(1, static_cast<int>(o.fps_hint * o.keyframe_interval.count() / 1000));
   const std::string desc =
       "appsrc name=src is-live=true format=time do-timestamp=false "
-      "caps=image/jpeg,framerate=0/1 ! jpegdec ! videoconvert ! video/x-raw,format=I420 ! "
+      // A nominal rate: with framerate=0/1 the muxer leaves the last picture out. Each
+      // picture keeps its own capture time.
+      "caps=image/jpeg,framerate=" +
+      std::to_string(o.fps_hint) +
+      "/1 ! jpegdec ! videoconvert ! video/x-raw,format=I420 ! "
       "x264enc tune=zerolatency speed-preset=ultrafast bitrate=" +
       std::to_string(o.bitrate_kbps) + " key-int-max=" + std::to_string(key_every) +
       " ! h264parse ! mp4mux fragment-duration=" + std::to_string(o.fragment.count()) +

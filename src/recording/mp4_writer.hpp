@@ -11,9 +11,10 @@ namespace camgate::recording {
 struct mp4_writer_options {
   std::string path;        // the file being written (its folder must exist)
   int bitrate_kbps = 1000;  // H.264 target
-  // A keyframe and an MP4 fragment at least this often: a gateway killed with kill -9
-  // loses at most the fragment being written.
-  std::chrono::milliseconds fragment{1000};
+  // An MP4 fragment this often: a gateway killed with kill -9 loses the fragment being
+  // written and what the encoder holds (measured: 0.7 s with 500 ms fragments).
+  std::chrono::milliseconds fragment{500};
+  std::chrono::milliseconds keyframe_interval{1000};  // where a seek can land
   int fps_hint = 15;  // for the keyframe interval; the pictures' own times are kept
 };
 
