@@ -137,7 +137,32 @@ WHEN OLD.role IS NOT NEW.role OR OLD.password_hash IS NOT NEW.password_hash
 BEGIN UPDATE users SET token_gen = token_gen + 1 WHERE id = NEW.id; END;
 )sql";
 
-constexpr std::array<std::string_view, 3> kSteps = {kV1, kV2, kV3};
+// Recordings (issue 14): one row per file. A recording names its resource like a booking
+// does and, when a booking started it, that booking and its user; both outlive their
+// booking (SET NULL): a clinic's record stays when the schedule changes.
+constexpr std::string_view kV4 = R"sql(
+CREATE TABLE recordings (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  resource_kind TEXT NOT NULL CHECK (resource_kind IN ('camera', 'robot')),
+  resource_id INTEGER NOT NULL,
+  booking_id INTEGER REFERENCES bookings(id) ON DELETE SET NULL,
+  user_id INTEGER REFERENCES users(id) ON DELETE SET NULL,
+  reason TEXT NOT NULL CHECK (reason IN ('booking', 'continuous', 'demand')),
+  started_at INTEGER NOT NULL,
+  ended_at INTEGER,
+  bytes INTEGER NOT NULL DEFAULT 0,
+  frames INTEGER NOT NULL DEFAULT 0,
+  path TEXT NOT NULL UNIQUE,
+  state TEXT NOT NULL DEFAULT 'recording'
+    CHECK (state IN ('recording', 'complete', 'damaged', 'offloaded')),
+  remote_url TEXT
+);
+CREATE INDEX recordings_by_resource ON recordings (resource_kind, resource_id, started_at);
+CREATE INDEX recordings_by_booking ON recordings (booking_id);
+CREATE INDEX recordings_by_state ON recordings (state);
+)sql";
+
+constexpr std::array<std::string_view, 4> kSteps = {kV1, kV2, kV3, kV4};
 
 }  // namespace
 

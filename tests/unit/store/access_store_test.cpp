@@ -61,7 +61,7 @@ TEST_F(access_store_test, MigrationKeepsUsersAndNeverReusesAnAuditedId) {
         "  started_at) VALUES (9, 'gone', 'camera', 1, 'mjpeg', 16);");
   }
   database db(db_path());
-  EXPECT_EQ(db.migrations_applied(), 1);
+  EXPECT_EQ(db.migrations_applied(), static_cast<int>(all.size()) - 2) << "v3 and what came after";
   user_repository users(db);
   const auto ann = users.find_by_name("ann");
   ASSERT_TRUE(ann);
