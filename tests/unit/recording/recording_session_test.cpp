@@ -1,0 +1,106 @@
+// A recording of a hub channel: pictures published as a camera does, the file and its
+// row in a real SQLite store.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <thread>
+
+#include "camsim/frame_generator.hpp"
+#include "mp4_probe.hpp"
+#include "recording/recording_session.hpp"
+#include "store/camera_repository.hpp"
+#include "store/database.hpp"
+
+using namespace camgate;
+using namespace camgate::recording;
+using namespace camgate::recording::testing;
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct recording_session_test : ::testing::Test {
+  fs::path dir = fs::temp_directory_path() / ("camgate-recsession-" + std::to_string(getpid()));
+  std::unique_ptr<store::database> db;
+  std::int64_t cam = 0;
+
+  void SetUp() override {
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    db = std::make_unique<store::database>(dir / "camgate.db");
+    store::camera_record c;
+    c.name = "chair 1";
+    c.host = "10.0.0.1";
+    cam = store::camera_repository(*db).add(c).id;
+  }
+  void TearDown() override { fs::remove_all(dir); }
+
+  store::recording_row row() const {
+    store::recording_row r;
+    r.resource_kind = "camera";
+    r.resource_id = cam;
+    r.reason = "demand";
+    return r;
+  }
+};
+
+// Publishes `n` camsim pictures at 15 fps, as a camera source does.
+void publish(hub::channel& ch, int n) {
+  camsim::frame_generator gen;
+  const auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < n; ++i) {
+    std::this_thread::sleep_until(start + i * 1000ms / 15);
+    ch.publish(gen.render({640, 480, 70}, static_cast<std::uint64_t>(i + 1)));
+  }
+}
+
+}  // namespace
+
+TEST_F(recording_session_test, records_a_channel_into_a_file_and_its_row) {
+  store::recording_repository repo(*db);
+  auto ch = std::make_shared<hub::channel>("1");
+  std::string error;
+  const auto path = (dir / "cam1.mp4").string();
+  auto s = recording_session::start(repo, ch, row(), {path, 800, 500ms, 1000ms, 15}, error);
+  ASSERT_TRUE(s) << error;
+  EXPECT_EQ(ch->viewers(), 1u) << "a subscriber like any viewer";
+  EXPECT_EQ(repo.get(s->id())->state, "recording");
+  publish(*ch, 30);
+  const auto done = s->stop();
+  EXPECT_EQ(done.state, "complete");
+  EXPECT_EQ(done.frames, 30);
+  EXPECT_EQ(done.bytes, static_cast<std::int64_t>(fs::file_size(path)));
+  ASSERT_TRUE(done.ended_at);
+  EXPECT_EQ(ch->viewers(), 0u);
+  const auto r = demux(path);
+  EXPECT_EQ(r.frames, 30);
+  EXPECT_EQ(s->stop().id, done.id) << "stop() twice is harmless";
+}
+
+TEST_F(recording_session_test, a_file_that_cannot_be_made_leaves_no_row) {
+  store::recording_repository repo(*db);
+  auto ch = std::make_shared<hub::channel>("1");
+  std::string error;
+  auto s = recording_session::start(repo, ch, row(), {(dir / "no/such/dir.mp4").string(), 800,
+                                                      500ms, 1000ms, 15},
+                                    error);
+  EXPECT_FALSE(s);
+  EXPECT_FALSE(error.empty());
+  EXPECT_TRUE(repo.list().empty());
+  EXPECT_EQ(ch->viewers(), 0u);
+}
+
+TEST_F(recording_session_test, the_channels_end_is_noticed) {
+  store::recording_repository repo(*db);
+  auto ch = std::make_shared<hub::channel>("1");
+  std::string error;
+  auto s = recording_session::start(repo, ch, row(),
+                                    {(dir / "ended.mp4").string(), 800, 500ms, 1000ms, 15}, error);
+  ASSERT_TRUE(s) << error;
+  publish(*ch, 5);
+  ch->end(core::end_reason::camera_removed);
+  EXPECT_TRUE(s->channel_ended());
+  EXPECT_EQ(s->stop().state, "complete");
+}
