@@ -1,8 +1,6 @@
 // The recorder's file writer against real files: camsim's JPEG pictures in, H.264 in
 // fragmented MP4 out, read back with GStreamer's own demuxer.
 #include <gtest/gtest.h>
-#include <gst/app/gstappsink.h>
-#include <gst/gst.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -14,13 +12,12 @@
 #include <thread>
 
 #include "camsim/frame_generator.hpp"
-#include "mp4_probe.hpp"
+#include "recording/mp4_probe.hpp"
 #include "recording/mp4_writer.hpp"
 
 extern char** environ;
 
 using namespace camgate::recording;
-using namespace camgate::recording::testing;
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
@@ -55,11 +52,11 @@ TEST(mp4_writer, camera_pictures_become_a_playable_h264_mp4_with_their_timing) {
   const auto st = w->stats();
   EXPECT_EQ(st.pictures_in, 30u);
   EXPECT_EQ(st.pictures_dropped, 0u);
-  const auto r = demux(path);
+  const auto r = probe_mp4(path);
   std::printf("[ perf ] 2 s of 640x480@15: %ju bytes, %d pictures, %d keyframes\n",
               static_cast<std::uintmax_t>(fs::file_size(path)), r.frames, r.keyframes);
   EXPECT_EQ(r.frames, 30) << "every picture is in the file";
-  EXPECT_NEAR(r.last_pts_s, 29.0 / 15, 0.1) << "pictures keep their capture times";
+  EXPECT_NEAR(r.duration_s, 29.0 / 15, 0.1) << "pictures keep their capture times";
   EXPECT_GE(r.keyframes, 2) << "a keyframe each second";
   EXPECT_EQ(r.width, 640);
   EXPECT_EQ(r.height, 480);
@@ -91,12 +88,12 @@ TEST(mp4_writer, killed_gateway_leaves_every_fragment_but_the_last) {
   int status = 0;
   ASSERT_EQ(waitpid(pid, &status, 0), pid);
   ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << "status " << status;
-  const auto r = demux(path);
+  const auto r = probe_mp4(path);
   std::printf("[ perf ] killed after 3.2 s: %d pictures (%.2f s) readable\n", r.frames,
-              r.last_pts_s);
+              r.duration_s);
   // 48 pictures were pushed over 3.2 s: at most about a second may be lost.
   EXPECT_GE(r.frames, 48 - 15);
-  EXPECT_GE(r.last_pts_s, 2.2);
+  EXPECT_GE(r.duration_s, 2.2);
 }
 
 TEST(mp4_writer, a_folder_that_does_not_exist_is_a_clear_error) {

@@ -5,17 +5,18 @@
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include "camsim/frame_generator.hpp"
-#include "mp4_probe.hpp"
+#include "recording/mp4_probe.hpp"
 #include "recording/recording_session.hpp"
+#include "recording/recovery.hpp"
 #include "store/camera_repository.hpp"
 #include "store/database.hpp"
 
 using namespace camgate;
 using namespace camgate::recording;
-using namespace camgate::recording::testing;
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
@@ -74,7 +75,7 @@ TEST_F(recording_session_test, records_a_channel_into_a_file_and_its_row) {
   EXPECT_EQ(done.bytes, static_cast<std::int64_t>(fs::file_size(path)));
   ASSERT_TRUE(done.ended_at);
   EXPECT_EQ(ch->viewers(), 0u);
-  const auto r = demux(path);
+  const auto r = probe_mp4(path);
   EXPECT_EQ(r.frames, 30);
   EXPECT_EQ(s->stop().id, done.id) << "stop() twice is harmless";
 }
@@ -103,4 +104,44 @@ TEST_F(recording_session_test, the_channels_end_is_noticed) {
   ch->end(core::end_reason::camera_removed);
   EXPECT_TRUE(s->channel_ended());
   EXPECT_EQ(s->stop().state, "complete");
+}
+
+TEST_F(recording_session_test, start_up_recovery_ends_interrupted_rows_from_their_files) {
+  store::recording_repository repo(*db);
+  // A file written to its last fragment (as a kill -9 leaves it, closed or not).
+  const auto good = (dir / "good.mp4").string();
+  {
+    std::string error;
+    auto w = mp4_writer::open({good, 800, 500ms, 1000ms, 15}, error);
+    ASSERT_TRUE(w) << error;
+    camsim::frame_generator gen;
+    const auto start = std::chrono::steady_clock::now();
+    for (int i = 0; i < 30; ++i) {
+      std::this_thread::sleep_until(start + i * 1000ms / 15);
+      w->push(gen.render({320, 240, 70}, static_cast<std::uint64_t>(i + 1)));
+    }
+    ASSERT_TRUE(w->finish());
+  }
+  auto r1 = row();
+  r1.path = good;
+  r1.started_at = 5000;
+  const auto a = repo.start(r1);
+  auto r2 = row();
+  r2.path = (dir / "missing.mp4").string();
+  const auto b = repo.start(r2);
+  auto r3 = row();
+  r3.path = (dir / "junk.mp4").string();
+  { std::ofstream(r3.path) << "not an mp4 at all"; }
+  const auto c = repo.start(r3);
+
+  const auto rec = recover_recordings(repo);
+  EXPECT_EQ(rec.complete, 1);
+  EXPECT_EQ(rec.damaged, 2);
+  const auto ga = *repo.get(a.id);
+  EXPECT_EQ(ga.state, "complete");
+  EXPECT_EQ(ga.frames, 30);
+  EXPECT_EQ(ga.ended_at, 5002) << "start + the file's duration, rounded up";
+  EXPECT_EQ(repo.get(b.id)->state, "damaged");
+  EXPECT_EQ(repo.get(c.id)->state, "damaged");
+  EXPECT_EQ(recover_recordings(repo).complete, 0) << "nothing left to recover";
 }

@@ -1,0 +1,37 @@
+#include "recording/recovery.hpp"
+
+#include <cmath>
+#include <filesystem>
+
+#include "core/logging.hpp"
+#include "recording/mp4_probe.hpp"
+
+namespace camgate::recording {
+
+recovered recover_recordings(store::recording_repository& repo) {
+  recovered out;
+  store::recording_filter unfinished;
+  unfinished.state = "recording";
+  for (const auto& row : repo.list(unfinished)) {
+    std::string why;
+    const auto c = probe_mp4(row.path, &why);
+    std::error_code ec;
+    const auto bytes = std::filesystem::file_size(row.path, ec);
+    const auto ended_at = row.started_at + static_cast<std::int64_t>(std::ceil(c.duration_s));
+    if (c.frames > 0) {
+      repo.finish(row.id, ended_at, ec ? 0 : static_cast<std::int64_t>(bytes), c.frames,
+                  "complete");
+      ++out.complete;
+      spdlog::warn("recording {}: interrupted; kept {} pictures ({:.1f} s) of {}", row.id,
+                   c.frames, c.duration_s, row.path);
+    } else {
+      repo.finish(row.id, row.started_at, ec ? 0 : static_cast<std::int64_t>(bytes), 0,
+                  "damaged");
+      ++out.damaged;
+      spdlog::error("recording {}: interrupted and unreadable ({}): {}", row.id, row.path, why);
+    }
+  }
+  return out;
+}
+
+}  // namespace camgate::recording
