@@ -172,6 +172,14 @@ config load_config(const std::filesystem::path& file) {
   r.read("robots", "media", c.robots.media);
   r.read("robots", "relay_linger_s", c.robots.relay_linger_s);
   r.read("robots", "relay_keep_warm", c.robots.relay_keep_warm);
+  r.read("recording", "policy", c.recording.policy);
+  r.read("recording", "dir", c.recording.dir);
+  r.read("recording", "bitrate_kbps", c.recording.bitrate_kbps);
+  r.read("recording", "fragment_ms", c.recording.fragment_ms);
+  r.read("recording", "keep_days", c.recording.keep_days);
+  r.read("recording", "max_disk_gb", c.recording.max_disk_gb);
+  r.read("recording", "min_free_disk_gb", c.recording.min_free_disk_gb);
+  r.read("recording", "on_complete", c.recording.on_complete);
   r.read("signaling", "max_message_bytes", c.signaling.max_message_bytes);
   r.read("signaling", "messages_per_second", c.signaling.messages_per_second);
   r.read("signaling", "message_burst", c.signaling.message_burst);
@@ -198,6 +206,18 @@ config load_config(const std::filesystem::path& file) {
   if (c.robots.media != "p2p" && c.robots.media != "relay")
     throw std::runtime_error("robots.media must be p2p or relay, got '" + c.robots.media + "'");
   if (c.robots.relay_linger_s < 0) throw std::runtime_error("robots.relay_linger_s must be >= 0");
+  const auto& rec = c.recording;
+  if (rec.policy != "off" && rec.policy != "bookings" && rec.policy != "continuous")
+    throw std::runtime_error("recording.policy must be off, bookings or continuous, got '" +
+                             rec.policy + "'");
+  if (rec.bitrate_kbps < 100 || rec.bitrate_kbps > 50000)
+    throw std::runtime_error("recording.bitrate_kbps must be in [100, 50000]");
+  if (rec.fragment_ms < 100 || rec.fragment_ms > 10000)
+    throw std::runtime_error("recording.fragment_ms must be in [100, 10000]");
+  if (rec.keep_days < 0 || rec.max_disk_gb < 0 || rec.min_free_disk_gb < 0)
+    throw std::runtime_error(
+        "recording.keep_days, max_disk_gb and min_free_disk_gb must be >= 0");
+  if (rec.dir.empty()) throw std::runtime_error("recording.dir must not be empty");
   if (!parse_host_port(c.server.listen))
     throw std::runtime_error("server.listen must be HOST:PORT, got '" + c.server.listen + "'");
   if (cam.poll_fps <= 0 || cam.poll_fps > 120)
