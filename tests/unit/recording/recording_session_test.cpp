@@ -10,6 +10,7 @@
 
 #include "camsim/frame_generator.hpp"
 #include "recording/mp4_probe.hpp"
+#include "recording/recorder.hpp"
 #include "recording/recording_session.hpp"
 #include "recording/recovery.hpp"
 #include "store/camera_repository.hpp"
@@ -144,4 +145,35 @@ TEST_F(recording_session_test, start_up_recovery_ends_interrupted_rows_from_thei
   EXPECT_EQ(repo.get(b.id)->state, "damaged");
   EXPECT_EQ(repo.get(c.id)->state, "damaged");
   EXPECT_EQ(recover_recordings(repo).complete, 0) << "nothing left to recover";
+}
+
+TEST_F(recording_session_test, the_recorder_keeps_one_recording_per_camera) {
+  store::recording_repository repo(*db);
+  core::config::recording_section opts;
+  opts.dir = "recs";
+  recorder rec(repo, opts, dir);
+  auto ch = std::make_shared<hub::channel>("1");
+  const auto cam1 = access::camera_resource(cam);
+  auto first = rec.start(cam1, ch, {"demand", std::nullopt, std::nullopt});
+  ASSERT_TRUE(std::holds_alternative<store::recording_row>(first)) << std::get<std::string>(first);
+  const auto row1 = std::get<store::recording_row>(first);
+  EXPECT_EQ(rec.current(cam1), row1.id);
+  EXPECT_TRUE(row1.path.starts_with((dir / "recs" / ("camera-" + std::to_string(cam))).string()))
+      << row1.path;
+  auto again = rec.start(cam1, ch, {});
+  ASSERT_TRUE(std::holds_alternative<std::string>(again));
+  EXPECT_NE(std::get<std::string>(again).find("already recording"), std::string::npos);
+  publish(*ch, 8);
+  const auto done = rec.stop(cam1);
+  ASSERT_TRUE(done);
+  EXPECT_EQ(done->state, "complete");
+  EXPECT_EQ(done->frames, 8);
+  EXPECT_FALSE(rec.current(cam1));
+  EXPECT_FALSE(rec.stop(cam1));
+  // A new one right away gets a file of its own.
+  auto second = rec.start(cam1, ch, {});
+  ASSERT_TRUE(std::holds_alternative<store::recording_row>(second));
+  EXPECT_NE(std::get<store::recording_row>(second).path, row1.path);
+  rec.stop_all();
+  EXPECT_EQ(repo.list().size(), 2u);
 }

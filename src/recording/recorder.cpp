@@ -1,0 +1,96 @@
+#include "recording/recorder.hpp"
+
+#include <ctime>
+
+#include "core/clock.hpp"
+#include "core/logging.hpp"
+
+namespace camgate::recording {
+
+namespace {
+std::pair<int, std::int64_t> key_of(access::resource r) {
+  return {static_cast<int>(r.kind), r.id};
+}
+}  // namespace
+
+recorder::recorder(store::recording_repository& repo, core::config::recording_section options,
+                   std::filesystem::path data_dir)
+    : repo_(repo), options_(std::move(options)) {
+  dir_ = std::filesystem::path(options_.dir).is_absolute() ? std::filesystem::path(options_.dir)
+                                                            : data_dir / options_.dir;
+}
+
+recorder::~recorder() {
+  stop_all();
+}
+
+// <dir>/camera-3/20261206T224501Z.mp4; a second start within the same second gets -2, -3...
+std::string recorder::path_for(access::resource what) const {
+  const auto folder = dir_ / (std::string(access::to_string(what.kind)) + "-" +
+                              std::to_string(what.id));
+  std::error_code ec;
+  std::filesystem::create_directories(folder, ec);
+  const std::time_t now = core::unix_micros() / 1'000'000;
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
+  auto path = folder / (std::string(stamp) + ".mp4");
+  for (int n = 2; std::filesystem::exists(path); ++n)
+    path = folder / (std::string(stamp) + "-" + std::to_string(n) + ".mp4");
+  return path.string();
+}
+
+std::variant<store::recording_row, std::string> recorder::start(
+    access::resource what, std::shared_ptr<hub::channel> channel, recording_cause cause) {
+  std::lock_guard lock(mu_);
+  if (active_.contains(key_of(what)))
+    return std::string(access::to_string(what.kind)) + " " + std::to_string(what.id) +
+           " is already recording";
+  store::recording_row row;
+  row.resource_kind = std::string(access::to_string(what.kind));
+  row.resource_id = what.id;
+  row.reason = cause.reason;
+  row.booking_id = cause.booking_id;
+  row.user_id = cause.user_id;
+  mp4_writer_options w;
+  w.path = path_for(what);
+  w.bitrate_kbps = static_cast<int>(options_.bitrate_kbps);
+  w.fragment = std::chrono::milliseconds(options_.fragment_ms);
+  std::string error;
+  auto s = recording_session::start(repo_, std::move(channel), row, w, error);
+  if (!s) return "cannot record " + row.resource_kind + " " + std::to_string(what.id) + ": " + error;
+  active_[key_of(what)] = s;
+  auto stored = repo_.get(s->id());
+  return stored ? *stored : row;
+}
+
+std::optional<store::recording_row> recorder::stop(access::resource what) {
+  std::shared_ptr<recording_session> s;
+  {
+    std::lock_guard lock(mu_);
+    auto it = active_.find(key_of(what));
+    if (it == active_.end()) return std::nullopt;
+    s = std::move(it->second);
+    active_.erase(it);
+  }
+  return s->stop();  // outside the lock: closing a file takes a while
+}
+
+std::optional<std::int64_t> recorder::current(access::resource what) const {
+  std::lock_guard lock(mu_);
+  auto it = active_.find(key_of(what));
+  if (it == active_.end()) return std::nullopt;
+  return it->second->id();
+}
+
+void recorder::stop_all() {
+  std::map<std::pair<int, std::int64_t>, std::shared_ptr<recording_session>> all;
+  {
+    std::lock_guard lock(mu_);
+    all.swap(active_);
+  }
+  for (auto& [k, s] : all) s->stop();
+}
+
+}  // namespace camgate::recording
