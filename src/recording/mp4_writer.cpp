@@ -32,8 +32,8 @@ struct mp4_writer::impl {
 
 std::unique_ptr<mp4_writer> mp4_writer::open(mp4_writer_options o, std::string& error) {
   media::ensure_gst_init();
-  for (const char* f : {"appsrc", "jpegdec", "videoconvert", "x264enc", "h264parse", "mp4mux",
-                        "filesink"})
+  for (const char* f :
+       {"appsrc", "jpegdec", "videoconvert", "x264enc", "h264parse", "mp4mux", "filesink"})
     if (!media::factory_exists(f)) {
       error = std::string(f) + " is missing (install the GStreamer good and ugly plugins)";
       return nullptr;
@@ -77,8 +77,7 @@ std::unique_ptr<mp4_writer> mp4_writer::open(mp4_writer_options o, std::string& 
         const auto type = GST_MESSAGE_TYPE(m);
         if (type == GST_MESSAGE_ERROR) static_cast<impl*>(data)->fail(media::error_text(m));
         // Only what finish() waits for stays queued: nobody else reads this bus.
-        return type == GST_MESSAGE_ERROR || type == GST_MESSAGE_EOS ? GST_BUS_PASS
-                                                                     : GST_BUS_DROP;
+        return type == GST_MESSAGE_ERROR || type == GST_MESSAGE_EOS ? GST_BUS_PASS : GST_BUS_DROP;
       },
       i.get(), nullptr);
   if (gst_element_set_state(i->pipeline.get(), GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
@@ -124,7 +123,8 @@ void mp4_writer::push(core::frame_ptr f) {
   GST_BUFFER_DTS(buf) = GST_BUFFER_PTS(buf);
   // The muxer times a picture by the next one; the last needs its own duration or the
   // fragmented MP4 leaves it out.
-  GST_BUFFER_DURATION(buf) = GST_SECOND / static_cast<GstClockTime>(std::max(1, impl_->opts.fps_hint));
+  GST_BUFFER_DURATION(buf) =
+      GST_SECOND / static_cast<GstClockTime>(std::max(1, impl_->opts.fps_hint));
   gst_app_src_push_buffer(GST_APP_SRC(impl_->src), buf);  // takes the buffer
 }
 

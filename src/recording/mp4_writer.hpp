@@ -9,7 +9,7 @@
 namespace camgate::recording {
 
 struct mp4_writer_options {
-  std::string path;        // the file being written (its folder must exist)
+  std::string path;         // the file being written (its folder must exist)
   int bitrate_kbps = 1000;  // H.264 target
   // An MP4 fragment this often: a gateway killed with kill -9 loses the fragment being
   // written and what the encoder holds (measured: 0.7 s with 500 ms fragments).

@@ -24,6 +24,23 @@ struct recording_cause {
   std::optional<std::int64_t> user_id;
 };
 
+// What keeps a recording's pictures coming: the channel, and for a robot the lease
+// that keeps its upstream open and its pictures decoded.
+struct feed {
+  std::shared_ptr<hub::channel> channel;
+  std::shared_ptr<void> lease;
+};
+
+// A recording in progress, as the scheduler and the API see it.
+struct active_recording {
+  access::resource what;
+  std::int64_t id = 0;
+  recording_cause cause;
+  std::int64_t started_at = 0;  // unix seconds
+  bool channel_ended = false;   // the camera was removed, the robot's relay closed
+  std::string failure;          // the writer stopped (disk full): stop it
+};
+
 // Every recording in progress, at most one per camera or robot. Files go to
 // <dir>/<kind>-<id>/<UTC start>.mp4. Thread-safe; start() and stop() block while a file
 // opens or closes (milliseconds; up to 5 s for a stuck encoder): call them off the I/O
@@ -37,13 +54,17 @@ class recorder {
   recorder& operator=(const recorder&) = delete;
 
   // The new recording's row, or why not ("already recording", the file, the store).
-  std::variant<store::recording_row, std::string> start(access::resource what,
-                                                        std::shared_ptr<hub::channel> channel,
+  std::variant<store::recording_row, std::string> start(access::resource what, feed source,
                                                         recording_cause cause);
-  // Ends that resource's recording; nullopt when it has none.
+  // Ends that resource's recording; nullopt when it has none. A recording that got no
+  // picture (the camera was down all along) leaves neither file nor row: its returned
+  // row has state "empty".
   std::optional<store::recording_row> stop(access::resource what);
   // The recording in progress of `what`, if any.
-  std::optional<std::int64_t> current(access::resource what) const;
+  std::optional<active_recording> current(access::resource what) const;
+  std::vector<active_recording> active() const;
+  // Saves every recording's size and picture count in its row.
+  void save_progress();
   void stop_all();
 
   const std::filesystem::path& dir() const { return dir_; }
@@ -55,7 +76,14 @@ class recorder {
   core::config::recording_section options_;
   std::filesystem::path dir_;
   mutable std::mutex mu_;
-  std::map<std::pair<int, std::int64_t>, std::shared_ptr<recording_session>> active_;
+  struct entry {
+    std::shared_ptr<recording_session> session;
+    feed source;
+    active_recording info;
+  };
+  store::recording_row end(entry e);
+
+  std::map<std::pair<int, std::int64_t>, entry> active_;
 };
 
 }  // namespace camgate::recording

@@ -8,9 +8,11 @@
 
 namespace camgate::recording {
 
-std::shared_ptr<recording_session> recording_session::start(
-    store::recording_repository& repo, std::shared_ptr<hub::channel> channel,
-    store::recording_row row, mp4_writer_options options, std::string& error) {
+std::shared_ptr<recording_session> recording_session::start(store::recording_repository& repo,
+                                                            std::shared_ptr<hub::channel> channel,
+                                                            store::recording_row row,
+                                                            mp4_writer_options options,
+                                                            std::string& error) {
   row.path = options.path;
   auto writer = mp4_writer::open(std::move(options), error);
   if (!writer) return nullptr;
@@ -27,8 +29,7 @@ std::shared_ptr<recording_session> recording_session::start(
   std::shared_ptr<recording_session> s(
       new recording_session(repo, std::move(channel), std::move(writer), stored.id, row.path));
   s->channel_->subscribe(s);
-  spdlog::info("recording {}: {} {} into {}", s->id_, row.resource_kind, row.resource_id,
-               row.path);
+  spdlog::info("recording {}: {} {} into {}", s->id_, row.resource_kind, row.resource_id, row.path);
   return s;
 }
 
@@ -54,6 +55,18 @@ void recording_session::end(core::end_reason) {
   channel_ended_ = true;
 }
 
+void recording_session::save_progress() {
+  const auto st = writer_->stats();
+  std::error_code ec;
+  const auto bytes = std::filesystem::file_size(path_, ec);
+  try {
+    repo_.progress(id_, ec ? 0 : static_cast<std::int64_t>(bytes),
+                   static_cast<std::int64_t>(st.pictures_in - st.pictures_dropped));
+  } catch (const store::error& e) {
+    spdlog::warn("recording {}: cannot save its progress: {}", id_, e.what());
+  }
+}
+
 store::recording_row recording_session::stop() {
   std::lock_guard lock(stop_mu_);
   if (stopped_) return final_row_;
@@ -76,8 +89,8 @@ store::recording_row recording_session::stop() {
     // The file is there; the start-up scan repairs the row.
     spdlog::error("recording {}: cannot end its row: {}", id_, e.what());
   }
-  spdlog::info("recording {}: {} ({} pictures, {} bytes)", id_,
-               damaged ? "damaged" : "complete", frames, ec ? 0 : bytes);
+  spdlog::info("recording {}: {} ({} pictures, {} bytes)", id_, damaged ? "damaged" : "complete",
+               frames, ec ? 0 : bytes);
   return final_row_;
 }
 

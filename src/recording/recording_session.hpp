@@ -23,8 +23,7 @@ class recording_session final : public hub::subscriber,
   static std::shared_ptr<recording_session> start(store::recording_repository& repo,
                                                   std::shared_ptr<hub::channel> channel,
                                                   store::recording_row row,
-                                                  mp4_writer_options options,
-                                                  std::string& error);
+                                                  mp4_writer_options options, std::string& error);
   ~recording_session() override;
 
   // hub::subscriber: from the publisher's thread; never blocks.
@@ -36,7 +35,13 @@ class recording_session final : public hub::subscriber,
   // the same row.
   store::recording_row stop();
 
+  // Writes the current size and picture count to the row (for the API and a crash).
+  void save_progress();
+  // The writer stopped (disk full, folder gone): the owner should stop() it.
+  std::string failure() const { return writer_->error(); }
+
   std::int64_t id() const { return id_; }
+  const std::string& path() const { return path_; }
   // The channel ended (camera removed, gateway stopping): the owner should stop().
   bool channel_ended() const { return channel_ended_; }
 

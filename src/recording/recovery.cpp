@@ -22,11 +22,10 @@ recovered recover_recordings(store::recording_repository& repo) {
       repo.finish(row.id, ended_at, ec ? 0 : static_cast<std::int64_t>(bytes), c.frames,
                   "complete");
       ++out.complete;
-      spdlog::warn("recording {}: interrupted; kept {} pictures ({:.1f} s) of {}", row.id,
-                   c.frames, c.duration_s, row.path);
+      spdlog::warn("recording {}: interrupted; kept {} pictures ({:.1f} s) of {}", row.id, c.frames,
+                   c.duration_s, row.path);
     } else {
-      repo.finish(row.id, row.started_at, ec ? 0 : static_cast<std::int64_t>(bytes), 0,
-                  "damaged");
+      repo.finish(row.id, row.started_at, ec ? 0 : static_cast<std::int64_t>(bytes), 0, "damaged");
       ++out.damaged;
       spdlog::error("recording {}: interrupted and unreadable ({}): {}", row.id, row.path, why);
     }

@@ -90,8 +90,9 @@ bool recording_repository::finish(std::int64_t id, std::int64_t ended_at, std::i
 }
 
 bool recording_repository::progress(std::int64_t id, std::int64_t bytes, std::int64_t frames) {
-  statement s(db_, "UPDATE recordings SET bytes = ?, frames = ? WHERE id = ? AND state = "
-                   "'recording'");
+  statement s(db_,
+              "UPDATE recordings SET bytes = ?, frames = ? WHERE id = ? AND state = "
+              "'recording'");
   s.bind_int64(1, bytes).bind_int64(2, frames).bind_int64(3, id);
   return s.execute() > 0;
 }
@@ -143,6 +144,46 @@ bool recording_repository::remove(std::int64_t id) {
   statement s(db_, "DELETE FROM recordings WHERE id = ?");
   s.bind_int64(1, id);
   return s.execute() > 0;
+}
+
+void recording_repository::set_policy(const std::string& resource_kind, std::int64_t resource_id,
+                                      const std::optional<std::string>& policy) {
+  try {
+    if (!policy) {
+      statement s(db_,
+                  "DELETE FROM recording_policies WHERE resource_kind = ? AND resource_id = ?");
+      s.bind_text(1, resource_kind).bind_int64(2, resource_id);
+      s.execute();
+      return;
+    }
+    statement s(
+        db_,
+        "INSERT INTO recording_policies (resource_kind, resource_id, policy) VALUES (?, ?, "
+        "?) ON CONFLICT (resource_kind, resource_id) DO UPDATE SET policy = excluded.policy");
+    s.bind_text(1, resource_kind).bind_int64(2, resource_id).bind_text(3, *policy);
+    s.execute();
+  } catch (const error& e) {
+    if (e.code() != SQLITE_CONSTRAINT_CHECK) throw;
+    throw error(
+        "unknown recording policy '" + *policy + "' or resource kind '" + resource_kind + "'",
+        e.code());
+  }
+}
+
+std::optional<std::string> recording_repository::policy_of(const std::string& resource_kind,
+                                                           std::int64_t resource_id) {
+  statement s(db_,
+              "SELECT policy FROM recording_policies WHERE resource_kind = ? AND resource_id = ?");
+  s.bind_text(1, resource_kind).bind_int64(2, resource_id);
+  if (!s.step()) return std::nullopt;
+  return s.column_text(0);
+}
+
+std::map<std::pair<std::string, std::int64_t>, std::string> recording_repository::policies() {
+  statement s(db_, "SELECT resource_kind, resource_id, policy FROM recording_policies");
+  std::map<std::pair<std::string, std::int64_t>, std::string> out;
+  while (s.step()) out[{s.column_text(0), s.column_int64(1)}] = s.column_text(2);
+  return out;
 }
 
 }  // namespace camgate::store

@@ -1,5 +1,6 @@
 #pragma once
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -54,6 +55,14 @@ class recording_repository {
   // By start, oldest first.
   std::vector<recording_row> list(const recording_filter& filter = {});
   bool remove(std::int64_t id);
+
+  // Per camera or robot recording policies ("off", "bookings", "continuous"), over the
+  // configured default; nullopt removes the override.
+  void set_policy(const std::string& resource_kind, std::int64_t resource_id,
+                  const std::optional<std::string>& policy);
+  std::optional<std::string> policy_of(const std::string& resource_kind, std::int64_t resource_id);
+  // (kind, id) -> policy
+  std::map<std::pair<std::string, std::int64_t>, std::string> policies();
 
  private:
   database& db_;

@@ -160,6 +160,13 @@ CREATE TABLE recordings (
 CREATE INDEX recordings_by_resource ON recordings (resource_kind, resource_id, started_at);
 CREATE INDEX recordings_by_booking ON recordings (booking_id);
 CREATE INDEX recordings_by_state ON recordings (state);
+-- A camera's or robot's own recording policy, over [recording] policy.
+CREATE TABLE recording_policies (
+  resource_kind TEXT NOT NULL CHECK (resource_kind IN ('camera', 'robot')),
+  resource_id INTEGER NOT NULL,
+  policy TEXT NOT NULL CHECK (policy IN ('off', 'bookings', 'continuous')),
+  PRIMARY KEY (resource_kind, resource_id)
+);
 )sql";
 
 constexpr std::array<std::string_view, 4> kSteps = {kV1, kV2, kV3, kV4};

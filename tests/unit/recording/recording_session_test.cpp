@@ -85,9 +85,8 @@ TEST_F(recording_session_test, a_file_that_cannot_be_made_leaves_no_row) {
   store::recording_repository repo(*db);
   auto ch = std::make_shared<hub::channel>("1");
   std::string error;
-  auto s = recording_session::start(repo, ch, row(), {(dir / "no/such/dir.mp4").string(), 800,
-                                                      500ms, 1000ms, 15},
-                                    error);
+  auto s = recording_session::start(
+      repo, ch, row(), {(dir / "no/such/dir.mp4").string(), 800, 500ms, 1000ms, 15}, error);
   EXPECT_FALSE(s);
   EXPECT_FALSE(error.empty());
   EXPECT_TRUE(repo.list().empty());
@@ -154,13 +153,15 @@ TEST_F(recording_session_test, the_recorder_keeps_one_recording_per_camera) {
   recorder rec(repo, opts, dir);
   auto ch = std::make_shared<hub::channel>("1");
   const auto cam1 = access::camera_resource(cam);
-  auto first = rec.start(cam1, ch, {"demand", std::nullopt, std::nullopt});
+  auto first = rec.start(cam1, {ch, nullptr}, {"demand", std::nullopt, std::nullopt});
   ASSERT_TRUE(std::holds_alternative<store::recording_row>(first)) << std::get<std::string>(first);
   const auto row1 = std::get<store::recording_row>(first);
-  EXPECT_EQ(rec.current(cam1), row1.id);
+  ASSERT_TRUE(rec.current(cam1));
+  EXPECT_EQ(rec.current(cam1)->id, row1.id);
+  EXPECT_EQ(rec.current(cam1)->cause.reason, "demand");
   EXPECT_TRUE(row1.path.starts_with((dir / "recs" / ("camera-" + std::to_string(cam))).string()))
       << row1.path;
-  auto again = rec.start(cam1, ch, {});
+  auto again = rec.start(cam1, {ch, nullptr}, {});
   ASSERT_TRUE(std::holds_alternative<std::string>(again));
   EXPECT_NE(std::get<std::string>(again).find("already recording"), std::string::npos);
   publish(*ch, 8);
@@ -171,9 +172,16 @@ TEST_F(recording_session_test, the_recorder_keeps_one_recording_per_camera) {
   EXPECT_FALSE(rec.current(cam1));
   EXPECT_FALSE(rec.stop(cam1));
   // A new one right away gets a file of its own.
-  auto second = rec.start(cam1, ch, {});
+  auto lease = std::make_shared<int>(1);
+  auto second = rec.start(cam1, {ch, lease}, {});
   ASSERT_TRUE(std::holds_alternative<store::recording_row>(second));
-  EXPECT_NE(std::get<store::recording_row>(second).path, row1.path);
+  const auto row2 = std::get<store::recording_row>(second);
+  EXPECT_NE(row2.path, row1.path);
+  EXPECT_EQ(rec.active().size(), 1u);
+  EXPECT_EQ(lease.use_count(), 2) << "the recorder holds the feed's lease while it records";
   rec.stop_all();
-  EXPECT_EQ(repo.list().size(), 2u);
+  EXPECT_EQ(lease.use_count(), 1) << "and lets it go when it stops";
+  // The second got no picture: neither its file nor its row is kept.
+  EXPECT_EQ(repo.list().size(), 1u);
+  EXPECT_FALSE(std::filesystem::exists(row2.path));
 }

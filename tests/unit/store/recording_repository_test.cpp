@@ -130,3 +130,19 @@ TEST_F(recording_repository_test, ARecordingOutlivesItsBookingAndUser) {
   EXPECT_FALSE(got->booking_id);
   EXPECT_FALSE(got->user_id);
 }
+
+TEST_F(recording_repository_test, APolicyOverridesTheDefaultPerCameraOrRobot) {
+  recording_repository repo(*db_);
+  EXPECT_FALSE(repo.policy_of("camera", 1));
+  repo.set_policy("camera", 1, "continuous");
+  repo.set_policy("robot", 1, "bookings");
+  EXPECT_EQ(repo.policy_of("camera", 1), "continuous");
+  repo.set_policy("camera", 1, "off");  // a second write replaces the first
+  EXPECT_EQ(repo.policy_of("camera", 1), "off");
+  EXPECT_EQ(repo.policies().size(), 2u);
+  EXPECT_THROW(repo.set_policy("camera", 2, "sometimes"), error);
+  EXPECT_THROW(repo.set_policy("printer", 2, "off"), error);
+  repo.set_policy("camera", 1, std::nullopt);
+  EXPECT_FALSE(repo.policy_of("camera", 1));
+  EXPECT_EQ(repo.policies().size(), 1u);
+}
