@@ -176,6 +176,7 @@ config load_config(const std::filesystem::path& file) {
   r.read("recording", "dir", c.recording.dir);
   r.read("recording", "bitrate_kbps", c.recording.bitrate_kbps);
   r.read("recording", "fragment_ms", c.recording.fragment_ms);
+  r.read("recording", "segment_s", c.recording.segment_s);
   r.read("recording", "keep_days", c.recording.keep_days);
   r.read("recording", "max_disk_gb", c.recording.max_disk_gb);
   r.read("recording", "min_free_disk_gb", c.recording.min_free_disk_gb);
@@ -214,9 +215,10 @@ config load_config(const std::filesystem::path& file) {
     throw std::runtime_error("recording.bitrate_kbps must be in [100, 50000]");
   if (rec.fragment_ms < 100 || rec.fragment_ms > 10000)
     throw std::runtime_error("recording.fragment_ms must be in [100, 10000]");
+  if (rec.segment_s < 10 || rec.segment_s > 86400)
+    throw std::runtime_error("recording.segment_s must be in [10, 86400]");
   if (rec.keep_days < 0 || rec.max_disk_gb < 0 || rec.min_free_disk_gb < 0)
-    throw std::runtime_error(
-        "recording.keep_days, max_disk_gb and min_free_disk_gb must be >= 0");
+    throw std::runtime_error("recording.keep_days, max_disk_gb and min_free_disk_gb must be >= 0");
   if (rec.dir.empty()) throw std::runtime_error("recording.dir must not be empty");
   if (!parse_host_port(c.server.listen))
     throw std::runtime_error("server.listen must be HOST:PORT, got '" + c.server.listen + "'");

@@ -97,12 +97,13 @@ struct config {
     // "off" | "bookings" (while a booking of the camera or robot is live, one recording per
     // booking) | "continuous". Recordings on demand (the API) work in every policy.
     std::string policy = "off";
-    std::string dir = "recordings";     // relative to the data folder unless absolute
-    std::int64_t bitrate_kbps = 1000;   // H.264 target for MJPEG cameras
-    std::int64_t fragment_ms = 500;     // a kill -9 loses about this plus the encoder's delay
-    std::int64_t keep_days = 30;        // 0: no age limit
-    double max_disk_gb = 0;             // all recordings together; 0: no cap
-    double min_free_disk_gb = 1;        // the oldest go first below this
+    std::string dir = "recordings";    // relative to the data folder unless absolute
+    std::int64_t bitrate_kbps = 1000;  // H.264 target for MJPEG cameras
+    std::int64_t fragment_ms = 500;    // a kill -9 loses about this plus the encoder's delay
+    std::int64_t segment_s = 3600;     // a continuous recording starts a new file this often
+    std::int64_t keep_days = 30;       // 0: no age limit
+    double max_disk_gb = 0;            // all recordings together; 0: no cap
+    double min_free_disk_gb = 1;       // the oldest go first below this
     // Run after each recording is complete, with {path}, {id}, {resource} and {booking}
     // replaced (e.g. `rclone copyto {path} s3:bucket/{resource}/{id}.mp4`); empty: none.
     std::string on_complete;

@@ -80,6 +80,8 @@ store::recording_row recorder::end(entry e) {
       spdlog::warn("recording {}: cannot remove its empty row: {}", row.id, ex.what());
     }
     row.state = "empty";
+  } else if (row.state == "complete" && on_complete_) {
+    on_complete_(row);
   }
   return row;
 }

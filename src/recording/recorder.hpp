@@ -1,5 +1,6 @@
 #pragma once
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -66,6 +67,10 @@ class recorder {
   // Saves every recording's size and picture count in its row.
   void save_progress();
   void stop_all();
+  // Told of every recording that ended complete (the offload hook); set before start().
+  void on_complete(std::function<void(const store::recording_row&)> fn) {
+    on_complete_ = std::move(fn);
+  }
 
   const std::filesystem::path& dir() const { return dir_; }
 
@@ -75,6 +80,7 @@ class recorder {
   store::recording_repository& repo_;
   core::config::recording_section options_;
   std::filesystem::path dir_;
+  std::function<void(const store::recording_row&)> on_complete_;
   mutable std::mutex mu_;
   struct entry {
     std::shared_ptr<recording_session> session;
