@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "api/access_gate.hpp"
+#include "api/recording_json.hpp"
 #include "api/request_body.hpp"
 #include "api/routes.hpp"
 #include "core/clock.hpp"
@@ -34,11 +35,7 @@ std::string iso_time(std::int64_t t) {
 std::optional<std::int64_t> time_field(const nlohmann::json& v) {
   if (v.is_number_integer()) return v.get<std::int64_t>();
   if (!v.is_string()) return std::nullopt;
-  const auto text = v.get<std::string>();
-  std::tm tm{};
-  const char* end = strptime(text.c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
-  if (!end || !(*end == '\0' || (end[0] == 'Z' && end[1] == '\0'))) return std::nullopt;
-  return static_cast<std::int64_t>(timegm(&tm));
+  return parse_time_or_id(v.get<std::string>());
 }
 
 nlohmann::json booking_json(services& s, const store::booking& b) {

@@ -23,6 +23,13 @@
 namespace camgate::signaling {
 class signaling_server;
 }  // namespace camgate::signaling
+namespace camgate::recording {
+class service;
+}  // namespace camgate::recording
+namespace camgate::store {
+class recording_repository;
+struct recording_row;
+}  // namespace camgate::store
 namespace camgate::webrtc {
 class whep_sessions;
 class robot_relays;
@@ -70,6 +77,17 @@ struct services {
   webrtc::robot_relays* relays = nullptr;
   // Who may add which camera address (api/camera_intake); set by the app.
   const cameras::camera_admission* admission = nullptr;
+  // Recordings (api/recording_routes): the table always; the recorder only in a build
+  // with GStreamer. Set by the app.
+  store::recording_repository* recording_rows = nullptr;
+  recording::service* recordings = nullptr;
+  // Tickets for a recording's media and download (?ticket=), which a player keeps using
+  // for as long as it plays: an hour, never past the token. Set by the app.
+  const auth::ticket_service* playback_tickets = nullptr;
+  // Brings an offloaded recording's file back (the offload hook's fetch); false and why
+  // when it cannot. Runs on the blocking pool. Unset: an offloaded file that is gone
+  // cannot be played.
+  std::function<bool(const store::recording_row&, std::string& why)> fetch_recording;
 };
 
 }  // namespace camgate::api

@@ -1,0 +1,169 @@
+// A camera's or robot's recording: GET .../recording (state and policy: the watch page's
+// REC indicator), PUT .../recording {"policy": ...} (admins), POST .../recordings (start
+// on demand) and DELETE .../recordings/current (stop it).
+#include <spdlog/spdlog.h>
+
+#include "api/access_gate.hpp"
+#include "api/recording_access.hpp"
+#include "api/recording_json.hpp"
+#include "api/request_body.hpp"
+#include "api/robot_lookup.hpp"
+#include "api/routes.hpp"
+#include "core/clock.hpp"
+#include "recording/service.hpp"
+
+namespace camgate::api {
+namespace {
+
+using httpd::json_error;
+using httpd::request_context;
+using httpd::response;
+
+std::int64_t now_s() {
+  return core::unix_micros() / 1000000;
+}
+
+// The camera or robot the path names, if there is one the caller may know of.
+std::variant<access::resource, response> target(services& s, const request_context& ctx,
+                                                bool robot) {
+  if (!s.recordings)
+    return json_error(http::status::conflict,
+                      "this gateway does not record (a build without GStreamer)");
+  if (robot) {
+    auto r = visible_robot(s, ctx);
+    if (!r) return json_error(http::status::not_found, "no such robot");
+    return access::robot_resource(r->id);
+  }
+  auto id = parse_id(ctx.param("id"));
+  if (!id || !s.cameras.get(*id)) return json_error(http::status::not_found, "no such camera");
+  return access::camera_resource(*id);
+}
+
+nlohmann::json active_json(const std::optional<recording::active_recording>& a) {
+  if (!a) return nullptr;
+  auto opt = [](const std::optional<std::int64_t>& x) {
+    return x ? nlohmann::json(*x) : nlohmann::json(nullptr);
+  };
+  return {{"id", a->id},
+          {"reason", a->cause.reason},
+          {"booking_id", opt(a->cause.booking_id)},
+          {"user_id", opt(a->cause.user_id)},
+          {"started_at", a->started_at}};
+}
+
+asio::awaitable<response> recording_state(services& s, request_context& ctx, bool robot) {
+  auto t = target(s, ctx, robot);
+  if (auto* r = std::get_if<response>(&t)) co_return std::move(*r);
+  const auto what = std::get<access::resource>(t);
+  if (auto denied = deny_unless_allowed(s, ctx, what)) co_return std::move(*denied);
+  const auto st = s.recordings->plan().status(what);
+  co_return httpd::json_response(
+      http::status::ok,
+      {{"success", true},
+       {"resource", std::string(access::to_string(what.kind)) + ":" + std::to_string(what.id)},
+       {"recording", st.current.has_value()},
+       {"policy", st.policy},
+       {"policy_source", st.policy_is_own ? "resource" : "default"},
+       {"current", active_json(st.current)},
+       {"last_error", st.last_error ? nlohmann::json(*st.last_error) : nlohmann::json(nullptr)}});
+}
+
+// {"policy": "off" | "bookings" | "continuous" | null (back to the [recording] default)}
+asio::awaitable<response> set_policy(services& s, request_context& ctx, bool robot) {
+  if (ctx.identity->role != auth::role::admin)
+    co_return json_error(http::status::forbidden, "only an admin may set a recording policy");
+  auto t = target(s, ctx, robot);
+  if (auto* r = std::get_if<response>(&t)) co_return std::move(*r);
+  const auto what = std::get<access::resource>(t);
+  auto body = json_object_body(ctx);
+  if (auto* r = std::get_if<response>(&body)) co_return std::move(*r);
+  const auto& obj = std::get<nlohmann::json>(body);
+  auto it = obj.find("policy");
+  std::optional<std::string> policy;
+  if (it == obj.end() || !(it->is_null() || it->is_string()))
+    co_return json_error(http::status::bad_request,
+                         "policy must be \"off\", \"bookings\", \"continuous\" or null");
+  if (it->is_string()) policy = it->get<std::string>();
+  if (policy && *policy != "off" && *policy != "bookings" && *policy != "continuous")
+    co_return json_error(http::status::bad_request,
+                         "policy must be \"off\", \"bookings\", \"continuous\" or null");
+  s.recording_rows->set_policy(std::string(access::to_string(what.kind)), what.id, policy);
+  s.recordings->poke();
+  spdlog::info("{} set the recording policy of {} {} to {}", ctx.identity->name,
+               access::to_string(what.kind), what.id, policy.value_or("the default"));
+  const auto st = s.recordings->plan().status(what);
+  co_return httpd::json_response(http::status::ok,
+                                 {{"success", true},
+                                  {"policy", st.policy},
+                                  {"policy_source", st.policy_is_own ? "resource" : "default"}});
+}
+
+asio::awaitable<response> start_recording(services& s, request_context& ctx, bool robot) {
+  auto t = target(s, ctx, robot);
+  if (auto* r = std::get_if<response>(&t)) co_return std::move(*r);
+  const auto what = std::get<access::resource>(t);
+  // A user may record their own session, inside their booking.
+  if (auto denied = deny_unless_allowed(s, ctx, what)) co_return std::move(*denied);
+  std::optional<std::int64_t> user;
+  if (ctx.identity->role != auth::role::admin) user = ctx.identity->user_id;
+  // Opening the file and the encoder takes milliseconds: off the I/O threads.
+  co_await asio::post(s.blocking.get_executor(), asio::use_awaitable);
+  auto r = s.recordings->plan().start_demand(what, user, now_s());
+  if (auto* e = std::get_if<std::string>(&r)) {
+    const bool busy = e->find("already recording") != std::string::npos;
+    co_return json_error(busy ? http::status::conflict : http::status::service_unavailable, *e);
+  }
+  const auto& row = std::get<store::recording_row>(r);
+  spdlog::info("{} started recording {} of {} {}", ctx.identity->name, row.id,
+               access::to_string(what.kind), what.id);
+  recording_viewer viewer(s, *ctx.identity, now_s());
+  auto res = httpd::json_response(
+      http::status::created,
+      {{"success", true}, {"recording", recording_json(row, viewer.view(row))}});
+  res.message.set(http::field::location, "/api/recordings/" + std::to_string(row.id));
+  co_return res;
+}
+
+asio::awaitable<response> stop_recording(services& s, request_context& ctx, bool robot) {
+  auto t = target(s, ctx, robot);
+  if (auto* r = std::get_if<response>(&t)) co_return std::move(*r);
+  const auto what = std::get<access::resource>(t);
+  const auto cur = s.recordings->files().current(what);
+  if (!cur)
+    co_return json_error(http::status::not_found, std::string(access::to_string(what.kind)) + " " +
+                                                      std::to_string(what.id) +
+                                                      " is not recording");
+  // An admin, or the user who started it.
+  if (ctx.identity->role != auth::role::admin &&
+      !(cur->cause.reason == "demand" && cur->cause.user_id == ctx.identity->user_id))
+    co_return json_error(http::status::forbidden,
+                         "only an admin or the user who started it may stop this recording");
+  co_await asio::post(s.blocking.get_executor(), asio::use_awaitable);
+  auto r = s.recordings->plan().stop_demand(what);
+  if (auto* e = std::get_if<std::string>(&r)) co_return json_error(http::status::conflict, *e);
+  if (std::holds_alternative<std::monostate>(r))
+    co_return json_error(http::status::not_found, "it is not recording any more");
+  const auto& row = std::get<store::recording_row>(r);
+  spdlog::info("{} stopped recording {}", ctx.identity->name, row.id);
+  recording_viewer viewer(s, *ctx.identity, now_s());
+  co_return httpd::json_response(
+      http::status::ok, {{"success", true}, {"recording", recording_json(row, viewer.view(row))}});
+}
+
+}  // namespace
+
+void register_recording_control(httpd::router& r, services& s) {
+  for (const bool robot : {false, true}) {
+    const std::string base = robot ? "/api/robots/{id}" : "/api/cameras/{id}";
+    r.add(http::verb::get, base + "/recording",
+          [&s, robot](request_context& ctx) { return recording_state(s, ctx, robot); });
+    r.add(http::verb::put, base + "/recording",
+          [&s, robot](request_context& ctx) { return set_policy(s, ctx, robot); });
+    r.add(http::verb::post, base + "/recordings",
+          [&s, robot](request_context& ctx) { return start_recording(s, ctx, robot); });
+    r.add(http::verb::delete_, base + "/recordings/current",
+          [&s, robot](request_context& ctx) { return stop_recording(s, ctx, robot); });
+  }
+}
+
+}  // namespace camgate::api

@@ -1,0 +1,28 @@
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include <nlohmann/json.hpp>
+
+#include "api/recording_access.hpp"
+#include "store/recording_repository.hpp"
+
+namespace camgate::api {
+
+// A recording as the API shows it: never its machine path, only its file name; the
+// part of it the caller may see; where to play and download it.
+nlohmann::json recording_json(const store::recording_row& row, const recording_view& v);
+
+// "camera-3-20261206T224501Z.mp4": what a download is saved as.
+std::string download_name(const store::recording_row& row);
+
+// "camera:3" -> {"camera", 3}; anything else (robot:0, camera:03, camera:3x) -> nullopt.
+std::optional<std::pair<std::string, std::int64_t>> parse_resource(std::string_view text);
+
+// A positive integer, or an ISO 8601 UTC time "2026-12-06T10:00:00Z" (as unix seconds).
+std::optional<std::int64_t> parse_time_or_id(std::string_view text);
+
+}  // namespace camgate::api
