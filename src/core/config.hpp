@@ -97,15 +97,22 @@ struct config {
     // "off" | "bookings" (while a booking of the camera or robot is live, one recording per
     // booking) | "continuous". Recordings on demand (the API) work in every policy.
     std::string policy = "off";
-    std::string dir = "recordings";     // relative to the data folder unless absolute
-    std::int64_t bitrate_kbps = 1000;   // H.264 target for MJPEG cameras
-    std::int64_t fragment_ms = 500;     // a kill -9 loses about this plus the encoder's delay
-    std::int64_t keep_days = 30;        // 0: no age limit
-    double max_disk_gb = 0;             // all recordings together; 0: no cap
-    double min_free_disk_gb = 1;        // the oldest go first below this
+    std::string dir = "recordings";    // relative to the data folder unless absolute
+    std::int64_t bitrate_kbps = 1000;  // H.264 target for MJPEG cameras
+    std::int64_t fragment_ms = 500;    // a kill -9 loses about this plus the encoder's delay
+    std::int64_t keep_days = 30;       // 0: no age limit
+    double max_disk_gb = 0;            // all recordings together; 0: no cap
+    double min_free_disk_gb = 1;       // the oldest go first below this
     // Run after each recording is complete, with {path}, {id}, {resource} and {booking}
     // replaced (e.g. `rclone copyto {path} s3:bucket/{resource}/{id}.mp4`); empty: none.
     std::string on_complete;
+    // Where on_complete put it (same placeholders, e.g. `s3:bucket/{resource}/{id}.mp4`):
+    // when set and on_complete exits 0 the recording is marked offloaded with this URL.
+    std::string remote_url;
+    bool delete_after_offload = false;  // remove the local file once offloaded
+    // Brings {remote} back to {path} for playback (e.g. `rclone copyto {remote} {path}`).
+    std::string fetch_command;
+    std::int64_t offload_timeout_s = 600;  // a hook running longer is killed
   } recording;
   // The signaling server (/socket.io/ and /signaling).
   struct signaling_section {
