@@ -181,6 +181,10 @@ config load_config(const std::filesystem::path& file) {
   r.read("recording", "max_disk_gb", c.recording.max_disk_gb);
   r.read("recording", "min_free_disk_gb", c.recording.min_free_disk_gb);
   r.read("recording", "on_complete", c.recording.on_complete);
+  r.read("recording", "remote_url", c.recording.remote_url);
+  r.read("recording", "delete_after_offload", c.recording.delete_after_offload);
+  r.read("recording", "fetch_command", c.recording.fetch_command);
+  r.read("recording", "offload_timeout_s", c.recording.offload_timeout_s);
   r.read("signaling", "max_message_bytes", c.signaling.max_message_bytes);
   r.read("signaling", "messages_per_second", c.signaling.messages_per_second);
   r.read("signaling", "message_burst", c.signaling.message_burst);
@@ -220,6 +224,14 @@ config load_config(const std::filesystem::path& file) {
   if (rec.keep_days < 0 || rec.max_disk_gb < 0 || rec.min_free_disk_gb < 0)
     throw std::runtime_error("recording.keep_days, max_disk_gb and min_free_disk_gb must be >= 0");
   if (rec.dir.empty()) throw std::runtime_error("recording.dir must not be empty");
+  if (!rec.remote_url.empty() && rec.on_complete.empty())
+    throw std::runtime_error("recording.remote_url needs on_complete (the command that copies)");
+  // Deleting what cannot be fetched back would lose it for playback.
+  if (rec.delete_after_offload && (rec.remote_url.empty() || rec.fetch_command.empty()))
+    throw std::runtime_error(
+        "recording.delete_after_offload needs on_complete, remote_url and fetch_command");
+  if (rec.offload_timeout_s < 1 || rec.offload_timeout_s > 86400)
+    throw std::runtime_error("recording.offload_timeout_s must be in [1, 86400]");
   if (!parse_host_port(c.server.listen))
     throw std::runtime_error("server.listen must be HOST:PORT, got '" + c.server.listen + "'");
   if (cam.poll_fps <= 0 || cam.poll_fps > 120)

@@ -107,6 +107,13 @@ struct config {
     // Run after each recording is complete, with {path}, {id}, {resource} and {booking}
     // replaced (e.g. `rclone copyto {path} s3:bucket/{resource}/{id}.mp4`); empty: none.
     std::string on_complete;
+    // Where on_complete put it (same placeholders, e.g. `s3:bucket/{resource}/{id}.mp4`):
+    // when set and on_complete exits 0 the recording is marked offloaded with this URL.
+    std::string remote_url;
+    bool delete_after_offload = false;  // remove the local file once offloaded
+    // Brings {remote} back to {path} for playback (e.g. `rclone copyto {remote} {path}`).
+    std::string fetch_command;
+    std::int64_t offload_timeout_s = 600;  // a hook running longer is killed
   } recording;
   // The signaling server (/socket.io/ and /signaling).
   struct signaling_section {

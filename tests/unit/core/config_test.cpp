@@ -101,6 +101,27 @@ TEST(config, PendingSignalingCapsAndTheLoginDelayAreRead) {
             "limits.login_failure_delay_ms must be <= 60000");
 }
 
+TEST(config, RecordingOffloadKeysAreReadAndChecked) {
+  const auto c = load(
+      "[recording]\non_complete = \"rclone copyto {path} {remote}\"\n"
+      "remote_url = \"s3:b/{resource}/{id}.mp4\"\ndelete_after_offload = true\n"
+      "fetch_command = \"rclone copyto {remote} {path}\"\noffload_timeout_s = 120\n");
+  EXPECT_EQ(c.recording.remote_url, "s3:b/{resource}/{id}.mp4");
+  EXPECT_TRUE(c.recording.delete_after_offload);
+  EXPECT_EQ(c.recording.fetch_command, "rclone copyto {remote} {path}");
+  EXPECT_EQ(c.recording.offload_timeout_s, 120);
+  const config defaults;
+  EXPECT_FALSE(defaults.recording.delete_after_offload);
+  EXPECT_EQ(defaults.recording.offload_timeout_s, 600);
+  EXPECT_EQ(error_of("[recording]\nremote_url = \"s3:b/{id}\"\n"),
+            "recording.remote_url needs on_complete (the command that copies)");
+  EXPECT_EQ(error_of("[recording]\non_complete = \"true\"\nremote_url = \"s3:b/{id}\"\n"
+                     "delete_after_offload = true\n"),
+            "recording.delete_after_offload needs on_complete, remote_url and fetch_command");
+  EXPECT_EQ(error_of("[recording]\noffload_timeout_s = 0\n"),
+            "recording.offload_timeout_s must be in [1, 86400]");
+}
+
 TEST(config, AllowedNetworksAreCidrs) {
   EXPECT_TRUE(load("").cameras.allowed_networks.empty());
   EXPECT_EQ(load("[cameras]\nallowed_networks = [\"192.168.1.0/24\", \"fd00::/8\"]\n")
