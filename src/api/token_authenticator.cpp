@@ -78,6 +78,19 @@ httpd::auth_outcome check_ticket(const credential_checkers& c, std::string_view 
 }  // namespace
 
 std::optional<std::string> ticket_resource(std::string_view path) {
+  // A recording's media and download: "recording:<id>".
+  if (path.starts_with("/api/recordings/")) {
+    path.remove_prefix(std::string_view("/api/recordings/").size());
+    const auto slash = path.find('/');
+    if (slash == std::string_view::npos) return std::nullopt;
+    const auto id = path.substr(0, slash);
+    const auto what = path.substr(slash + 1);
+    std::int64_t n = 0;
+    auto [p, ec] = std::from_chars(id.data(), id.data() + id.size(), n);
+    if (ec != std::errc{} || p != id.data() + id.size() || n <= 0) return std::nullopt;
+    if (what != "media" && what != "download") return std::nullopt;
+    return "recording:" + std::to_string(n);
+  }
   std::string_view kind;
   for (std::string_view k : {"camera", "robot"}) {
     const std::string prefix = "/api/" + std::string(k) + "s/";

@@ -33,7 +33,8 @@ httpd::authenticator token_authenticator(credential_checkers checkers);
 
 // The resource a stream ticket must name to open `path`: "camera:3" for
 // /api/cameras/3/stream, /ws, /snapshot, /whep; "robot:2" for the same under
-// /api/robots/2; nullopt where tickets are not accepted.
+// /api/robots/2; "recording:7" for /api/recordings/7/media and /download; nullopt where
+// tickets are not accepted.
 std::optional<std::string> ticket_resource(std::string_view path);
 
 }  // namespace camgate::api
