@@ -9,6 +9,8 @@
 #include <chrono>
 #include <ctime>
 #include <filesystem>
+#include <memory>
+#include <string_view>
 #include <thread>
 
 #include "media/gst_ref.hpp"
@@ -66,19 +68,58 @@ class sample_reader {
     gst_ref<GstElement> src(gst_bin_get_by_name(GST_BIN(pipeline_.get()), "src"));
     g_object_set(src.get(), "location", path.c_str(), nullptr);  // any path, no quoting
     sink_.reset(gst_bin_get_by_name(GST_BIN(pipeline_.get()), "s"));
-    gst_element_set_state(pipeline_.get(), GST_STATE_PLAYING);
-    // A missing or foreign file fails the preroll at once.
-    if (gst_element_get_state(pipeline_.get(), nullptr, nullptr, kWait) ==
-        GST_STATE_CHANGE_FAILURE) {
-      error = bus_error(pipeline_.get());
-      if (error.empty()) error = "not a readable MP4";
+    // A missing or foreign file fails the preroll at once. An MP4 without H.264 leaves the
+    // demuxer unlinked: it only warns, and would never preroll.
+    gst_ref<GstBus> bus(gst_element_get_bus(pipeline_.get()));
+    if (gst_element_set_state(pipeline_.get(), GST_STATE_PLAYING) != GST_STATE_CHANGE_FAILURE) {
+      const auto types = static_cast<GstMessageType>(GST_MESSAGE_ASYNC_DONE | GST_MESSAGE_ERROR |
+                                                     GST_MESSAGE_WARNING);
+      while (message_ref m{gst_bus_timed_pop_filtered(bus.get(), kWait, types)}) {
+        if (GST_MESSAGE_TYPE(m.get()) == GST_MESSAGE_ASYNC_DONE) return true;
+        const bool failed = GST_MESSAGE_TYPE(m.get()) == GST_MESSAGE_ERROR;
+        GError* e = nullptr;
+        gchar* debug = nullptr;
+        if (failed)
+          gst_message_parse_error(m.get(), &e, &debug);
+        else
+          gst_message_parse_warning(m.get(), &e, &debug);
+        // Either the pad-linking warning or the demuxer's "not-linked" stop, whichever is first.
+        const bool unlinked =
+            (e && g_error_matches(e, GST_CORE_ERROR, GST_CORE_ERROR_NEGOTIATION)) ||
+            (debug && std::string_view(debug).find("not-linked") != std::string_view::npos);
+        if (e) g_error_free(e);
+        g_free(debug);
+        if (unlinked || failed) {
+          error = unlinked ? "no H.264 video in it" : media::error_text(m.get());
+          return false;
+        }
+      }
+      error = "the demuxer gave nothing for 5 s";
       return false;
     }
-    return true;
+    error = bus_error(pipeline_.get());
+    if (error.empty()) error = "not a readable MP4";
+    return false;
+  }
+
+  // Jumps to `pts` or a little before, so a clip late in a long recording does not read it
+  // from the start (reading costs ~16 ms a minute of recording). qtdemux lands on the
+  // exact picture in a fragmented MP4, keyframe or not (KEY_UNIT is not honoured there):
+  // the caller skips to the next keyframe. False when the demuxer cannot seek, or lands
+  // after `pts`: then read the file from the start.
+  bool seek(GstClockTime pts) {
+    const auto flags = static_cast<GstSeekFlags>(GST_SEEK_FLAG_FLUSH | GST_SEEK_FLAG_KEY_UNIT |
+                                                 GST_SEEK_FLAG_SNAP_BEFORE);
+    if (!gst_element_seek_simple(pipeline_.get(), GST_FORMAT_TIME, flags, pts)) return false;
+    std::string ignored;
+    peeked_ = next(ignored);
+    GstBuffer* b = peeked_ ? gst_sample_get_buffer(peeked_.get()) : nullptr;
+    return b && GST_BUFFER_PTS_IS_VALID(b) && GST_BUFFER_PTS(b) <= pts;
   }
 
   // The next sample; nullptr at the end, and `error` set when the rest is unreadable.
   sample_ref next(std::string& error) {
+    if (peeked_) return std::move(peeked_);
     sample_ref s(gst_app_sink_try_pull_sample(GST_APP_SINK(sink_.get()), kWait));
     if (!s) {
       error = bus_error(pipeline_.get());
@@ -91,6 +132,7 @@ class sample_reader {
  private:
   gst_ref<GstElement> pipeline_;
   gst_ref<GstElement> sink_;
+  sample_ref peeked_;  // read by seek(), handed out first
 };
 
 // The clip: appsrc ! h264parse ! mp4mux faststart=true ! filesink. faststart puts the
@@ -231,9 +273,19 @@ clip_result cut_clip(const std::vector<clip_piece>& pieces, std::int64_t from_us
 
   for (const auto& piece : pieces) {
     if (done || piece.started_at_us >= to_us) break;  // oldest first: nothing later fits
-    sample_reader in;
+    auto in = std::make_unique<sample_reader>();
     std::string err;
-    if (!in.open(piece.path, err)) {
+    bool opened = in->open(piece.path, err);
+    // A long way into a piece, seek to 5 s before from_us: the keyframe at or before
+    // from_us is then among the pictures read (mp4_writer puts one every second).
+    const std::int64_t skip_us = from_us - piece.started_at_us - 5 * 1'000'000;
+    if (opened && skip_us > 30 * 1'000'000 &&
+        !in->seek(static_cast<GstClockTime>(skip_us) * GST_USECOND)) {
+      spdlog::debug("clip: cannot seek in {}; reading it from the start", piece.path);
+      in = std::make_unique<sample_reader>();
+      opened = in->open(piece.path, err);
+    }
+    if (!opened) {
       spdlog::warn("clip: skipping {}: {}", piece.path, err);
       if (read_error.empty()) read_error = piece.path + ": " + err;
       continue;
@@ -266,7 +318,7 @@ clip_result cut_clip(const std::vector<clip_piece>& pieces, std::int64_t from_us
       ++r.frames;
       return true;
     };
-    while (sample_ref s = in.next(err)) {
+    while (sample_ref s = in->next(err)) {
       ++read;
       GstBuffer* b = gst_sample_get_buffer(s.get());
       if (!b || !GST_BUFFER_PTS_IS_VALID(b)) continue;

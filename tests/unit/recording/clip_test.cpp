@@ -1,5 +1,6 @@
 // Clips cut from real recordings: camsim pictures written by mp4_writer with chosen
 // capture times, cut, and read back with qtdemux (and ffprobe when it is installed).
+#include <gst/gst.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -109,6 +110,22 @@ void truncate_copy(const std::string& from, const std::string& to, double fracti
       .write(bytes.data(), static_cast<std::streamsize>(bytes.size() * fraction));
 }
 
+// Runs a gst-launch description to its end (for files mp4_writer does not make).
+void gst_run(const std::string& desc) {
+  GError* err = nullptr;
+  GstElement* p = gst_parse_launch(desc.c_str(), &err);
+  ASSERT_FALSE(err) << err->message;
+  gst_element_set_state(p, GST_STATE_PLAYING);
+  GstBus* bus = gst_element_get_bus(p);
+  GstMessage* m = gst_bus_timed_pop_filtered(
+      bus, 5 * GST_SECOND, static_cast<GstMessageType>(GST_MESSAGE_EOS | GST_MESSAGE_ERROR));
+  EXPECT_TRUE(m && GST_MESSAGE_TYPE(m) == GST_MESSAGE_EOS) << desc;
+  if (m) gst_message_unref(m);
+  gst_object_unref(bus);
+  gst_element_set_state(p, GST_STATE_NULL);
+  gst_object_unref(p);
+}
+
 }  // namespace
 
 TEST_F(clip_test, a_window_across_two_recordings_is_one_playable_h264_mp4) {
@@ -162,6 +179,19 @@ TEST_F(clip_test, a_gap_between_recordings_is_closed_up) {
   EXPECT_NEAR(probe_mp4(out).duration_s, 3.9, 0.05);
 }
 
+TEST_F(clip_test, a_recording_with_other_settings_ends_the_clip) {
+  record(path("a.mp4"), t0, 2);
+  record(path("b.mp4"), t0 + 2 * kSecond, 1, 10, 160, 120);  // the camera's size changed
+  record(path("c.mp4"), t0 + 3 * kSecond, 1);
+  const auto out = path("clip.mp4");
+  const auto r = cut_clip(
+      {{path("a.mp4"), t0}, {path("b.mp4"), t0 + 2 * kSecond}, {path("c.mp4"), t0 + 3 * kSecond}},
+      t0, t0 + 10 * kSecond, out);
+  ASSERT_EQ(r.error, "");
+  EXPECT_EQ(r.frames, 20) << "one track has one size: the clip stops before b";
+  EXPECT_EQ(probe_mp4(out).width, 320);
+}
+
 TEST_F(clip_test, a_window_with_no_picture_is_a_clear_error) {
   record(path("a.mp4"), t0, 2);
   record(path("b.mp4"), t0 + 10 * kSecond, 2);
@@ -196,6 +226,14 @@ TEST_F(clip_test, a_recording_cut_short_by_a_crash_gives_what_it_holds) {
   ASSERT_EQ(r.error, "");
   EXPECT_EQ(r.frames, held + 10);
   EXPECT_EQ(probe_mp4(out).frames, held + 10);
+  // Cut anywhere: never a crash, never a picture that is not in the file.
+  for (double fraction = 0.02; fraction < 1; fraction += 0.04) {
+    truncate_copy(path("a.mp4"), path("a-cut.mp4"), fraction);
+    r = cut_clip({{path("a-cut.mp4"), t0}}, t0, t0 + 3 * kSecond, out);
+    EXPECT_LE(r.frames, 30) << fraction;
+    EXPECT_EQ(r.frames, probe_mp4(path("a-cut.mp4")).frames) << fraction;
+    EXPECT_EQ(r.error.empty(), r.frames > 0) << fraction << ": " << r.error;
+  }
   // A file that ends before its first fragment holds nothing.
   truncate_copy(path("a.mp4"), path("a-stub.mp4"), 0.01);
   r = cut_clip({{path("a-stub.mp4"), t0}}, t0, t0 + 3 * kSecond, out);
@@ -213,6 +251,15 @@ TEST_F(clip_test, a_file_that_is_not_an_mp4_is_skipped_or_a_clear_error) {
   EXPECT_FALSE(fs::exists(out));
   r = cut_clip({{path("missing.mp4"), t0}}, t0, t0 + 10 * kSecond, out);
   EXPECT_NE(r.error.find("cannot read any recording"), std::string::npos) << r.error;
+  // An MP4 of JPEG pictures: readable, but nothing to copy.
+  gst_run(
+      "videotestsrc num-buffers=5 ! video/x-raw,width=160,height=120 ! jpegenc ! qtmux ! "
+      "filesink location=" +
+      path("mjpeg.mov"));
+  const auto started = std::chrono::steady_clock::now();
+  r = cut_clip({{path("mjpeg.mov"), t0}}, t0, t0 + 10 * kSecond, out);
+  EXPECT_NE(r.error.find("no H.264 video"), std::string::npos) << r.error;
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 1s) << "no wait for a timeout";
   // A damaged piece among good ones is left out.
   r = cut_clip({{path("garbage.mp4"), t0}, {path("b.mp4"), t0 + 3 * kSecond}}, t0,
                t0 + 10 * kSecond, out);
@@ -224,6 +271,19 @@ TEST_F(clip_test, an_out_path_that_cannot_be_written_is_a_clear_error) {
   record(path("a.mp4"), t0, 1);
   const auto r = cut_clip({{path("a.mp4"), t0}}, t0, t0 + kSecond, "/nonexistent-camgate/c.mp4");
   EXPECT_NE(r.error.find("cannot write /nonexistent-camgate/c.mp4"), std::string::npos) << r.error;
+}
+
+TEST_F(clip_test, a_clip_late_in_a_long_recording_seeks_and_starts_at_a_keyframe) {
+  record(path("long.mp4"), t0, 40, 5);  // keyframes each second, 200 ms apart
+  const auto out = path("clip.mp4");
+  const auto r = cut_clip({{path("long.mp4"), t0}}, t0 + 35'500'000, t0 + 38'500'000, out);
+  ASSERT_EQ(r.error, "");
+  // 35.0 s (the keyframe), 35.2 and 35.4 lead in; 35.6 .. 38.4 are the window's 15.
+  EXPECT_EQ(r.frames, 18);
+  const auto p = probe_mp4(out);
+  EXPECT_EQ(p.frames, 18);
+  EXPECT_NEAR(p.duration_s, 3.4, 0.05);
+  if (auto ff = ffprobe(out)) EXPECT_EQ(ff->first, 18) << "the first picture decodes";
 }
 
 // The measure the brief asks for: a 60-s clip from 10-fps 640x480 recordings. Making the
