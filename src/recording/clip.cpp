@@ -102,19 +102,24 @@ class sample_reader {
     return false;
   }
 
+  enum class seek_result { landed, past_end, failed };
   // Jumps to `pts` or a little before, so a clip late in a long recording does not read it
   // from the start (reading costs ~16 ms a minute of recording). qtdemux lands on the
   // exact picture in a fragmented MP4, keyframe or not (KEY_UNIT is not honoured there):
-  // the caller skips to the next keyframe. False when the demuxer cannot seek, or lands
+  // the caller skips to the next keyframe. `failed` when the demuxer cannot seek or lands
   // after `pts`: then read the file from the start.
-  bool seek(GstClockTime pts) {
+  seek_result seek(GstClockTime pts) {
     const auto flags = static_cast<GstSeekFlags>(GST_SEEK_FLAG_FLUSH | GST_SEEK_FLAG_KEY_UNIT |
                                                  GST_SEEK_FLAG_SNAP_BEFORE);
-    if (!gst_element_seek_simple(pipeline_.get(), GST_FORMAT_TIME, flags, pts)) return false;
-    std::string ignored;
-    peeked_ = next(ignored);
-    GstBuffer* b = peeked_ ? gst_sample_get_buffer(peeked_.get()) : nullptr;
-    return b && GST_BUFFER_PTS_IS_VALID(b) && GST_BUFFER_PTS(b) <= pts;
+    if (!gst_element_seek_simple(pipeline_.get(), GST_FORMAT_TIME, flags, pts))
+      return seek_result::failed;
+    std::string error;
+    peeked_ = next(error);
+    if (!peeked_)  // the file ends before `pts`: nothing to read there
+      return error.empty() ? seek_result::past_end : seek_result::failed;
+    GstBuffer* b = gst_sample_get_buffer(peeked_.get());
+    return b && GST_BUFFER_PTS_IS_VALID(b) && GST_BUFFER_PTS(b) <= pts ? seek_result::landed
+                                                                       : seek_result::failed;
   }
 
   // The next sample; nullptr at the end, and `error` set when the rest is unreadable.
@@ -279,11 +284,17 @@ clip_result cut_clip(const std::vector<clip_piece>& pieces, std::int64_t from_us
     // A long way into a piece, seek to 5 s before from_us: the keyframe at or before
     // from_us is then among the pictures read (mp4_writer puts one every second).
     const std::int64_t skip_us = from_us - piece.started_at_us - 5 * 1'000'000;
-    if (opened && skip_us > 30 * 1'000'000 &&
-        !in->seek(static_cast<GstClockTime>(skip_us) * GST_USECOND)) {
-      spdlog::debug("clip: cannot seek in {}; reading it from the start", piece.path);
-      in = std::make_unique<sample_reader>();
-      opened = in->open(piece.path, err);
+    if (opened && skip_us > 30 * 1'000'000) {
+      const auto sought = in->seek(static_cast<GstClockTime>(skip_us) * GST_USECOND);
+      if (sought == sample_reader::seek_result::past_end) {
+        ++readable;  // it ends at least 5 s before the window
+        continue;
+      }
+      if (sought == sample_reader::seek_result::failed) {
+        spdlog::debug("clip: cannot seek in {}; reading it from the start", piece.path);
+        in = std::make_unique<sample_reader>();
+        opened = in->open(piece.path, err);
+      }
     }
     if (!opened) {
       spdlog::warn("clip: skipping {}: {}", piece.path, err);
@@ -338,7 +349,7 @@ clip_result cut_clip(const std::vector<clip_piece>& pieces, std::int64_t from_us
       }
       if (!placed) {
         GstCaps* c = gst_sample_get_caps(s.get());
-        if (!c) continue;
+        if (!c) break;
         if (!caps) {
           caps.reset(gst_caps_ref(c));
           if (!out.open(out_path, c, write_error)) break;
