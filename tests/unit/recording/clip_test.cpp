@@ -291,7 +291,9 @@ TEST_F(clip_test, a_clip_late_in_a_long_recording_seeks_and_starts_at_a_keyframe
   const auto p = probe_mp4(out);
   EXPECT_EQ(p.frames, 18);
   EXPECT_NEAR(p.duration_s, 3.4, 0.05);
-  if (auto ff = ffprobe(out)) EXPECT_EQ(ff->first, 18) << "the first picture decodes";
+  if (auto ff = ffprobe(out)) {
+    EXPECT_EQ(ff->first, 18) << "the first picture decodes";
+  }
   // A window after its end: the seek finds nothing there, the next recording is cut.
   record(path("next.mp4"), t0 + 100 * kSecond, 1);
   const auto r2 = cut_clip({{path("long.mp4"), t0}, {path("next.mp4"), t0 + 100 * kSecond}},
