@@ -33,7 +33,11 @@
 #include "store/change_watch.hpp"
 #include "store/database.hpp"
 #include "store/private_files.hpp"
+#include "store/recording_repository.hpp"
 #include "store/robot_repository.hpp"
+#ifdef CAMGATE_WITH_RECORDING
+#include "recordings.hpp"
+#endif
 #ifdef CAMGATE_WITH_WEBRTC
 #include "webrtc/camera_signaling.hpp"
 #include "webrtc/robot_relays.hpp"
@@ -113,6 +117,7 @@ int serve(const serve_args& args) {
   store::booking_repository bookings(db);
   store::robot_repository robots(db);
   store::audit_repository audit(db);
+  store::recording_repository recording_rows(db);
   if (auto n = audit.close_dangling(core::unix_micros() / 1000000, "gateway stopped"))
     spdlog::info("audit: closed {} session(s) left open by an earlier run", n);
   if (users.count() == 0)
@@ -123,6 +128,7 @@ int serve(const serve_args& args) {
       cfg.auth.jwt_secret.empty() ? auth::load_or_create_secret(args.data) : cfg.auth.jwt_secret;
   auth::token_service tokens(secret, cfg.auth.token_ttl_s);
   auth::ticket_service tickets(secret);
+  auth::ticket_service playback_tickets(secret, 3600);  // a player asks for ranges all along
   auto external = external_verifier(cfg.external_jwt);
   auto limits = api::request_limits::from(cfg.limits);
 
@@ -159,6 +165,8 @@ int serve(const serve_args& args) {
   services.limits = &limits;
   services.admission = &admission;
   services.sync = &sync;
+  services.recording_rows = &recording_rows;
+  services.playback_tickets = &playback_tickets;
 #ifdef CAMGATE_WITH_WEBRTC
   // Cameras over WebRTC: an engine per watched camera, started by its first WHEP viewer.
   webrtc::whep_sessions_options webrtc_options;
@@ -220,8 +228,28 @@ int serve(const serve_args& args) {
     throw std::runtime_error("robots.media = \"relay\" needs a build with GStreamer");
 #endif
   }
-  sync.on_refresh(
-      [&signaling](const access::access_snapshot& s) { signaling.hub().end_revoked(s); });
+#ifdef CAMGATE_WITH_RECORDING
+  // Recording by policy (bookings, continuous) and on demand; after a crash, the files
+  // that were being written are repaired first.
+  webrtc::robot_relays* relay_ptr = nullptr;
+#ifdef CAMGATE_WITH_WEBRTC
+  relay_ptr = relays.get();
+#endif
+  auto recordings = app::start_recordings(
+      services, recording_rows, access_index, args.data, relay_ptr,
+      [&signaling](std::string_view name) { return signaling.robot_state_of(name).online; });
+  recording::service* recording_service = recordings.service.get();
+#else
+  void* recording_service = nullptr;
+#endif
+  sync.on_refresh([&signaling, recording_service](const access::access_snapshot& s) {
+    signaling.hub().end_revoked(s);
+#ifdef CAMGATE_WITH_RECORDING
+    recording_service->poke();  // a booking that began or ended starts or stops its recording now
+#else
+    (void)recording_service;
+#endif
+  });
   // Declared after everything its refreshes reach, so it stops first; the second refresh
   // covers writes made before it took its first reading.
   store::change_watch watch(db, std::chrono::milliseconds(250), [&sync] { sync.refresh(); });
@@ -294,6 +322,9 @@ int serve(const serve_args& args) {
   });
 
   io.run();
+#ifdef CAMGATE_WITH_RECORDING
+  recordings.service->stop();  // every file closed and its row complete
+#endif
   watch.stop();
   live.stop();
   blocking.join();

@@ -2,12 +2,14 @@
 #include <spdlog/spdlog.h>
 
 #include "api/access_gate.hpp"
+#include "api/recording_access.hpp"
 #include "api/request_body.hpp"
 #include "api/routes.hpp"
 #include "api/token_authenticator.hpp"
 #include "auth/password.hpp"
 #include "core/clock.hpp"
 #include "http/credential_authenticator.hpp"
+#include "store/recording_repository.hpp"
 
 namespace camgate::api {
 namespace {
@@ -117,6 +119,29 @@ asio::awaitable<response> logout(services& s, request_context& ctx) {
   co_return res;
 }
 
+// {"resource": "recording:7"} -> a ticket for that recording's media and download, for as
+// long as a player keeps asking for ranges of it (an hour, never past the token).
+response recording_ticket(services& s, request_context& ctx, const std::string& resource) {
+  const auto canonical = ticket_resource("/api/recordings/" + resource.substr(10) + "/media");
+  if (!canonical || *canonical != resource || !s.recording_rows || !s.playback_tickets)
+    return json_error(http::status::bad_request, "resource must be \"recording:<id>\"");
+  const auto now = core::unix_micros() / 1000000;
+  const auto row = s.recording_rows->get(std::stoll(resource.substr(10)));
+  if (!row) return json_error(http::status::not_found, "no " + resource);
+  if (auto why = recording_viewer(s, *ctx.identity, now).refusal(*row, true); !why.empty())
+    return json_error(http::status::forbidden, why);
+  try {
+    auto t = s.playback_tickets->issue(*ctx.identity, resource, ctx.token_expires_at, now);
+    return httpd::json_response(http::status::ok, {{"success", true},
+                                                   {"ticket", t.token},
+                                                   {"resource", resource},
+                                                   {"expires_in", t.expires_in},
+                                                   {"expires_at", t.expires_at}});
+  } catch (const std::exception& e) {
+    return json_error(http::status::bad_request, e.what());
+  }
+}
+
 // {"resource": "camera:3"} (or "robot:2") -> a 60-second ticket for that camera's stream,
 // ws, snapshot and WHEP URLs (?ticket=...), so the long-lived token stays out of URLs and logs.
 asio::awaitable<response> stream_ticket(services& s, request_context& ctx) {
@@ -128,6 +153,8 @@ asio::awaitable<response> stream_ticket(services& s, request_context& ctx) {
   if (auto* err = std::get_if<std::string>(&field))
     co_return json_error(http::status::bad_request, *err);
   const auto& resource = std::get<std::optional<std::string>>(field);
+  if (resource && resource->starts_with("recording:"))
+    co_return recording_ticket(s, ctx, *resource);
   // The same parse as the URLs a ticket opens: "camera:<id>" or "robot:<id>", canonical.
   const auto colon = resource ? resource->find(':') : std::string::npos;
   const auto canonical = colon == std::string::npos

@@ -1,7 +1,11 @@
 // A camera's or robot's recording: GET .../recording (state and policy: the watch page's
 // REC indicator), PUT .../recording {"policy": ...} (admins), POST .../recordings (start
-// on demand) and DELETE .../recordings/current (stop it).
+// on demand), DELETE .../recordings/current (stop it) and GET .../clip (a window cut
+// across recordings).
 #include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <atomic>
 
 #include "api/access_gate.hpp"
 #include "api/recording_access.hpp"
@@ -10,7 +14,10 @@
 #include "api/robot_lookup.hpp"
 #include "api/routes.hpp"
 #include "core/clock.hpp"
+#include "http/file_download.hpp"
+#include "recording/clip.hpp"
 #include "recording/service.hpp"
+#include "store/recording_repository.hpp"
 
 namespace camgate::api {
 namespace {
@@ -150,6 +157,76 @@ asio::awaitable<response> stop_recording(services& s, request_context& ctx, bool
       http::status::ok, {{"success", true}, {"recording", recording_json(row, viewer.view(row))}});
 }
 
+constexpr std::int64_t kMaxClip = 3600;  // seconds: longer, download the recordings
+
+// GET .../clip?start=<unix s or ISO>&duration=<s>: the pictures of that window, cut from
+// the recordings it spans into one MP4 (H.264 copied, milliseconds a minute). A user
+// gets a window only inside their own bookings of the camera or robot.
+asio::awaitable<response> clip(services& s, request_context& ctx, bool robot) {
+  auto t = target(s, ctx, robot);
+  if (auto* r = std::get_if<response>(&t)) co_return std::move(*r);
+  const auto what = std::get<access::resource>(t);
+  const std::string kind(access::to_string(what.kind));
+  const auto start_text = ctx.query_value("start");
+  const auto duration_text = ctx.query_value("duration");
+  const auto start = start_text ? parse_time_or_id(*start_text) : std::nullopt;
+  const auto duration = duration_text ? parse_id(*duration_text) : std::nullopt;
+  if (!start || !duration || *duration > kMaxClip)
+    co_return json_error(http::status::bad_request,
+                         "start (unix seconds or ISO 8601 UTC) and duration (1 to " +
+                             std::to_string(kMaxClip) + " seconds) are required");
+  const auto end = *start + *duration;
+  recording_viewer viewer(s, *ctx.identity, now_s());
+  if (!viewer.covers(kind, what.id, *start, end))
+    co_return json_error(http::status::forbidden,
+                         "that window is not inside one of your bookings of " + kind + " " +
+                             std::to_string(what.id));
+  store::recording_filter f;
+  f.resource_kind = kind;
+  f.resource_id = what.id;
+  f.from = *start;
+  f.to = end;
+  std::vector<recording::clip_piece> pieces;
+  co_await asio::post(s.blocking.get_executor(), asio::use_awaitable);
+  for (const auto& row : s.recording_rows->list(f)) {
+    if (row.state == "damaged") continue;
+    std::string why;
+    if (!std::filesystem::exists(row.path) &&
+        !(row.state == "offloaded" && s.fetch_recording && s.fetch_recording(row, why))) {
+      spdlog::warn("clip: recording {} is not here ({}): left out", row.id, why);
+      continue;
+    }
+    pieces.push_back({row.path, row.started_at * 1000000});
+  }
+  const auto dir = s.recordings->dir() / ".clips";
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  static std::atomic<std::uint64_t> serial{0};
+  const auto out =
+      dir / ("clip-" + std::to_string(getpid()) + "-" + std::to_string(++serial) + ".mp4");
+  const auto cut = recording::cut_clip(pieces, *start * 1000000, end * 1000000, out.string());
+  if (!cut.error.empty()) {
+    std::filesystem::remove(out, ec);
+    const bool none = pieces.empty() || cut.error.starts_with("no recording");
+    co_return json_error(none ? http::status::not_found : http::status::internal_server_error,
+                         cut.error);
+  }
+  try {
+    const auto now = now_s();
+    const auto a = s.audit.begin(ctx.identity->user_id, ctx.identity->name, kind, what.id,
+                                 "recording-clip", ctx.remote_ip, now);
+    s.audit.end(a, now, "clip " + std::to_string(*start) + "+" + std::to_string(*duration) + "s");
+  } catch (const std::exception& e) {
+    spdlog::error("audit: cannot record a clip: {}", e.what());
+  }
+  auto res =
+      httpd::file_download(out, "video/mp4", {},
+                           kind + "-" + std::to_string(what.id) + "-" + std::to_string(*start) +
+                               "-" + std::to_string(*duration) + "s.mp4");
+  std::filesystem::remove(out, ec);  // already open for the response
+  co_return res;
+}
+
 }  // namespace
 
 void register_recording_control(httpd::router& r, services& s) {
@@ -163,6 +240,8 @@ void register_recording_control(httpd::router& r, services& s) {
           [&s, robot](request_context& ctx) { return start_recording(s, ctx, robot); });
     r.add(http::verb::delete_, base + "/recordings/current",
           [&s, robot](request_context& ctx) { return stop_recording(s, ctx, robot); });
+    r.add(http::verb::get, base + "/clip",
+          [&s, robot](request_context& ctx) { return clip(s, ctx, robot); });
   }
 }
 

@@ -15,12 +15,12 @@ constexpr std::chrono::seconds kWriteTimeout{30};  // a stalled client gives the
 
 template <typename Stream>
 asio::awaitable<void> send_file(Stream stream, std::string head, std::filesystem::path file,
-                                byte_range r) {
+                                std::shared_ptr<std::ifstream> opened, byte_range r) {
   auto& tcp = beast::get_lowest_layer(stream);
+  auto& in = *opened;
   try {
     tcp.expires_after(kWriteTimeout);
     co_await asio::async_write(stream, asio::buffer(head), asio::use_awaitable);
-    std::ifstream in(file, std::ios::binary);
     in.seekg(static_cast<std::streamoff>(r.first));
     std::vector<char> piece(kPiece);
     std::uint64_t left = r.length();
@@ -46,10 +46,11 @@ asio::awaitable<void> send_file(Stream stream, std::string head, std::filesystem
 
 response file_download(const std::filesystem::path& file, std::string_view content_type,
                        std::string_view range_header, std::string_view attachment_name) {
+  // Opened now: the caller may remove the file (a clip made for this response) at once.
+  auto in = std::make_shared<std::ifstream>(file, std::ios::binary);
   std::error_code ec;
   const auto size = std::filesystem::file_size(file, ec);
-  if (ec || !std::ifstream(file, std::ios::binary))
-    return json_error(http::status::not_found, "the file is not here");
+  if (ec || !*in) return json_error(http::status::not_found, "the file is not here");
   auto asked = parse_range(range_header, size, UINT64_MAX);
   if (std::holds_alternative<bool>(asked)) {
     auto res = json_error(http::status::range_not_satisfiable,
@@ -71,11 +72,12 @@ response file_download(const std::filesystem::path& file, std::string_view conte
         "Content-Disposition: attachment; filename=\"" + std::string(attachment_name) + "\"\r\n";
   head += "Cache-Control: no-store\r\nConnection: close\r\n\r\n";
   response res;
-  res.takeover = [head = std::move(head), file, r = size ? r : byte_range{1, 0}](connection&& c) {
+  res.takeover = [head = std::move(head), file, in,
+                  r = size ? r : byte_range{1, 0}](connection&& c) {
     std::visit(
         [&](auto&& stream) {
           auto ex = stream.get_executor();
-          asio::co_spawn(ex, send_file(std::move(stream), head, file, r), asio::detached);
+          asio::co_spawn(ex, send_file(std::move(stream), head, file, in, r), asio::detached);
         },
         std::move(c.stream));
   };

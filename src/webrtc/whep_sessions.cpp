@@ -3,6 +3,7 @@
 #include <gst/gst.h>
 
 #include "core/logging.hpp"
+#include "media/gst_util.hpp"
 #include "media/video_codec.hpp"
 
 namespace camgate::webrtc {
@@ -113,7 +114,7 @@ std::shared_ptr<whep_sessions> whep_sessions::create(asio::any_io_executor io,
   // the sanitizer tests start.
 #ifndef __SANITIZE_ADDRESS__
   asio::post(blocking, [] {
-    if (!gst_is_initialized()) gst_init(nullptr, nullptr);
+    media::ensure_gst_init();  // the one gst_init: a second one racing it finds no plugins
     if (GstElement* e = gst_element_factory_make("dtlsdec", nullptr)) gst_object_unref(e);
   });
 #endif

@@ -88,9 +88,10 @@ export async function startCamsim(extraArgs = [], { resolution = '640x480', fps 
 // (libnice leaves loopback out otherwise), for a browser on this host; Chromium then
 // needs CHROMIUM_WEBRTC_ARGS.
 // CAMGATE_TEST_LOG_LEVEL=info shows the gateway's own log in a failure's message.
-export async function startGateway({ config = '', extraArgs = [], loopbackWebrtc = false } = {}) {
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'camgate-js-'));
-  for (const [u, role] of [[ADMIN, 'admin'], [USER, 'user']]) {
+// `dataDir`: an earlier gateway's data folder, kept (a restart); else a fresh one.
+export async function startGateway({ config = '', extraArgs = [], loopbackWebrtc = false, dataDir: reuse } = {}) {
+  const dataDir = reuse ?? mkdtempSync(path.join(tmpdir(), 'camgate-js-'));
+  for (const [u, role] of reuse ? [] : [[ADMIN, 'admin'], [USER, 'user']]) {
     camgateCli(['user', 'add', u.username, '--role', role, '--password-stdin', '--data', dataDir],
       `${u.password}\n`);
   }
@@ -141,6 +142,10 @@ ${loopbackWebrtc ? '\n[webrtc]\nlocal_addresses = ["127.0.0.1"]\n' : ''}${config
       const code = await stopChild(child);
       rmSync(dataDir, { recursive: true, force: true });
       return code;
+    },
+    // SIGKILL, the data folder kept: for a restart with { dataDir: gw.dataDir }.
+    async kill() {
+      return stopChild(child, 'SIGKILL');
     },
   };
   gw.adminToken = await gw.login(ADMIN);
