@@ -139,6 +139,7 @@ int serve(const serve_args& args) {
   core::io_pool io(threads);
   asio::io_context& ioc = io.main();
   asio::thread_pool blocking(1);
+  asio::thread_pool recording_work(2);  // clips, fetches from cloud storage
 
   // Who may add which camera; the sources never connect to the gateway itself.
   cameras::camera_admission admission(cfg.cameras.allowed_networks);
@@ -166,6 +167,7 @@ int serve(const serve_args& args) {
   services.admission = &admission;
   services.sync = &sync;
   services.recording_rows = &recording_rows;
+  services.recording_work = &recording_work;
   services.playback_tickets = &playback_tickets;
 #ifdef CAMGATE_WITH_WEBRTC
   // Cameras over WebRTC: an engine per watched camera, started by its first WHEP viewer.
@@ -328,6 +330,7 @@ int serve(const serve_args& args) {
   watch.stop();
   live.stop();
   blocking.join();
+  recording_work.join();
   spdlog::info("camgate stopped");
   return 0;
 }

@@ -33,23 +33,22 @@ recording_viewer::recording_viewer(services& s, const auth::identity& who, std::
 
 recording_view recording_viewer::view(const store::recording_row& r) const {
   const std::int64_t end = r.ended_at.value_or(now_);
-  if (admin_) return {true, true, r.started_at, end};
+  if (admin_) return {true, true, r.started_at, end, {{r.started_at, end}}};
   auto it = booked_.find({r.resource_kind, r.resource_id});
   if (it == booked_.end()) return {};
   recording_view v;
   for (const auto& [from, to] : it->second) {
     const auto a = std::max(from, r.started_at);
     const auto b = std::min(to, end);
-    if (a >= b && !(from <= r.started_at && r.started_at < to)) continue;
-    if (!v.visible) v.from = a;
-    v.visible = true;
-    v.to = std::max(v.to, b);
+    if (a > b || (a == b && !(from <= r.started_at && r.started_at < to))) continue;
+    v.parts.push_back({a, b});
     if (from - kEdgeSlack <= r.started_at && end <= to + kEdgeSlack) v.whole = true;
   }
-  if (v.whole) {
-    v.from = r.started_at;
-    v.to = end;
-  }
+  if (v.parts.empty()) return v;
+  v.visible = true;
+  if (v.whole) v.parts = {{r.started_at, end}};
+  v.from = v.parts.front().first;
+  v.to = v.parts.front().second;
   return v;
 }
 

@@ -15,8 +15,10 @@ namespace camgate::api {
 struct recording_view {
   bool visible = false;
   bool whole = false;     // all of it: they may play and download the file
-  std::int64_t from = 0;  // the visible part, unix seconds
+  std::int64_t from = 0;  // the first visible part, unix seconds
   std::int64_t to = 0;
+  // Every visible part (a user with two bookings in one continuous recording has two).
+  std::vector<std::pair<std::int64_t, std::int64_t>> parts;
 };
 
 // Who sees which recording: an admin all of every one; a user the part of a recording

@@ -114,7 +114,7 @@ asio::awaitable<response> start_recording(services& s, request_context& ctx, boo
   std::optional<std::int64_t> user;
   if (ctx.identity->role != auth::role::admin) user = ctx.identity->user_id;
   // Opening the file and the encoder takes milliseconds: off the I/O threads.
-  co_await asio::post(s.blocking.get_executor(), asio::use_awaitable);
+  co_await asio::post(recording_executor(s), asio::use_awaitable);
   auto r = s.recordings->plan().start_demand(what, user, now_s());
   if (auto* e = std::get_if<std::string>(&r)) {
     const bool busy = e->find("already recording") != std::string::npos;
@@ -145,7 +145,7 @@ asio::awaitable<response> stop_recording(services& s, request_context& ctx, bool
       !(cur->cause.reason == "demand" && cur->cause.user_id == ctx.identity->user_id))
     co_return json_error(http::status::forbidden,
                          "only an admin or the user who started it may stop this recording");
-  co_await asio::post(s.blocking.get_executor(), asio::use_awaitable);
+  co_await asio::post(recording_executor(s), asio::use_awaitable);
   auto r = s.recordings->plan().stop_demand(what);
   if (auto* e = std::get_if<std::string>(&r)) co_return json_error(http::status::conflict, *e);
   if (std::holds_alternative<std::monostate>(r))
@@ -187,7 +187,7 @@ asio::awaitable<response> clip(services& s, request_context& ctx, bool robot) {
   f.from = *start;
   f.to = end;
   std::vector<recording::clip_piece> pieces;
-  co_await asio::post(s.blocking.get_executor(), asio::use_awaitable);
+  co_await asio::post(recording_executor(s), asio::use_awaitable);
   for (const auto& row : s.recording_rows->list(f)) {
     if (row.state == "damaged") continue;
     std::string why;

@@ -33,6 +33,7 @@ nlohmann::json recording_json(const store::recording_row& row, const recording_v
           {"playable", v.whole},
           {"visible_from", v.from},
           {"visible_to", v.to},
+          {"visible_parts", v.parts},
           {"media_url", base + "/media"},
           {"download_url", base + "/download"}};
 }

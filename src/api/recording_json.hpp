@@ -8,9 +8,15 @@
 #include <nlohmann/json.hpp>
 
 #include "api/recording_access.hpp"
+#include "api/services.hpp"
 #include "store/recording_repository.hpp"
 
 namespace camgate::api {
+
+// Where recordings' file work runs (services.recording_work, else the blocking pool).
+inline asio::thread_pool::executor_type recording_executor(services& s) {
+  return (s.recording_work ? *s.recording_work : s.blocking).get_executor();
+}
 
 // A recording as the API shows it: never its machine path, only its file name; the
 // part of it the caller may see; where to play and download it.

@@ -128,7 +128,7 @@ asio::awaitable<std::variant<std::filesystem::path, response>> local_file(
   if (row.state != "offloaded" || !s.fetch_recording)
     co_return json_error(http::status::gone, "the file of recording " + std::to_string(row.id) +
                                                  " is gone (" + row.state + ")");
-  co_await asio::post(s.blocking.get_executor(), asio::use_awaitable);
+  co_await asio::post(recording_executor(s), asio::use_awaitable);
   std::string why;
   if (!s.fetch_recording(row, why))
     co_return json_error(

@@ -81,6 +81,10 @@ struct services {
   // with GStreamer. Set by the app.
   store::recording_repository* recording_rows = nullptr;
   recording::service* recordings = nullptr;
+  // Files of recordings (clips, fetches from cloud storage, starting and stopping a
+  // recording) take seconds to minutes: their own threads, so logins never wait on them.
+  // Set by the app; null: `blocking`.
+  asio::thread_pool* recording_work = nullptr;
   // Tickets for a recording's media and download (?ticket=), which a player keeps using
   // for as long as it plays: an hour, never past the token. Set by the app.
   const auth::ticket_service* playback_tickets = nullptr;

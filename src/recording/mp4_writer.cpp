@@ -103,7 +103,11 @@ void mp4_writer::push(core::frame_ptr f) {
     std::lock_guard lock(impl_->mu);
     if (impl_->finished || !impl_->error.empty()) return;
     ++impl_->stats.pictures_in;
-    if (!impl_->stats.first_us) impl_->stats.first_us = f->capture_us();
+    if (!impl_->stats.first_us) {
+      impl_->stats.first_us = f->capture_us();
+      impl_->stats.first_received_us = f->received_us();
+    }
+    impl_->stats.last_received_us = f->received_us();
     // Times never go back: a camera clock that jumps keeps the file monotonic.
     impl_->stats.last_us = std::max(impl_->stats.last_us, f->capture_us());
     first = impl_->stats.first_us;

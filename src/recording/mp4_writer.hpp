@@ -23,6 +23,10 @@ struct mp4_writer_stats {
   std::uint64_t pictures_dropped = 0;  // the encoder was behind (never the first)
   std::int64_t first_us = 0;           // capture time of the first picture (unix µs)
   std::int64_t last_us = 0;
+  // The gateway's clock for the same two pictures (a camera's own clock may be off): the
+  // file's time 0 on the wall clock, for its row and for clips.
+  std::int64_t first_received_us = 0;
+  std::int64_t last_received_us = 0;
 };
 
 // One recording of an MJPEG camera: JPEG pictures in, H.264 in fragmented MP4 out, which

@@ -55,8 +55,20 @@ void recording_session::end(core::end_reason) {
   channel_ended_ = true;
 }
 
+// The row starts when the file does: at its first picture, not when it was opened (a
+// camera reconnecting, a robot's relay warming up), so clips find their second.
+void recording_session::save_start(const mp4_writer_stats& st) {
+  if (!st.first_received_us || start_saved_.exchange(true)) return;
+  try {
+    repo_.set_started(id_, st.first_received_us / 1'000'000);
+  } catch (const store::error& e) {
+    spdlog::warn("recording {}: cannot save its start: {}", id_, e.what());
+  }
+}
+
 void recording_session::save_progress() {
   const auto st = writer_->stats();
+  save_start(st);
   std::error_code ec;
   const auto bytes = std::filesystem::file_size(path_, ec);
   try {
@@ -80,7 +92,9 @@ store::recording_row recording_session::stop() {
   if (damaged) spdlog::warn("recording {}: damaged: {}", id_, writer_->error());
   const std::int64_t frames =
       static_cast<std::int64_t>(st.pictures_in) - static_cast<std::int64_t>(st.pictures_dropped);
-  const auto ended_at = st.last_us ? st.last_us / 1'000'000 : core::unix_micros() / 1'000'000;
+  save_start(st);
+  const auto ended_at =
+      st.last_received_us ? st.last_received_us / 1'000'000 : core::unix_micros() / 1'000'000;
   try {
     repo_.finish(id_, ended_at, ec ? 0 : static_cast<std::int64_t>(bytes), frames,
                  damaged ? "damaged" : "complete");

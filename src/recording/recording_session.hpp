@@ -58,6 +58,8 @@ class recording_session final : public hub::subscriber,
   std::mutex stop_mu_;
   bool stopped_ = false;  // guarded by stop_mu_
   store::recording_row final_row_;
+  std::atomic<bool> start_saved_{false};
+  void save_start(const mp4_writer_stats& st);
 };
 
 }  // namespace camgate::recording

@@ -37,6 +37,15 @@ std::map<key, live_run> live_runs(const access::access_snapshot& snap, std::int6
   return out;
 }
 
+bool user_live(const access::access_snapshot& snap, std::int64_t user, access::resource what,
+               std::int64_t now) {
+  auto it = snap.runs.find(access::booking_key{user, what});
+  if (it == snap.runs.end()) return false;
+  for (const auto& run : it->second)
+    if (run.start <= now && now < run.end) return true;
+  return false;
+}
+
 }  // namespace
 
 scheduler::scheduler(recorder& rec, store::recording_repository& repo,
@@ -96,8 +105,14 @@ void scheduler::reconcile(std::int64_t now) {
       rec_.stop(what);
       cur.reset();
     }
+    if (cur && cur->cause.reason == "demand") {
+      // Until the API stops it; a user's own, also when their booking ends (the next
+      // user's session is not theirs to record).
+      if (!cur->cause.user_id || user_live(*snap, *cur->cause.user_id, what, now)) continue;
+      rec_.stop(what);
+      cur.reset();
+    }
     if (cur) {
-      if (cur->cause.reason == "demand") continue;  // until the API stops it
       bool keep =
           wanted && wanted->reason == cur->cause.reason && wanted->user_id == cur->cause.user_id;
       if (keep && wanted->reason == "continuous" && now - cur->started_at >= segment_.count())

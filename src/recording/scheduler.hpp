@@ -38,7 +38,8 @@ struct recording_status {
 // robot follows its policy ("bookings": while a booking of it is live, one recording per
 // booking run, owned by the booking; "continuous": always, a new file every
 // `segment`). A recording asked for through the API ("demand") runs until it is stopped
-// or its resource goes; a policy never stops it. A resource that failed (a full disk,
+// or its resource goes, a user's own until their booking ends too; a policy never stops
+// it. A resource that failed (a full disk,
 // an offline robot) is tried again after `retry`. Thread-safe.
 class scheduler {
  public:

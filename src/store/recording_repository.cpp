@@ -105,6 +105,12 @@ bool recording_repository::offloaded(std::int64_t id, const std::string& remote_
   return s.execute() > 0;
 }
 
+bool recording_repository::set_started(std::int64_t id, std::int64_t started_at) {
+  statement s(db_, "UPDATE recordings SET started_at = ? WHERE id = ?");
+  s.bind_int64(1, started_at).bind_int64(2, id);
+  return s.execute() > 0;
+}
+
 std::optional<recording_row> recording_repository::get(std::int64_t id) {
   statement s(db_, select_where("id = ?"));
   s.bind_int64(1, id);

@@ -51,6 +51,8 @@ class recording_repository {
   // Counters while it records (for the API and a crash: the last known figures).
   bool progress(std::int64_t id, std::int64_t bytes, std::int64_t frames);
   bool offloaded(std::int64_t id, const std::string& remote_url);
+  // Its first picture's time, once known (the row is made when the file opens).
+  bool set_started(std::int64_t id, std::int64_t started_at);
   std::optional<recording_row> get(std::int64_t id);
   // By start, oldest first.
   std::vector<recording_row> list(const recording_filter& filter = {});

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -184,4 +185,31 @@ TEST_F(recording_session_test, the_recorder_keeps_one_recording_per_camera) {
   // The second got no picture: neither its file nor its row is kept.
   EXPECT_EQ(repo.list().size(), 1u);
   EXPECT_FALSE(std::filesystem::exists(row2.path));
+}
+
+namespace {
+// Counts what a channel delivers, as a live viewer would receive it.
+struct counting_viewer : hub::subscriber {
+  std::atomic<int> frames{0};
+  void deliver(const core::frame_ptr&) override { ++frames; }
+  void end(core::end_reason) override {}
+};
+}  // namespace
+
+// /dev/full answers every write with ENOSPC, as a full disk does.
+TEST_F(recording_session_test, a_full_disk_is_a_clear_error_and_the_stream_goes_on) {
+  store::recording_repository repo(*db);
+  auto ch = std::make_shared<hub::channel>("1");
+  auto viewer = std::make_shared<counting_viewer>();
+  ch->subscribe(viewer);
+  std::string error;
+  auto s = recording_session::start(repo, ch, row(), {"/dev/full", 800, 500ms, 1000ms, 15}, error);
+  ASSERT_TRUE(s) << error;
+  publish(*ch, 20);
+  for (int i = 0; i < 50 && s->failure().empty(); ++i) std::this_thread::sleep_for(20ms);
+  EXPECT_NE(s->failure().find("space"), std::string::npos) << s->failure();
+  EXPECT_EQ(viewer->frames, 20) << "the viewer got every picture while the recording failed";
+  const auto done = s->stop();
+  EXPECT_EQ(done.state, "damaged");
+  ch->unsubscribe(viewer.get());
 }

@@ -210,3 +210,17 @@ TEST_F(scheduler_test, a_removed_camera_stops_recording) {
   EXPECT_FALSE(rec->current(what));
   EXPECT_EQ(repo->list().at(0).state, "complete");
 }
+
+TEST_F(scheduler_test, a_users_demand_recording_ends_with_their_booking) {
+  make("bookings");
+  book(now - 10, now + 30);
+  auto r = sched->start_demand(what, alice, now);
+  ASSERT_TRUE(std::holds_alternative<store::recording_row>(r)) << std::get<std::string>(r);
+  pictures(2);
+  sched->reconcile(now + 1);
+  ASSERT_TRUE(rec->current(what));
+  EXPECT_EQ(rec->current(what)->cause.reason, "demand") << "the booking's own waits for it";
+  sched->reconcile(now + 30);
+  EXPECT_FALSE(rec->current(what)) << "the booking is over: so is what its user recorded";
+  EXPECT_EQ(repo->list().at(0).user_id, alice);
+}
