@@ -7,6 +7,8 @@ import { downloadSnapshot } from '../players/camera_players.js';
 import { RobotPlayer } from '../players/robot_player.js';
 import { bookingWindow } from './booking_util.js';
 import { MODES, cameraPicture, stageParts, statsPanel } from './watch_stage.js';
+import { recordingIndicator } from './recording_control.js';
+import { recordingsHref } from './recordings.js';
 
 export function watchView(root, args) {
   const [kind, id, modeArg] = args;
@@ -161,6 +163,8 @@ function watchCamera(root, cameraId, initialMode) {
   const session = sessionBar(`camera:${cameraId}`, setBanner, () => player?.check?.());
   const title = h('h1', `Camera ${cameraId}`);
   const state = h('span#camera-state');
+  // "● REC" while the gateway records this camera (hidden when it may not say: 403).
+  const rec = recordingIndicator(`camera:${cameraId}`);
   const camMeta = h('p.muted#camera-meta');
   const analysis = h('div#analysis', { 'aria-live': 'polite' },
     h('p.muted', 'Run the analysis to measure the current picture.'));
@@ -225,7 +229,8 @@ function watchCamera(root, cameraId, initialMode) {
 
   const view = h('section.view.watch',
     h('nav.crumbs', { 'aria-label': 'Breadcrumb' }, h('a', { href: '#/cameras' }, '← Cameras')),
-    h('div.view-head', h('div.title-row', title, state), camMeta),
+    h('div.view-head', h('div.title-row', title, state, rec.el), camMeta,
+      h('a#camera-recordings', { href: recordingsHref({ resource: `camera:${cameraId}` }) }, 'Recordings')),
     session.el,
     h('div.watch-grid',
       h('div.watch-main', stage,
@@ -357,6 +362,7 @@ function watchCamera(root, cameraId, initialMode) {
   return () => {
     picture.release();
     stopPolling();
+    rec.stop();
     session.stop();
     document.removeEventListener('keydown', onKey);
     document.removeEventListener('fullscreenchange', onFs);
@@ -371,9 +377,10 @@ function watchRobot(root, idArg) {
   const { stage, setOverlay, setBanner } = stageParts(video);
   const stats = statsPanel();
   const title = h('h1', 'Robot');
+  const titleRow = h('div.title-row', title);
   const view = h('section.view.watch',
     h('nav.crumbs', { 'aria-label': 'Breadcrumb' }, h('a', { href: '#/robots' }, '← Robots')),
-    h('div.view-head', h('div.title-row', title), h('p.muted', 'WebRTC video, straight from the robot.')),
+    h('div.view-head', titleRow, h('p.muted', 'WebRTC video, straight from the robot.')),
     h('div'),
     h('div.watch-grid',
       h('div.watch-main', stage,
@@ -386,6 +393,8 @@ function watchRobot(root, idArg) {
 
   let player = null;
   let session = null;
+  let rec = null;
+  let closed = false; // left the page before the robot was found
   setOverlay('connecting', 'Connecting…', 'Looking up the robot.');
 
   (async () => {
@@ -401,6 +410,9 @@ function watchRobot(root, idArg) {
     }
     title.textContent = robot.name;
     document.title = `${robot.name} · camgate`;
+    if (closed) return;
+    rec = recordingIndicator(`robot:${robot.id}`);
+    titleRow.append(rec.el, h('a#robot-recordings', { href: recordingsHref({ resource: `robot:${robot.id}` }) }, 'Recordings'));
     session = sessionBar(`robot:${robot.id}`, setBanner);
     view.children[2].replaceWith(session.el);
     await session.load();
@@ -422,7 +434,9 @@ function watchRobot(root, idArg) {
   })();
 
   return () => {
+    closed = true;
     player?.stop();
+    rec?.stop();
     session?.stop();
     if (document.fullscreenElement) document.exitFullscreen().catch(() => {});
   };
