@@ -41,6 +41,7 @@ async function login(page, user) {
 }
 
 async function shot(page, name) {
+  await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path: path.join(artifacts, `${name}.png`), fullPage: true });
 }
 
@@ -192,6 +193,50 @@ test('a user without bookings sees no recordings and no REC badge', async () => 
     assert.equal(await page.isVisible('#rec-badge'), false);
     assert.equal(await page.isVisible('#rec-start'), false);
     await shot(page, 'rec-03-user-empty');
+  } finally {
+    await context.close();
+  }
+});
+
+test('a user whose booking covers part of a recording plays their part, and records on demand inside the booking', async () => {
+  assert.ok(recordingId, 'the watch test made a recording');
+  const rec = (await gw.api('GET', `/api/recordings/${recordingId}`, { token: gw.adminToken })).json.recording;
+  const me = await gw.api('GET', '/auth/me', { token: gw.userToken });
+  // Booked from the recording's third second on: the start of the recording is not hers.
+  const booking = await gw.api('POST', '/api/bookings', { token: gw.adminToken, body: {
+    user_id: me.json.user.id, resource: `camera:${cameraId}`, starts_at: rec.started_at + 3, ends_at: Math.floor(Date.now() / 1000) + 120,
+  } });
+  assert.equal(booking.status, 201, booking.text);
+  const { context, page } = await newPage();
+  try {
+    await login(page, USER);
+    // From her bookings list: the booking's recordings.
+    await page.goto(`${gw.url}/#/bookings`);
+    await page.locator(`tr[data-booking-id="${booking.json.booking.id}"]`).getByRole('link', { name: /^Recordings of the booking/ }).click();
+    await page.getByRole('heading', { level: 1, name: 'Recordings' }).waitFor();
+    assert.match(page.url(), new RegExp(`#/recordings/booking/${booking.json.booking.id}$`));
+    // Her booking did not make the recording (it was on demand): the booking filter is
+    // empty; the camera's list shows the part she may see.
+    await page.locator('#recording-empty').waitFor();
+    await page.goto(`${gw.url}/#/recordings/camera/${cameraId}`);
+    const row = page.locator(`tr[data-recording-id="${recordingId}"]`);
+    await row.waitFor();
+    await row.getByRole('button', { name: /^Play/ }).click();
+    await page.locator('#recording-my-part').waitFor({ state: 'visible' });
+    assert.equal(await page.isVisible('#recording-video'), false, 'not the whole recording');
+    await page.locator('#recording-my-part').click();
+    await page.waitForFunction(() => document.querySelector('#recording-video').currentTime > 0.3, null, { timeout: 15000 });
+    const [w, hgt, dur] = await page.$eval('#recording-video', (v) => [v.videoWidth, v.videoHeight, v.duration]);
+    assert.deepEqual([w, hgt], [640, 480]);
+    assert.ok(dur < rec.duration_s - 1.5, `her part lasts ${dur} s of ${rec.duration_s} s`);
+    await shot(page, 'rec-04-user-my-part');
+
+    // Inside her booking she may record the camera, and stop what she started.
+    await page.goto(`${gw.url}/#/watch/camera/${cameraId}/snapshot`);
+    await page.locator('#rec-start').click();
+    await page.locator('#rec-badge').waitFor({ state: 'visible', timeout: 3000 });
+    await page.locator('#rec-stop').click();
+    await page.locator('#rec-badge').waitFor({ state: 'hidden', timeout: 3000 });
   } finally {
     await context.close();
   }

@@ -62,9 +62,9 @@ export function recordingsView(root, args) {
     controlsArea,
     listError,
     h('div.recordings-grid',
+      player.el,
       h('section.panel', { 'aria-labelledby': 'recording-list-title' },
-        h('div.panel-head', h('h2#recording-list-title', 'Recordings'), summary), listArea),
-      player.el));
+        h('div.panel-head', h('h2#recording-list-title', 'Recordings'), summary), listArea)));
   root.append(view);
   focusHeading(view, 'Recordings');
 
@@ -140,7 +140,11 @@ export function recordingsView(root, args) {
         type: 'button',
         disabled: !canPlay,
         'aria-label': `Play the recording of ${what}, ${dateTime(rec.started_at)}`,
-        onclick: () => { player.show(rec, what); markSelected(); },
+        onclick: () => {
+          player.show(rec, what);
+          markSelected();
+          player.el.scrollIntoView({ block: 'nearest' }); // the player sits above a long list
+        },
       }, 'Play'),
     ];
     if (admin && canPlay) {
@@ -153,10 +157,10 @@ export function recordingsView(root, args) {
     const seconds = rec.duration_s ?? ((rec.ended_at ?? Date.now() / 1000) - rec.started_at);
     return h('tr', { dataset: { recordingId: rec.id, state: rec.state } },
       h('td', what),
-      h('td', dateTime(rec.started_at)),
+      h('td.nowrap', dateTime(rec.started_at)),
       h('td.num', duration(seconds)),
       h('td.num', rec.bytes ? bytes(rec.bytes) : '—'),
-      h('td', reasonWords(rec.reason)),
+      h('td.nowrap', reasonWords(rec.reason)),
       h('td', badge(stateText, stateCls)),
       h('td', rec.booking_id ? h('a', { href: recordingsHref({ booking: rec.booking_id }), 'aria-label': `Recordings of booking ${rec.booking_id}` }, `#${rec.booking_id}`) : '—'),
       h('td.actions-cell', actions));
