@@ -171,8 +171,22 @@ export function forget() {
 
 /** A same-origin WebSocket URL for `path` (with `params`), authenticated. */
 export async function wsUrl(path, params = {}, resource) {
+  return urlWithCredential(path, params, resource, { ws: true });
+}
+
+/**
+ * A same-origin http(s) URL for an element that cannot send a header (<video src>, a
+ * download link): `resource` is what a ticket opens, "camera:3" or "recording:7" (a
+ * recording's ticket lasts as long as a player keeps asking for ranges, up to an hour).
+ */
+export async function mediaUrl(path, params = {}, resource) {
+  return urlWithCredential(path, params, resource, { ws: false });
+}
+
+// Cookie mode: the URL as it is (the browser sends the cookie). Token mode: a ticket.
+async function urlWithCredential(path, params, resource, { ws }) {
   const u = new URL(path, location.href);
-  u.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
+  if (ws) u.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
   for (const [k, v] of Object.entries(params)) u.searchParams.set(k, v);
   if (!cookieMode && token) await addUrlCredential(u, resource);
   return u.toString();

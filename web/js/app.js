@@ -8,6 +8,7 @@ import { bookingsView } from './views/bookings.js';
 import { usersView } from './views/users.js';
 import { robotsView } from './views/robots.js';
 import { auditView } from './views/audit.js';
+import { recordingsView } from './views/recordings.js';
 
 const main = document.getElementById('main');
 let disposeView = null;
@@ -17,6 +18,7 @@ const routes = [
   { path: 'cameras', label: 'Cameras', view: camerasView },
   { path: 'bookings', label: 'Bookings', view: bookingsView },
   { path: 'robots', label: 'Robots', view: robotsView },
+  { path: 'recordings', label: 'Recordings', view: recordingsView },
   { path: 'users', label: 'Users', view: usersView, admin: true },
   { path: 'audit', label: 'Audit', view: auditView, admin: true },
   { path: 'watch', view: watchView },

@@ -3,6 +3,7 @@
 import * as api from '../api.js';
 import { h, clear, field, notice, toast, confirmDialog, focusHeading, clock, dateTime, pad2 } from '../ui.js';
 import { resourceLabel } from './booking_util.js';
+import { recordingsHref } from './recordings.js';
 
 export function bookingsView(root) {
   const admin = api.isAdmin();
@@ -94,6 +95,8 @@ export function bookingsView(root) {
     const [kind, id] = b.resource.split(':');
     const actions = [];
     if (live) actions.push(h('a.btn.btn-small.btn-primary', { href: `#/watch/${kind}/${id}`, 'aria-label': `Watch ${what}` }, 'Watch'));
+    // What was recorded during this booking (the gateway lists it once something was).
+    if (b.starts_at <= now) actions.push(h('a.btn.btn-small', { href: recordingsHref({ booking: b.id }), 'aria-label': `Recordings of the booking of ${what}, ${dateTime(b.starts_at)}` }, 'Recordings'));
     if (admin && b.ends_at > now) {
       actions.push(h('button.btn.btn-small', {
         type: 'button',

@@ -3,6 +3,7 @@
 import * as api from '../api.js';
 import { h, field, notice, toast, confirmDialog, every, cameraState, badge, focusHeading, clock, dateTime, sentence } from '../ui.js';
 import { bookingWindow } from './booking_util.js';
+import { recordingsHref } from './recordings.js';
 
 export function camerasView(root) {
   const cards = new Map(); // id -> { el, update }
@@ -28,6 +29,7 @@ export function camerasView(root) {
     const access = h('p.card-access');
     const name = h('h2.card-title');
     const watch = h('a.btn.btn-primary', { href: `#/watch/camera/${cam.id}` }, 'Watch');
+    const recordings = h('a.btn', { href: recordingsHref({ resource: `camera:${cam.id}` }) }, 'Recordings');
     const canRemove = api.isAdmin() || cam.created_by === api.user()?.id;
     const remove = h('button.btn.btn-quiet', {
       type: 'button',
@@ -43,10 +45,11 @@ export function camerasView(root) {
         h('div', h('dt', 'Picture'), size)),
       access,
       err,
-      h('div.card-actions', watch, remove));
+      h('div.card-actions', watch, recordings, remove));
     const update = (c) => {
       name.textContent = c.name;
       watch.setAttribute('aria-label', `Watch ${c.name}`);
+      recordings.setAttribute('aria-label', `Recordings of ${c.name}`);
       remove.setAttribute('aria-label', `Remove ${c.name}`);
       remove.hidden = !canRemove;
       const st = cameraState(c.state);

@@ -1,12 +1,14 @@
-// Watching one camera (MJPEG, WebSocket, WebRTC, snapshot) or one robot (WebRTC): the
-// picture, measured fps and latency, full screen, snapshot download, analysis, and the
-// booking countdown with its warning and the "session ended" cut.
+// Watching one camera (MJPEG, WebSocket, WebRTC, snapshot) or one robot (WebRTC,
+// watch_robot.js): the picture, measured fps and latency, full screen, snapshot download,
+// analysis, the booking countdown (watch_session.js) and the REC badge.
 import * as api from '../api.js';
-import { h, clear, notice, toast, every, cameraState, badge, focusHeading, clock, duration, durationWords, bytes, sentence } from '../ui.js';
+import { h, clear, notice, toast, every, cameraState, badge, focusHeading, bytes, sentence } from '../ui.js';
 import { downloadSnapshot } from '../players/camera_players.js';
-import { RobotPlayer } from '../players/robot_player.js';
-import { bookingWindow } from './booking_util.js';
 import { MODES, cameraPicture, stageParts, statsPanel } from './watch_stage.js';
+import { sessionBar, toggleFullscreen } from './watch_session.js';
+import { watchRobot } from './watch_robot.js';
+import { recordingIndicator } from './recording_control.js';
+import { recordingsHref } from './recordings.js';
 
 export function watchView(root, args) {
   const [kind, id, modeArg] = args;
@@ -17,135 +19,6 @@ export function watchView(root, args) {
   }
   return watchCamera(root, Number(id), MODES.some((m) => m.id === modeArg) ? modeArg : 'mjpeg');
 }
-
-// ---- shared pieces -------------------------------------------------------------
-
-/**
- * The booking countdown for a non-admin: "Booked until 14:30 · 12:04 left", the warning
- * from session-expiring, and the ended state. The booking is read again every 10 s (a
- * view without notices, MJPEG or WebRTC, learns of a changed end that way); onOver runs
- * when its end has come.
- */
-function sessionBar(resource, setBanner = () => {}, onOver = () => {}) {
-  const el = h('div.session-bar#session-bar', { hidden: true });
-  const text = h('span.session-text');
-  const countdown = h('span.session-countdown#countdown', { 'aria-hidden': 'true' });
-  const sr = h('span.visually-hidden', { 'aria-live': 'polite' }); // spoken once a minute, not every second
-  el.append(clockIcon(), text, countdown, sr);
-  let window = null;
-  let warnedAt = null;
-  let ended = false;
-  let lastSpokenMinute = null;
-  let timer = null;
-  let refresher = null;
-  let over = false;
-
-  const render = () => {
-    if (ended) return;
-    if (!window) return;
-    const left = window.ends_at - Date.now() / 1000;
-    el.hidden = false;
-    if (left <= 0) {
-      el.className = 'session-bar is-warning';
-      text.textContent = `Your booking ended at ${clock(window.ends_at)}.`;
-      countdown.textContent = '';
-      setBanner(null);
-      if (!over) { over = true; onOver(); }
-      return;
-    }
-    over = false;
-    const warn = warnedAt !== null || left <= 60;
-    el.className = `session-bar ${warn ? 'is-warning' : ''}`;
-    text.textContent = warn
-      ? `Your session ends at ${clock(window.ends_at)}. Finish up: the stream stops then.`
-      : `Booked until ${clock(window.ends_at)}.`;
-    countdown.textContent = `${duration(left)} left`;
-    setBanner(warn ? `Session ends in ${duration(left)}` : null);
-    const minute = Math.ceil(left / 60);
-    if (minute !== lastSpokenMinute && (minute <= 5 || minute % 15 === 0)) {
-      lastSpokenMinute = minute;
-      sr.textContent = `${durationWords(left)} left in your booking.`;
-    }
-  };
-
-  return {
-    el,
-    async load() {
-      if (api.isAdmin()) {
-        el.hidden = false;
-        el.className = 'session-bar is-admin';
-        text.textContent = 'Admin access: no booking needed.';
-        return;
-      }
-      if (ended) return;
-      clearInterval(refresher);
-      refresher = setInterval(() => this.load(), 10000);
-      const b = await api.get('/api/bookings').catch(() => null);
-      if (ended || !b) return;
-      const w = bookingWindow(b.bookings ?? [], resource);
-      if (!w.active && window) {
-        // It was cut short or cancelled while we watched: over now.
-        window = { ...window, ends_at: Math.min(window.ends_at, Date.now() / 1000) };
-        render();
-        return;
-      }
-      window = w.active;
-      if (!window) {
-        el.hidden = false;
-        el.className = 'session-bar is-warning';
-        text.textContent = w.next
-          ? `You have no booking for this now. Your next one starts ${clock(w.next.starts_at)}.`
-          : 'You have no booking for this now.';
-        return;
-      }
-      render();
-      clearInterval(timer);
-      timer = setInterval(render, 1000);
-    },
-    warn(endsAt) {
-      warnedAt = Date.now();
-      el.dataset.warned = 'gateway';
-      if (endsAt) window = { ...(window ?? {}), ends_at: endsAt };
-      render();
-      sr.textContent = `Warning: your session ends at ${clock(endsAt)}, in ${durationWords(endsAt - Date.now() / 1000)}.`;
-    },
-    ended(message) {
-      ended = true;
-      clearInterval(timer);
-      clearInterval(refresher);
-      setBanner(null);
-      el.hidden = false;
-      el.className = 'session-bar is-ended';
-      text.textContent = `Session ended. ${message}`;
-      countdown.textContent = '';
-    },
-    stop() { clearInterval(timer); clearInterval(refresher); },
-  };
-}
-
-function clockIcon() {
-  const ns = 'http://www.w3.org/2000/svg';
-  const svg = document.createElementNS(ns, 'svg');
-  svg.setAttribute('viewBox', '0 0 24 24');
-  svg.setAttribute('width', '20');
-  svg.setAttribute('height', '20');
-  svg.setAttribute('aria-hidden', 'true');
-  svg.setAttribute('class', 'session-icon');
-  svg.innerHTML = '<circle cx="12" cy="12" r="9" fill="none" stroke="currentColor" stroke-width="2"/><path d="M12 7v5l3 2" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round"/>';
-  return svg;
-}
-
-async function toggleFullscreen(stage, button) {
-  try {
-    if (document.fullscreenElement) await document.exitFullscreen();
-    else await stage.requestFullscreen();
-  } catch (e) {
-    toast(`Full screen is not available: ${e.message}`, 'warning');
-  }
-  button.focus();
-}
-
-// ---- a camera ------------------------------------------------------------------
 
 function watchCamera(root, cameraId, initialMode) {
   let mode = initialMode;
@@ -161,6 +34,8 @@ function watchCamera(root, cameraId, initialMode) {
   const session = sessionBar(`camera:${cameraId}`, setBanner, () => player?.check?.());
   const title = h('h1', `Camera ${cameraId}`);
   const state = h('span#camera-state');
+  // "● REC" while the gateway records this camera (hidden when it may not say: 403).
+  const rec = recordingIndicator(`camera:${cameraId}`);
   const camMeta = h('p.muted#camera-meta');
   const analysis = h('div#analysis', { 'aria-live': 'polite' },
     h('p.muted', 'Run the analysis to measure the current picture.'));
@@ -225,7 +100,8 @@ function watchCamera(root, cameraId, initialMode) {
 
   const view = h('section.view.watch',
     h('nav.crumbs', { 'aria-label': 'Breadcrumb' }, h('a', { href: '#/cameras' }, '← Cameras')),
-    h('div.view-head', h('div.title-row', title, state), camMeta),
+    h('div.view-head', h('div.title-row', title, state, rec.el), camMeta,
+      h('a#camera-recordings', { href: recordingsHref({ resource: `camera:${cameraId}` }) }, 'Recordings')),
     session.el,
     h('div.watch-grid',
       h('div.watch-main', stage,
@@ -357,91 +233,10 @@ function watchCamera(root, cameraId, initialMode) {
   return () => {
     picture.release();
     stopPolling();
+    rec.stop();
     session.stop();
     document.removeEventListener('keydown', onKey);
     document.removeEventListener('fullscreenchange', onFs);
     if (document.fullscreenElement) document.exitFullscreen().catch(() => {});
   };
-}
-
-// ---- a robot -------------------------------------------------------------------
-
-function watchRobot(root, idArg) {
-  const video = h('video#robot-video', { autoplay: true, muted: true, playsinline: true, 'aria-label': 'Live video from the robot' });
-  const { stage, setOverlay, setBanner } = stageParts(video);
-  const stats = statsPanel();
-  const title = h('h1', 'Robot');
-  const view = h('section.view.watch',
-    h('nav.crumbs', { 'aria-label': 'Breadcrumb' }, h('a', { href: '#/robots' }, '← Robots')),
-    h('div.view-head', h('div.title-row', title), h('p.muted', 'WebRTC video, straight from the robot.')),
-    h('div'),
-    h('div.watch-grid',
-      h('div.watch-main', stage,
-        h('div.toolbar', h('span.muted', 'View: WebRTC'), h('div.toolbar-actions',
-          (() => { const b = h('button.btn#fullscreen', { type: 'button', onclick: () => toggleFullscreen(stage, b) }, 'Full screen'); return b; })(),
-          h('button.btn#download', { type: 'button', onclick: () => saveVideoFrame(video, title.textContent) }, 'Save still')))),
-      h('aside.watch-side', { 'aria-label': 'Measurements' }, h('section.panel', h('h2', 'Live'), stats.el))));
-  root.append(view);
-  focusHeading(view, 'Robot');
-
-  let player = null;
-  let session = null;
-  setOverlay('connecting', 'Connecting…', 'Looking up the robot.');
-
-  (async () => {
-    let robot;
-    try {
-      const r = await api.get('/api/robots');
-      const list = r.robots ?? [];
-      robot = list.find((x) => String(x.id) === idArg || x.name === idArg);
-      if (!robot) throw new Error(`There is no robot "${idArg}".`);
-    } catch (e) {
-      setOverlay('error', 'No robot to show', e.status === 404 ? 'This gateway does not offer robots yet.' : e.message, [h('a.btn', { href: '#/robots' }, 'Robots')]);
-      return;
-    }
-    title.textContent = robot.name;
-    document.title = `${robot.name} · camgate`;
-    session = sessionBar(`robot:${robot.id}`, setBanner);
-    view.children[2].replaceWith(session.el);
-    await session.load();
-    player = new RobotPlayer(robot, video, {
-      onFrame: (s) => { stats.update(s); stage.dataset.frames = String(s.frames); },
-      onState: (st, message) => {
-        if (st === 'playing') setOverlay('playing', '');
-        else if (st === 'error') setOverlay('error', 'No video', message, [h('button.btn.btn-primary', { type: 'button', onclick: () => location.reload() }, 'Try again')]);
-        else setOverlay(st, st === 'waiting' ? 'Robot offline' : 'Connecting…', message);
-      },
-      onNotice: (msg) => { if (msg.type === 'session-expiring') session.warn(msg.ends_at); },
-      onEnded: ({ message }) => {
-        stats.halt();
-        session.ended(message);
-        setOverlay('ended', 'Session ended', message, [h('a.btn.btn-primary', { href: '#/bookings' }, 'My bookings')]);
-      },
-    });
-    player.start();
-  })();
-
-  return () => {
-    player?.stop();
-    session?.stop();
-    if (document.fullscreenElement) document.exitFullscreen().catch(() => {});
-  };
-}
-
-function saveVideoFrame(video, name) {
-  if (!video.videoWidth) {
-    toast('There is no picture to save yet.', 'warning');
-    return;
-  }
-  const c = document.createElement('canvas');
-  c.width = video.videoWidth;
-  c.height = video.videoHeight;
-  c.getContext('2d').drawImage(video, 0, 0);
-  c.toBlob((blob) => {
-    const a = document.createElement('a');
-    a.href = URL.createObjectURL(blob);
-    a.download = `${name.replace(/[^\w.-]+/g, '-')}-${Date.now()}.jpg`;
-    a.click();
-    setTimeout(() => URL.revokeObjectURL(a.href), 10000);
-  }, 'image/jpeg', 0.92);
 }
