@@ -6,7 +6,10 @@
 //   cd tests/js && CAMGATE_BIN_DIR=/path/to/build/bin node --test robot/relay_e2e.test.mjs
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { startGateway, bin, spawnUntil, CHROMIUM_WEBRTC_ARGS, USER } from '../support/gateway.mjs';
 import { viewerMain, measure } from '../support/robot_viewer.mjs';
@@ -246,6 +249,35 @@ test('WHEP plays a robot through its relay; bad offers and unknown sessions get 
   const bye = await gw.api('DELETE', w.location, { token: gw.adminToken });
   assert.equal(bye.status, 200, bye.text);
   await page.context().close();
+});
+
+test('a robot records through its relay: one upstream, an H.264 MP4 that ffprobe reads', async (t) => {
+  if (skip) return t.skip(skip);
+  if (spawnSync('ffprobe', ['-version']).status !== 0) return t.skip('ffprobe (Debian ffmpeg) is missing');
+  const start = await gw.api('POST', `/api/robots/${robotId}/recordings`, { token: gw.adminToken });
+  assert.equal(start.status, 201, start.text);
+  const state = await gw.api('GET', `/api/robots/${robotId}/recording`, { token: gw.adminToken });
+  assert.equal(state.json.recording, true);
+  await new Promise((r) => setTimeout(r, 4000));
+  const stop = await gw.api('DELETE', `/api/robots/${robotId}/recordings/current`, { token: gw.adminToken });
+  assert.equal(stop.status, 200, stop.text);
+  const rec = stop.json.recording;
+  assert.equal(rec.state, 'complete');
+  assert.equal(rec.resource, `robot:${robotId}`);
+  assert.ok(rec.frames > 30, `${rec.frames} pictures in 4 s`);
+  const r = await fetch(`${gw.url}/api/recordings/${rec.id}/download`, { headers: { Authorization: `Bearer ${gw.adminToken}` } });
+  assert.equal(r.status, 200);
+  const file = path.join(tmpdir(), `camgate-robot-rec-${process.pid}.mp4`);
+  writeFileSync(file, Buffer.from(await r.arrayBuffer()));
+  const p = spawnSync('ffprobe', ['-v', 'error', '-count_frames', '-select_streams', 'v:0', '-show_entries',
+    'stream=nb_read_frames,codec_name,width,height', '-of', 'json', file], { encoding: 'utf8' });
+  rmSync(file, { force: true });
+  assert.equal(p.status, 0, p.stderr);
+  const s = JSON.parse(p.stdout).streams[0];
+  assert.equal(s.codec_name, 'h264');
+  assert.deepEqual([s.width, s.height], [640, 360]);
+  assert.ok(Math.abs(Number(s.nb_read_frames) - rec.frames) <= Math.max(1, rec.frames * 0.02), `ffprobe ${s.nb_read_frames}, row ${rec.frames}`);
+  assert.deepEqual(offersSeenByRobot().filter((x) => x !== 'camgate-relay'), [], 'the robot still answered the relay only');
 });
 
 test('relay_keep_warm opens the upstream when the robot registers; a viewer then starts fast', async (t) => {
