@@ -95,6 +95,10 @@ struct offloader::fetch {
 
 offloader::offloader(store::recording_repository& repo, offload_options options)
     : repo_(repo), options_(std::move(options)) {
+  // The logger registry is made on first use; made here, before the thread, its making
+  // happens-before the worker's first log line (spdlog's lazy static is not atomic for
+  // ThreadSanitizer).
+  spdlog::default_logger_raw();
   if (!options_.on_complete.empty()) worker_ = std::thread([this] { run(); });
 }
 

@@ -37,6 +37,7 @@ void service::start() {
   if (r.complete || r.damaged)
     spdlog::info("recordings: {} interrupted recording(s) repaired, {} damaged", r.complete,
                  r.damaged);
+  spdlog::default_logger_raw();  // made before the thread (see offloader.cpp)
   thread_ = std::thread([this] { run(); });
 }
 
