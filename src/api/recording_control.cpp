@@ -26,10 +26,6 @@ using httpd::json_error;
 using httpd::request_context;
 using httpd::response;
 
-std::int64_t now_s() {
-  return core::unix_micros() / 1000000;
-}
-
 // The camera or robot the path names, if there is one the caller may know of.
 std::variant<access::resource, response> target(services& s, const request_context& ctx,
                                                 bool robot) {
@@ -115,7 +111,7 @@ asio::awaitable<response> start_recording(services& s, request_context& ctx, boo
   if (ctx.identity->role != auth::role::admin) user = ctx.identity->user_id;
   // Opening the file and the encoder takes milliseconds: off the I/O threads.
   co_await asio::post(recording_executor(s), asio::use_awaitable);
-  auto r = s.recordings->plan().start_demand(what, user, now_s());
+  auto r = s.recordings->plan().start_demand(what, user, core::unix_seconds());
   if (auto* e = std::get_if<std::string>(&r)) {
     const bool busy = e->find("already recording") != std::string::npos;
     co_return json_error(busy ? http::status::conflict : http::status::service_unavailable, *e);
@@ -123,7 +119,7 @@ asio::awaitable<response> start_recording(services& s, request_context& ctx, boo
   const auto& row = std::get<store::recording_row>(r);
   spdlog::info("{} started recording {} of {} {}", ctx.identity->name, row.id,
                access::to_string(what.kind), what.id);
-  recording_viewer viewer(s, *ctx.identity, now_s());
+  recording_viewer viewer(s, *ctx.identity, core::unix_seconds());
   auto res = httpd::json_response(
       http::status::created,
       {{"success", true}, {"recording", recording_json(row, viewer.view(row))}});
@@ -152,7 +148,7 @@ asio::awaitable<response> stop_recording(services& s, request_context& ctx, bool
     co_return json_error(http::status::not_found, "it is not recording any more");
   const auto& row = std::get<store::recording_row>(r);
   spdlog::info("{} stopped recording {}", ctx.identity->name, row.id);
-  recording_viewer viewer(s, *ctx.identity, now_s());
+  recording_viewer viewer(s, *ctx.identity, core::unix_seconds());
   co_return httpd::json_response(
       http::status::ok, {{"success", true}, {"recording", recording_json(row, viewer.view(row))}});
 }
@@ -176,7 +172,7 @@ asio::awaitable<response> clip(services& s, request_context& ctx, bool robot) {
                          "start (unix seconds or ISO 8601 UTC) and duration (1 to " +
                              std::to_string(kMaxClip) + " seconds) are required");
   const auto end = *start + *duration;
-  recording_viewer viewer(s, *ctx.identity, now_s());
+  recording_viewer viewer(s, *ctx.identity, core::unix_seconds());
   if (!viewer.covers(kind, what.id, *start, end))
     co_return json_error(http::status::forbidden,
                          "that window is not inside one of your bookings of " + kind + " " +
@@ -211,14 +207,8 @@ asio::awaitable<response> clip(services& s, request_context& ctx, bool robot) {
     co_return json_error(none ? http::status::not_found : http::status::internal_server_error,
                          cut.error);
   }
-  try {
-    const auto now = now_s();
-    const auto a = s.audit.begin(ctx.identity->user_id, ctx.identity->name, kind, what.id,
-                                 "recording-clip", ctx.remote_ip, now);
-    s.audit.end(a, now, "clip " + std::to_string(*start) + "+" + std::to_string(*duration) + "s");
-  } catch (const std::exception& e) {
-    spdlog::error("audit: cannot record a clip: {}", e.what());
-  }
+  audit_event(s, ctx, kind, what.id, "recording-clip",
+              "clip " + std::to_string(*start) + "+" + std::to_string(*duration) + "s");
   auto res =
       httpd::file_download(out, "video/mp4", {},
                            kind + "-" + std::to_string(what.id) + "-" + std::to_string(*start) +

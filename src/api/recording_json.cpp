@@ -3,7 +3,10 @@
 #include <ctime>
 #include <filesystem>
 
+#include <spdlog/spdlog.h>
+
 #include "api/request_body.hpp"
+#include "core/clock.hpp"
 
 namespace camgate::api {
 
@@ -36,6 +39,18 @@ nlohmann::json recording_json(const store::recording_row& row, const recording_v
           {"visible_parts", v.parts},
           {"media_url", base + "/media"},
           {"download_url", base + "/download"}};
+}
+
+void audit_event(services& s, const httpd::request_context& ctx, const std::string& kind,
+                 std::int64_t id, std::string_view protocol, const std::string& what) {
+  try {
+    const auto now = core::unix_seconds();
+    const auto a = s.audit.begin(ctx.identity->user_id, ctx.identity->name, kind, id, protocol,
+                                 ctx.remote_ip, now);
+    s.audit.end(a, now, what);
+  } catch (const std::exception& e) {
+    spdlog::error("audit: cannot record {} ({}): {}", protocol, what, e.what());
+  }
 }
 
 std::string download_name(const store::recording_row& row) {

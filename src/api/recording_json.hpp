@@ -9,6 +9,7 @@
 
 #include "api/recording_access.hpp"
 #include "api/services.hpp"
+#include "http/request_context.hpp"
 #include "store/recording_repository.hpp"
 
 namespace camgate::api {
@@ -21,6 +22,12 @@ inline asio::thread_pool::executor_type recording_executor(services& s) {
 // A recording as the API shows it: never its machine path, only its file name; the
 // part of it the caller may see; where to play and download it.
 nlohmann::json recording_json(const store::recording_row& row, const recording_view& v);
+
+// One audit row for something done at once (a play, a download, a clip, a deletion):
+// begun and ended now, with `what` as its end reason. A store failure is logged: the
+// answer still goes out.
+void audit_event(services& s, const httpd::request_context& ctx, const std::string& kind,
+                 std::int64_t id, std::string_view protocol, const std::string& what);
 
 // "camera-3-20261206T224501Z.mp4": what a download is saved as.
 std::string download_name(const store::recording_row& row);

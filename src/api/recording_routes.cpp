@@ -21,10 +21,6 @@ using httpd::json_error;
 using httpd::request_context;
 using httpd::response;
 
-std::int64_t now_s() {
-  return core::unix_micros() / 1000000;
-}
-
 std::optional<response> no_table(services& s) {
   if (s.recording_rows) return std::nullopt;
   return json_error(http::status::not_found, "recordings are not kept by this gateway");
@@ -62,7 +58,7 @@ asio::awaitable<response> list_recordings(services& s, request_context& ctx) {
   if (auto* e = std::get_if<std::string>(&filter))
     co_return json_error(http::status::bad_request, *e);
   auto f = std::get<store::recording_filter>(filter);
-  recording_viewer viewer(s, *ctx.identity, now_s());
+  recording_viewer viewer(s, *ctx.identity, core::unix_seconds());
   // A user's own: by their bookings, not by who owns the row (a continuous recording
   // of their session is theirs to see too); user_id narrows only an admin's list.
   if (!viewer.admin()) f.user_id.reset();
@@ -82,7 +78,7 @@ std::variant<store::recording_row, response> visible_recording(services& s,
   if (!id) return json_error(http::status::bad_request, "recording id must be a positive integer");
   auto row = s.recording_rows->get(*id);
   if (!row) return json_error(http::status::not_found, "no recording " + std::to_string(*id));
-  recording_viewer viewer(s, *ctx.identity, now_s());
+  recording_viewer viewer(s, *ctx.identity, core::unix_seconds());
   if (auto why = viewer.refusal(*row, whole); !why.empty())
     return json_error(http::status::forbidden, why);
   return *row;
@@ -93,7 +89,7 @@ asio::awaitable<response> get_recording(services& s, request_context& ctx) {
   auto got = visible_recording(s, ctx, false);
   if (auto* r = std::get_if<response>(&got)) co_return std::move(*r);
   const auto& row = std::get<store::recording_row>(got);
-  recording_viewer viewer(s, *ctx.identity, now_s());
+  recording_viewer viewer(s, *ctx.identity, core::unix_seconds());
   co_return httpd::json_response(
       http::status::ok, {{"success", true}, {"recording", recording_json(row, viewer.view(row))}});
 }
@@ -102,14 +98,8 @@ asio::awaitable<response> get_recording(services& s, request_context& ctx) {
 // of its range requests.
 void audit_read(services& s, const request_context& ctx, const store::recording_row& row,
                 std::string_view protocol) {
-  try {
-    const auto now = now_s();
-    const auto id = s.audit.begin(ctx.identity->user_id, ctx.identity->name, row.resource_kind,
-                                  row.resource_id, protocol, ctx.remote_ip, now);
-    s.audit.end(id, now, "recording " + std::to_string(row.id));
-  } catch (const std::exception& e) {
-    spdlog::error("audit: cannot record the {} of recording {}: {}", protocol, row.id, e.what());
-  }
+  audit_event(s, ctx, row.resource_kind, row.resource_id, protocol,
+              "recording " + std::to_string(row.id));
 }
 
 bool from_the_start(std::string_view range) {
@@ -175,10 +165,8 @@ asio::awaitable<response> delete_recording(services& s, request_context& ctx) {
         http::status::internal_server_error,
         "cannot remove the file of recording " + std::to_string(*id) + ": " + ec.message());
   s.recording_rows->remove(*id);
-  const auto now = now_s();
-  const auto a = s.audit.begin(ctx.identity->user_id, ctx.identity->name, row->resource_kind,
-                               row->resource_id, "recording-delete", ctx.remote_ip, now);
-  s.audit.end(a, now, "recording " + std::to_string(*id) + " deleted by " + ctx.identity->name);
+  audit_event(s, ctx, row->resource_kind, row->resource_id, "recording-delete",
+              "recording " + std::to_string(*id) + " deleted by " + ctx.identity->name);
   co_return httpd::json_response(http::status::ok, {{"success", true}, {"id", *id}});
 }
 

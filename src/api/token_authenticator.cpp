@@ -77,40 +77,38 @@ httpd::auth_outcome check_ticket(const credential_checkers& c, std::string_view 
 
 }  // namespace
 
-std::optional<std::string> ticket_resource(std::string_view path) {
-  // A recording's media and download: "recording:<id>".
-  if (path.starts_with("/api/recordings/")) {
-    path.remove_prefix(std::string_view("/api/recordings/").size());
-    const auto slash = path.find('/');
-    if (slash == std::string_view::npos) return std::nullopt;
-    const auto id = path.substr(0, slash);
-    const auto what = path.substr(slash + 1);
-    std::int64_t n = 0;
-    auto [p, ec] = std::from_chars(id.data(), id.data() + id.size(), n);
-    if (ec != std::errc{} || p != id.data() + id.size() || n <= 0) return std::nullopt;
-    if (what != "media" && what != "download") return std::nullopt;
-    return "recording:" + std::to_string(n);
-  }
-  std::string_view kind;
-  for (std::string_view k : {"camera", "robot"}) {
-    const std::string prefix = "/api/" + std::string(k) + "s/";
-    if (path.starts_with(prefix)) {
-      kind = k;
-      path.remove_prefix(prefix.size());
-    }
-  }
-  if (kind.empty()) return std::nullopt;
+namespace {
+// "/api/<prefix>s/<id>/<what>" -> {id, what}, for a canonical positive id only.
+std::optional<std::pair<std::int64_t, std::string_view>> id_and_rest(std::string_view path,
+                                                                     std::string_view prefix) {
+  if (!path.starts_with(prefix)) return std::nullopt;
+  path.remove_prefix(prefix.size());
   const auto slash = path.find('/');
   if (slash == std::string_view::npos) return std::nullopt;
   const auto id = path.substr(0, slash);
-  const auto what = path.substr(slash + 1);
   std::int64_t n = 0;
   auto [p, ec] = std::from_chars(id.data(), id.data() + id.size(), n);
   if (ec != std::errc{} || p != id.data() + id.size() || n <= 0) return std::nullopt;
-  if (what != "stream" && what != "ws" && what != "snapshot" && what != "whep" &&
-      !what.starts_with("whep/"))
-    return std::nullopt;
-  return std::string(kind) + ":" + std::to_string(n);
+  return std::pair{n, path.substr(slash + 1)};
+}
+}  // namespace
+
+std::optional<std::string> ticket_resource(std::string_view path) {
+  // A recording's media and download: "recording:<id>".
+  if (auto r = id_and_rest(path, "/api/recordings/")) {
+    if (r->second != "media" && r->second != "download") return std::nullopt;
+    return "recording:" + std::to_string(r->first);
+  }
+  for (std::string_view kind : {"camera", "robot"}) {
+    auto r = id_and_rest(path, "/api/" + std::string(kind) + "s/");
+    if (!r) continue;
+    const auto what = r->second;
+    if (what != "stream" && what != "ws" && what != "snapshot" && what != "whep" &&
+        !what.starts_with("whep/"))
+      return std::nullopt;
+    return std::string(kind) + ":" + std::to_string(r->first);
+  }
+  return std::nullopt;
 }
 
 httpd::authenticator token_authenticator(credential_checkers checkers) {

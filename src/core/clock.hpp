@@ -11,6 +11,10 @@ inline std::int64_t unix_micros() {
   return duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
 }
 
+inline std::int64_t unix_seconds() {
+  return unix_micros() / 1'000'000;
+}
+
 inline std::int64_t steady_micros() {
   using namespace std::chrono;
   return duration_cast<microseconds>(steady_clock::now().time_since_epoch()).count();

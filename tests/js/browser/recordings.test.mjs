@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
-import { startCamsim, startGateway, ADMIN, USER } from '../support/gateway.mjs';
+import { startCamsim, startGateway, ADMIN, USER, waitFor } from '../support/gateway.mjs';
 
 const artifacts = process.env.CAMGATE_ARTIFACTS ?? '/tmp/camgate-artifacts';
 mkdirSync(artifacts, { recursive: true });
@@ -43,16 +43,6 @@ async function login(page, user) {
 async function shot(page, name) {
   await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path: path.join(artifacts, `${name}.png`), fullPage: true });
-}
-
-async function waitFor(what, fn, timeoutMs = 10000) {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
 }
 
 before(async () => {

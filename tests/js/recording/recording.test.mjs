@@ -8,7 +8,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startGateway, startCamsim, ADMIN, USER } from '../support/gateway.mjs';
+import { startGateway, startCamsim, ADMIN, USER, waitFor } from '../support/gateway.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const hasFfprobe = spawnSync('ffprobe', ['-version']).status === 0;
@@ -23,16 +23,6 @@ function probe(file) {
   const j = JSON.parse(r.stdout);
   return { frames: Number(j.streams[0].nb_read_frames), codec: j.streams[0].codec_name,
     width: j.streams[0].width, height: j.streams[0].height, duration: Number(j.format.duration) };
-}
-
-async function waitFor(what, fn, timeoutMs = 10000) {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
 }
 
 async function addCamera(gw, cam, name = 'Chair 1') {

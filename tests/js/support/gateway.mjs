@@ -23,6 +23,17 @@ export const CHROMIUM_WEBRTC_ARGS = ['--allow-loopback-in-peer-connection', '--d
 export const ADMIN = { username: 'admin', password: 'admin-password-1' };
 export const USER = { username: 'alice', password: 'alice-password-1' };
 
+// Polls `fn` every 100 ms until it returns something truthy (returned), or throws.
+export async function waitFor(what, fn, timeoutMs = 10000) {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 // Spawns a process and resolves with the first match of `pattern` in its stdout/stderr.
 export function spawnUntil(cmd, args, pattern, { timeoutMs = 15000, env } = {}) {
   const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
