@@ -13,10 +13,11 @@ recovered recover_recordings(store::recording_repository& repo) {
   store::recording_filter unfinished;
   unfinished.state = "recording";
   for (const auto& row : repo.list(unfinished)) {
-    std::string why;
-    const auto c = probe_mp4(row.path, &why);
+    std::string why = "the file is missing";
     std::error_code ec;
     const auto bytes = std::filesystem::file_size(row.path, ec);
+    // No file, nothing to read: GStreamer is not even started for it.
+    const auto c = ec ? mp4_contents{} : probe_mp4(row.path, &why);
     const auto ended_at = row.started_at + static_cast<std::int64_t>(std::ceil(c.duration_s));
     if (c.frames > 0) {
       repo.finish(row.id, ended_at, ec ? 0 : static_cast<std::int64_t>(bytes), c.frames,
