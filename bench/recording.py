@@ -20,6 +20,7 @@ every second and 500 ms fragments like the gateway's), with the gateway stopped.
 """
 import http.client
 import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -174,8 +175,9 @@ def playback_http(s, rec, repeat=5):
 def playback_browser(s, rec, repeat):
     """Chromium: <video src> to 'loadeddata', then a seek to the middle to 'seeked'."""
     node_modules = HERE.parent / "tests/js/node_modules/playwright-core"
-    if not node_modules.exists() or not shutil.which("node"):
-        return {"skipped": "playwright-core (tests/js/node_modules) or node missing"}
+    browser = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+    if not node_modules.exists() or not shutil.which("node") or not os.path.exists(browser):
+        return {"skipped": f"playwright-core (tests/js/node_modules), node or {browser} missing"}
     argv = ["node", str(HERE / "recording/playback.mjs"), "--url", s.base, "--token", s.token,
             "--id", str(rec["id"]), "--repeat", str(repeat)]
     p = subprocess.run(argv, capture_output=True, text=True, timeout=120)
@@ -183,6 +185,8 @@ def playback_browser(s, rec, repeat):
         r = json.loads(p.stdout.strip().splitlines()[-1])
     except (ValueError, IndexError):
         r = {"error": f"playback.mjs printed nothing ({p.returncode}): {p.stderr[-300:]}"}
+    if "error" in r:
+        raise RuntimeError(f"Chromium playback: {r['error']}")
     return r
 
 
