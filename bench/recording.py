@@ -206,6 +206,7 @@ def ffmpeg_phase(bindir, tmp, cams, bitrate, duration, warmup, fps):
                 "-i", cam.stream_url, "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency",
                 "-b:v", f"{bitrate}k", "-g", str(int(fps)), "-pix_fmt", "yuv420p",
                 "-movflags", "+frag_keyframe+empty_moov+default_base_moof", "-frag_duration", "500000",
+                "-flush_packets", "1",  # on disk as written: the growth is measured
                 str(f)]
         procs.append(child(f"ffmpeg-{i + 1}", argv, None, tmp / f"ffmpeg-{i + 1}.log"))
     size = lambda f: f.stat().st_size if f.exists() else 0  # noqa: E731
@@ -221,6 +222,7 @@ def ffmpeg_phase(bindir, tmp, cams, bitrate, duration, warmup, fps):
         window.stop()
         sizes1 = [size(f) for f in files]
         alive = sum(p.proc.poll() is None for p in procs)
+        rss_kb = sum(harness.proc_mem_kb(p.pid).get("VmRSS", 0) for p in procs if p.proc.poll() is None)
     finally:
         for p in procs:  # SIGTERM: ffmpeg closes its file
             p.stop()
@@ -242,7 +244,7 @@ def ffmpeg_phase(bindir, tmp, cams, bitrate, duration, warmup, fps):
     sent = [b - a if a is not None and b is not None else None for a, b in zip(sent0, sent1)]
     got = [x["frames"] for x in frames]
     # camsim's count from before ffmpeg started to after it stopped: what it was sent.
-    return {"camsim_frames_sent": sent,
+    return {"camsim_frames_sent": sent, "rss_kb_total": rss_kb,
             "drop_share": round(max(0.0, 1 - sum(got) / sum(sent)), 4)
             if all(sent) and all(g is not None for g in got) else None,"cameras": len(cams), "running_at_end": alive, "cpu_percent_total": round(sum(cpu), 1),
             "cpu_percent_per_camera": round(sum(cpu) / len(cams), 1), "cpu_percent_each": cpu,

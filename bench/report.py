@@ -269,6 +269,10 @@ def recording_tables(runs):
                 f"{num(b.get('gateway_cpu_percent'))} (gateway) | {num(ff.get('cpu_percent_total'))} | |")
     rows.append(f"| CPU per recorded camera, % of one core | | {num(per_cam)} (the increase ÷ {n}) | "
                 f"{num(ff.get('cpu_percent_per_camera'))} | {ratio(ff.get('cpu_percent_per_camera'), per_cam)} |")
+    mb = lambda r: r["gateway_rss_max_kb"] / 1024 if r.get("gateway_rss_max_kb") else None  # noqa: E731
+    ff_mb = ff["rss_kb_total"] / 1024 if ff.get("rss_kb_total") else None
+    rows.append(f"| RSS, MB (gateway: largest; ffmpeg: all at the end) | {num(mb(a))} | {num(mb(b))} | "
+                f"{num(ff_mb)} | |")
     rows.append(f"| viewers' fps p50 / min | {num(a.get('fps_p50'))} / {num(a.get('fps_min'))} | "
                 f"{num(b.get('fps_p50'))} / {num(b.get('fps_min'))} | – | |")
     rows.append(f"| viewers' latency p99 (worst camera), ms | {num(a.get('latency_p99_ms_max'))} | "
