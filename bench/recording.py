@@ -302,6 +302,8 @@ def run(args, bindir, tmp, attempt, camera):
                 lambda: dict(viewers_phase(s, cams, per_cam, dur, warm), phase="viewers", **common))
 
         # Phase b: every camera recorded, the same viewers.
+        if args.wait_idle:  # before the recordings start: they are as long as the phase
+            harness.wait_until_idle(args.wait_idle)
         # Frames received from just before each POST to just after its DELETE (outer),
         # and from just after the POST to just before the DELETE (inner): the recording
         # holds at most the outer count and, when it lost none, at least the inner one.
@@ -319,8 +321,6 @@ def run(args, bindir, tmp, attempt, camera):
             marks[which] = (time.monotonic(), {cid: dir_bytes(d) for cid, d in dirs.items()})
 
         log(f"recording: phase viewers + {n_cams} recordings, {dur} s")
-        if args.wait_idle:
-            harness.wait_until_idle(args.wait_idle)
 
         def phase_b():
             r = viewers_phase(s, cams, per_cam, dur, warm, on_mark)
