@@ -215,7 +215,9 @@ def ffmpeg_phase(bindir, tmp, cams, bitrate, duration, warmup, fps):
         while any(size(f) < 4096 for f in files) and time.monotonic() < deadline:
             time.sleep(0.1)  # every ffmpeg has written its first fragment
         time.sleep(warmup)
-        window = cpu_window({f"ffmpeg-{i + 1}": p.pid for i, p in enumerate(procs)})
+        pids = {f"ffmpeg-{i + 1}": p.pid for i, p in enumerate(procs)}
+        pids.update({f"camsim-{i + 1}": c.pid for i, c in enumerate(cams)})
+        window = cpu_window(pids)
         sizes0 = [size(f) for f in files]
         window.start()
         time.sleep(duration)
@@ -229,6 +231,7 @@ def ffmpeg_phase(bindir, tmp, cams, bitrate, duration, warmup, fps):
     sent1 = [camsim_frames_sent(c) for c in cams]
     wall = window.result["wall_s"]
     cpu = [window.result[f"ffmpeg-{i + 1}"] for i in range(len(cams))]
+    camsim = sum(window.result[f"camsim-{i + 1}"] for i in range(len(cams)))
     frames = []
     for f in files:
         pr = subprocess.run(["ffprobe", "-v", "error", "-count_frames", "-select_streams", "v:0",
@@ -252,7 +255,11 @@ def ffmpeg_phase(bindir, tmp, cams, bitrate, duration, warmup, fps):
             "disk_mb_per_min_per_camera": round(sum(mb_min) / len(cams), 2),
             "recorded_fps": [round(x["frames"] / x["duration_s"], 2) if x["frames"] and x["duration_s"] else None
                              for x in frames],
-            "files": frames, "measured_s": wall, "machine_busy_percent": window.result["machine_busy"]}
+            "files": frames, "measured_s": wall, "machine_busy_percent": window.result["machine_busy"],
+            "camsim_cpu_percent": round(camsim, 1),
+            # the host's busy time not spent by the ffmpegs or the cameras, % of one core
+            "others_cpu_percent": round(max(0.0, window.result["machine_busy"] * (os.cpu_count() or 1)
+                                            - sum(cpu) - camsim), 1)}
 
 
 def camsim_frames_sent(cam):

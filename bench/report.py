@@ -293,11 +293,11 @@ def recording_tables(runs):
     rows.append(f"| frames in the files of the frames received | | {got} | {ff_got} | |")
     rows.append(f"| frames lost | | {share} | {ff_share} | |")
     rows.append(f"| cameras (camsim) CPU, % of one core | {num(a.get('camsim_cpu_percent'))} | "
-                f"{num(b.get('camsim_cpu_percent'))} | | |")
+                f"{num(b.get('camsim_cpu_percent'))} | {num(ff.get('camsim_cpu_percent'))} | |")
     rows.append(f"| viewers (camgate-viewers) CPU | {num(a.get('viewers_cpu_percent'))} | "
                 f"{num(b.get('viewers_cpu_percent'))} | | |")
     rows.append(f"| other work on the host, % of one core | {num(a.get('others_cpu_percent'))} | "
-                f"{num(b.get('others_cpu_percent'))} | | |")
+                f"{num(b.get('others_cpu_percent'))} | {num(ff.get('others_cpu_percent'))} | |")
     http_p, br = ph.get("playback-http", {}), ph.get("playback-browser", {})
     play = ["| playback of a finished recording | p50 | max |", "|---|---:|---:|"]
     for key, label in (("start", "`Range: bytes=0-`"), ("mid", "`Range: bytes=<middle>-`")):
