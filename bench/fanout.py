@@ -109,19 +109,7 @@ class bench_env:
 
     def metrics(self):
         """camgate_* samples of /metrics as {name{labels}: value}."""
-        try:
-            _, body = http_json("GET", f"{self.base}/metrics", token=self.token)
-        except (urllib.error.URLError, OSError):
-            return {}
-        out = {}
-        for line in body.decode().splitlines():
-            if line.startswith("camgate_"):
-                key, _, value = line.rpartition(" ")
-                try:
-                    out[key] = float(value)
-                except ValueError:
-                    pass
-        return out
+        return harness.gateway_metrics(self.base, self.token)
 
     def camsim_stats(self):
         try:

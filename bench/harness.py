@@ -6,6 +6,7 @@ import os
 import queue
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -203,6 +204,45 @@ class child:
         self.log.close()
 
 
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_http(url, timeout, want=200, token=None):
+    """Polls url until it answers `want`; raises after timeout seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            status, _ = http_json("GET", url, token=token, timeout=2)
+            if status == want:
+                return
+        except (urllib.error.URLError, OSError):
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{url} did not answer {want} within {timeout} s")
+        time.sleep(0.1)
+
+
+def gateway_metrics(base, token):
+    """camgate_* samples of the gateway's /metrics as {name{labels}: value}; {} when it
+    does not answer."""
+    try:
+        _, body = http_json("GET", f"{base}/metrics", token=token)
+    except (urllib.error.URLError, OSError):
+        return {}
+    out = {}
+    for line in body.decode().splitlines():
+        if line.startswith("camgate_"):
+            key, _, value = line.rpartition(" ")
+            try:
+                out[key] = float(value)
+            except ValueError:
+                pass
+    return out
+
+
 def http_json(method, url, body=None, token=None, timeout=5):
     data = json.dumps(body).encode() if body is not None else None
     req = urllib.request.Request(url, data=data, method=method)
@@ -216,12 +256,14 @@ def http_json(method, url, body=None, token=None, timeout=5):
 
 
 
-def measure_viewers(argv, pids, port):
+def measure_viewers(argv, pids, port, on_mark=None):
     """Runs camgate-viewers (argv) against a server and measures it while the viewers'
     window is open. pids: {"gateway": server pid, "camsim": pid, ...}: CPU of each over
     the window; "gateway" is the server whose RSS and socket queues are sampled (port:
-    its listening port). Returns camgate-viewers' JSON with "gateway", "camsim",
-    "others_cpu_percent" and the host's state added."""
+    its listening port). on_mark("start" / "stop"), if given, is called as the window
+    opens and closes (to read other counters over the same window). Returns
+    camgate-viewers' JSON with "gateway", "camsim", "others_cpu_percent" and the host's
+    state added."""
     pids = dict(pids, driver=os.getpid())
     window = cpu_window(pids)
     rss = rss_sampler(pids["gateway"], port)
@@ -235,9 +277,13 @@ def measure_viewers(argv, pids, port):
             line = raw.decode(errors="replace").strip()
             if line.endswith("measuring"):
                 window.start()
+                if on_mark:
+                    on_mark("start")
             elif line.endswith("done"):
                 window.stop()
                 rss.stop()
+                if on_mark:
+                    on_mark("stop")
             else:
                 stderr_lines.append(line)
 

@@ -256,6 +256,101 @@ def robot_section(data):
             "robot, the gateway and the viewers share its cores.", "", up, ""]
 
 
+def recording_tables(runs):
+    """Viewers only / viewers + recordings / the ffmpeg peer, then playback."""
+    ph = {r.get("phase"): r for r in runs}
+    a, b, ff = ph.get("viewers", {}), ph.get("recording", {}), ph.get("ffmpeg", {})
+    rows_r = ph.get("recording-rows", {})
+    n = b.get("cameras") or a.get("cameras") or ff.get("cameras") or 0
+    per_cam = (b["gateway_cpu_percent"] - a["gateway_cpu_percent"]) / n if a and b and n else None
+    rows = [f"| {n} cameras | viewers only | viewers + {n} recordings | ffmpeg × {n} (peer, no viewers) "
+            "| ffmpeg ÷ camgate |", "|---|---:|---:|---:|---:|"]
+    rows.append(f"| recorder CPU, % of one core | {num(a.get('gateway_cpu_percent'))} (gateway) | "
+                f"{num(b.get('gateway_cpu_percent'))} (gateway) | {num(ff.get('cpu_percent_total'))} | |")
+    rows.append(f"| CPU per recorded camera, % of one core | | {num(per_cam)} (the increase ÷ {n}) | "
+                f"{num(ff.get('cpu_percent_per_camera'))} | {ratio(ff.get('cpu_percent_per_camera'), per_cam)} |")
+    mb = lambda r: r["gateway_rss_max_kb"] / 1024 if r.get("gateway_rss_max_kb") else None  # noqa: E731
+    ff_mb = ff["rss_kb_total"] / 1024 if ff.get("rss_kb_total") else None
+    rows.append(f"| RSS, MB (gateway: largest; ffmpeg: all at the end) | {num(mb(a))} | {num(mb(b))} | "
+                f"{num(ff_mb)} | |")
+    rows.append(f"| viewers' fps p50 / min | {num(a.get('fps_p50'))} / {num(a.get('fps_min'))} | "
+                f"{num(b.get('fps_p50'))} / {num(b.get('fps_min'))} | – | |")
+    rows.append(f"| viewers' latency p99 (worst camera), ms | {num(a.get('latency_p99_ms_max'))} | "
+                f"{num(b.get('latency_p99_ms_max'))} | – | |")
+    rows.append(f"| disk, MB per minute per camera | | {num(b.get('disk_mb_per_min_per_camera'), 2)} | "
+                f"{num(ff.get('disk_mb_per_min_per_camera'), 2)} | "
+                f"{ratio(ff.get('disk_mb_per_min_per_camera'), b.get('disk_mb_per_min_per_camera'))} |")
+    rows.append(f"| disk, MB per minute, all cameras | | {num(b.get('disk_mb_per_min_total'), 1)} | "
+                f"{num(ff.get('disk_mb_per_min_total'), 1)} | |")
+    if rows_r:
+        got = f"{rows_r['frames']} of {rows_r['received_inner']}–{rows_r['received']}"
+        share = f"{num(100 * rows_r['drop_share'], 2)} %" if rows_r.get("drop_share") is not None else "–"
+    else:
+        got = share = "–"
+    ff_sent = ff.get("camsim_frames_sent") or []
+    ff_got = f"{sum(x['frames'] or 0 for x in ff.get('files', []))} of {sum(x or 0 for x in ff_sent)}" if ff else "–"
+    ff_share = f"{num(100 * ff['drop_share'], 2)} %" if ff.get("drop_share") is not None else "–"
+    rows.append(f"| frames in the files of the frames received | | {got} | {ff_got} | |")
+    rows.append(f"| frames lost | | {share} | {ff_share} | |")
+    rows.append(f"| cameras (camsim) CPU, % of one core | {num(a.get('camsim_cpu_percent'))} | "
+                f"{num(b.get('camsim_cpu_percent'))} | {num(ff.get('camsim_cpu_percent'))} | |")
+    rows.append(f"| viewers (camgate-viewers) CPU | {num(a.get('viewers_cpu_percent'))} | "
+                f"{num(b.get('viewers_cpu_percent'))} | | |")
+    rows.append(f"| other work on the host, % of one core | {num(a.get('others_cpu_percent'))} | "
+                f"{num(b.get('others_cpu_percent'))} | {num(ff.get('others_cpu_percent'))} | |")
+    http_p, br = ph.get("playback-http", {}), ph.get("playback-browser", {})
+    play = ["| playback of a finished recording | p50 | max |", "|---|---:|---:|"]
+    for key, label in (("start", "`Range: bytes=0-`"), ("mid", "`Range: bytes=<middle>-`")):
+        x = http_p.get(key)
+        if not x:
+            continue
+        play.append(f"| HTTP {label}: response headers, ms | {num(x['headers_ms_p50'], 1)} | {num(x['headers_ms_max'], 1)} |")
+        play.append(f"| HTTP {label}: whole answer ({num(x['bytes'] / 1048576, 2)} MiB), ms | "
+                    f"{num(x['range_ms_p50'], 1)} | {num(x['range_ms_max'], 1)} |")
+    if br.get("loadeddata_ms_p50") is not None:
+        play.append(f"| Chromium `<video src>` to `loadeddata`, ms | {num(br['loadeddata_ms_p50'])} | "
+                    f"{num(br['loadeddata_ms_max'])} |")
+        play.append(f"| … of which the first try (a fresh browser), ms | {num(br.get('first_load_ms'))} | |")
+        play.append(f"| Chromium seek to the middle ({num(br.get('seek_to_s'))} s) to `seeked`, ms | "
+                    f"{num(br['seeked_ms_p50'])} | {num(br['seeked_ms_max'])} |")
+    elif br:
+        play.append(f"| Chromium | {br.get('skipped') or br.get('error')} | |")
+    return "\n".join(rows), "\n".join(play)
+
+
+def recording_section(data):
+    """The "recording" scenario's part of the page (also pasted alone into docs/benchmarks.md)."""
+    runs = data.get("recording")
+    if not runs:
+        return []
+    first = next((r for r in runs if "picture" in r), {})
+    pb = next((r for r in runs if r.get("phase") == "playback-http"), {})
+    br = next((r for r in runs if r.get("phase") == "playback-browser"), {})
+    a = next((r for r in runs if r.get("phase") == "viewers"), {})
+    n, v = first.get("cameras", 8), a.get("viewers_per_camera", 2)
+    t, p = recording_tables(runs)
+    return ["## Recording: cameras into H.264 files while viewers watch", "",
+            f"{n} ESP32-like cameras (one `camgate-camsim` each, {first.get('picture')}) into one gateway, "
+            f"{v} MJPEG viewers per camera (`camgate-viewers`). The same gateway process first with the "
+            f"viewers only, then with all {n} cameras recorded on demand (`POST /api/cameras/{{id}}/recordings`: "
+            f"JPEG decoded, H.264 x264 ultrafast zerolatency at {first.get('bitrate_kbps')} kbit/s, key frame "
+            "every second, fragmented MP4 in 500 ms fragments). CPU is the gateway's (`/proc/PID/stat`) "
+            "over the viewers' window; disk is the growth of each camera's recordings folder over "
+            "that window; frames are the recordings' `frames` (`GET /api/recordings`) against the "
+            "frames the gateway received meanwhile (`camgate_camera_frames_total`, read just inside "
+            "and just outside each recording's start and stop, hence a range). The peer is one "
+            "`ffmpeg -f mjpeg -framerate 15 -i <camera> -c:v libx264 -preset ultrafast -tune "
+            "zerolatency` per camera at the same bitrate, key frame interval and fragment length, "
+            "with the gateway stopped and nobody watching: the usual do-it-yourself recorder.", "", t, "",
+            f"Playback of camera 1's finished recording ({num((pb.get('recording_bytes') or 0) / 1e6, 1)} MB, "
+            f"{pb.get('recording_frames')} frames) while the other {pb.get('others_recording', n - 1)} "
+            "cameras are still recorded: each HTTP request on a fresh connection as a player makes it "
+            "(the gateway answers `bytes=0-` with at most 4 MiB; a request from byte 0 also writes the "
+            "play's audit row), repeated " + str(pb.get("start", {}).get("repeat", "")) + " times; "
+            "then a fresh `<video>` element per try in headless Chromium "
+            f"(`bench/recording/playback.mjs`, {br.get('repeat', '')} tries).", "", p, ""]
+
+
 # ---------------------------------------------------------------- plots
 
 def plot_fanout(runs, png):
@@ -387,6 +482,7 @@ def write(data, doc):
                   "and the relay round trip viewer → robot → viewer at a steady message rate.", "",
                   signaling_table(data["signaling"]), ""]
     parts += robot_section(data)
+    parts += recording_section(data)
     analysis = Path(__file__).resolve().parent / "analysis.md"
     if analysis.exists():
         parts += [analysis.read_text().strip(), ""]
