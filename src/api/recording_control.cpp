@@ -207,7 +207,7 @@ asio::awaitable<response> clip(services& s, request_context& ctx, bool robot) {
     co_return json_error(none ? http::status::not_found : http::status::internal_server_error,
                          cut.error);
   }
-  audit_event(s, ctx, kind, what.id, "recording-clip",
+  audit_event(s, *ctx.identity, ctx.remote_ip, kind, what.id, "recording-clip",
               "clip " + std::to_string(*start) + "+" + std::to_string(*duration) + "s");
   auto res =
       httpd::file_download(out, "video/mp4", {},

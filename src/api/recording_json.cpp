@@ -41,12 +41,12 @@ nlohmann::json recording_json(const store::recording_row& row, const recording_v
           {"download_url", base + "/download"}};
 }
 
-void audit_event(services& s, const httpd::request_context& ctx, const std::string& kind,
-                 std::int64_t id, std::string_view protocol, const std::string& what) {
+void audit_event(services& s, const auth::identity& who, const std::string& remote,
+                 const std::string& kind, std::int64_t id, std::string_view protocol,
+                 const std::string& what) {
   try {
     const auto now = core::unix_seconds();
-    const auto a = s.audit.begin(ctx.identity->user_id, ctx.identity->name, kind, id, protocol,
-                                 ctx.remote_ip, now);
+    const auto a = s.audit.begin(who.user_id, who.name, kind, id, protocol, remote, now);
     s.audit.end(a, now, what);
   } catch (const std::exception& e) {
     spdlog::error("audit: cannot record {} ({}): {}", protocol, what, e.what());

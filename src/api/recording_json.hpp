@@ -26,8 +26,9 @@ nlohmann::json recording_json(const store::recording_row& row, const recording_v
 // One audit row for something done at once (a play, a download, a clip, a deletion):
 // begun and ended now, with `what` as its end reason. A store failure is logged: the
 // answer still goes out.
-void audit_event(services& s, const httpd::request_context& ctx, const std::string& kind,
-                 std::int64_t id, std::string_view protocol, const std::string& what);
+void audit_event(services& s, const auth::identity& who, const std::string& remote,
+                 const std::string& kind, std::int64_t id, std::string_view protocol,
+                 const std::string& what);
 
 // "camera-3-20261206T224501Z.mp4": what a download is saved as.
 std::string download_name(const store::recording_row& row);
