@@ -165,11 +165,12 @@ TEST_F(scheduler_test, bookings_record_a_booking_run_owned_by_its_booking) {
 
 TEST_F(scheduler_test, a_demand_recording_runs_until_stopped_whatever_the_policy) {
   make("off");
-  auto r = sched->start_demand(what, alice, now);
+  // An admin's (no user: bound to no booking).
+  auto r = sched->start_demand(what, std::nullopt, now);
   ASSERT_TRUE(std::holds_alternative<store::recording_row>(r)) << std::get<std::string>(r);
   sched->reconcile(now + 1);
   ASSERT_TRUE(rec->current(what)) << "the 'off' policy does not stop it";
-  auto again = sched->start_demand(what, alice, now);
+  auto again = sched->start_demand(what, std::nullopt, now);
   ASSERT_TRUE(std::holds_alternative<std::string>(again));
   EXPECT_NE(std::get<std::string>(again).find("already recording"), std::string::npos);
   pictures(2);
