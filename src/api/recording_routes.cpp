@@ -70,10 +70,15 @@ asio::awaitable<response> list_recordings(services& s, request_context& ctx) {
   co_return httpd::json_response(http::status::ok, {{"success", true}, {"recordings", list}});
 }
 
+// A recording and the part of it the caller may see.
+struct seen_recording {
+  store::recording_row row;
+  recording_view view;
+};
+
 // The recording {id} names, if the caller may see it (all of it: `whole`).
-std::variant<store::recording_row, response> visible_recording(services& s,
-                                                               const request_context& ctx,
-                                                               bool whole) {
+std::variant<seen_recording, response> visible_recording(services& s, const request_context& ctx,
+                                                         bool whole) {
   auto id = parse_id(ctx.param("id"));
   if (!id) return json_error(http::status::bad_request, "recording id must be a positive integer");
   auto row = s.recording_rows->get(*id);
@@ -81,17 +86,16 @@ std::variant<store::recording_row, response> visible_recording(services& s,
   recording_viewer viewer(s, *ctx.identity, core::unix_seconds());
   if (auto why = viewer.refusal(*row, whole); !why.empty())
     return json_error(http::status::forbidden, why);
-  return *row;
+  return seen_recording{*row, viewer.view(*row)};
 }
 
 asio::awaitable<response> get_recording(services& s, request_context& ctx) {
   if (auto r = no_table(s)) co_return std::move(*r);
   auto got = visible_recording(s, ctx, false);
   if (auto* r = std::get_if<response>(&got)) co_return std::move(*r);
-  const auto& row = std::get<store::recording_row>(got);
-  recording_viewer viewer(s, *ctx.identity, core::unix_seconds());
+  const auto& seen = std::get<seen_recording>(got);
   co_return httpd::json_response(
-      http::status::ok, {{"success", true}, {"recording", recording_json(row, viewer.view(row))}});
+      http::status::ok, {{"success", true}, {"recording", recording_json(seen.row, seen.view)}});
 }
 
 // One audit row per play or download: a player's first request (from byte 0), not each
@@ -136,7 +140,7 @@ asio::awaitable<response> read_recording(services& s, request_context& ctx, bool
   if (auto r = no_table(s)) co_return std::move(*r);
   auto got = visible_recording(s, ctx, true);
   if (auto* r = std::get_if<response>(&got)) co_return std::move(*r);
-  const auto row = std::get<store::recording_row>(got);
+  const auto row = std::get<seen_recording>(got).row;
   auto file = co_await local_file(s, row);
   if (auto* r = std::get_if<response>(&file)) co_return std::move(*r);
   const auto& path = std::get<std::filesystem::path>(file);

@@ -23,8 +23,8 @@ std::string_view trim(std::string_view s) {
 }  // namespace
 
 std::variant<std::nullopt_t, byte_range, bool> parse_range(std::string_view header,
-                                                          std::uint64_t size,
-                                                          std::uint64_t max_length) {
+                                                           std::uint64_t size,
+                                                           std::uint64_t max_length) {
   header = trim(header);
   constexpr std::string_view unit = "bytes=";
   if (!header.starts_with(unit)) return std::nullopt;  // another unit: ignored (RFC 9110)
@@ -57,6 +57,14 @@ std::variant<std::nullopt_t, byte_range, bool> parse_range(std::string_view head
   return r;
 }
 
+response range_not_satisfiable(std::uint64_t size) {
+  auto res = json_error(http::status::range_not_satisfiable,
+                        "the range is outside the file (" + std::to_string(size) + " bytes)");
+  res.message.set(http::field::content_range, "bytes */" + std::to_string(size));
+  res.message.set(http::field::accept_ranges, "bytes");
+  return res;
+}
+
 response file_range_response(const std::filesystem::path& file, std::string_view content_type,
                              std::string_view range_header, std::uint64_t max_length) {
   std::error_code ec;
@@ -65,11 +73,7 @@ response file_range_response(const std::filesystem::path& file, std::string_view
   if (ec || !in) return json_error(http::status::not_found, "the file is not here");
   auto asked = parse_range(range_header, size, max_length);
   if (std::holds_alternative<bool>(asked)) {
-    auto res = json_error(http::status::range_not_satisfiable,
-                          "the range is outside the file (" + std::to_string(size) + " bytes)");
-    res.message.set(http::field::content_range, "bytes */" + std::to_string(size));
-    res.message.set(http::field::accept_ranges, "bytes");
-    return res;
+    return range_not_satisfiable(size);
   }
   byte_range r{0, size ? size - 1 : 0};
   bool partial = false;

@@ -21,8 +21,11 @@ struct byte_range {
 // served (416). One range only: a multi-range request gets its first range, as players
 // only ask for one. Never more than `max_length` bytes (a player asks again for the rest).
 std::variant<std::nullopt_t, byte_range, bool> parse_range(std::string_view header,
-                                                          std::uint64_t size,
-                                                          std::uint64_t max_length);
+                                                           std::uint64_t size,
+                                                           std::uint64_t max_length);
+
+// 416 for a file of `size` bytes: the JSON error, Content-Range "bytes */<size>".
+response range_not_satisfiable(std::uint64_t size);
 
 // A file served as players expect: 200 with the whole file when it is small enough and no
 // range is asked, else 206 with Content-Range, or 416; Accept-Ranges always. Missing or

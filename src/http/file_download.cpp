@@ -53,10 +53,7 @@ response file_download(const std::filesystem::path& file, std::string_view conte
   if (ec || !*in) return json_error(http::status::not_found, "the file is not here");
   auto asked = parse_range(range_header, size, UINT64_MAX);
   if (std::holds_alternative<bool>(asked)) {
-    auto res = json_error(http::status::range_not_satisfiable,
-                          "the range is outside the file (" + std::to_string(size) + " bytes)");
-    res.message.set(http::field::content_range, "bytes */" + std::to_string(size));
-    return res;
+    return range_not_satisfiable(size);
   }
   const auto* got = std::get_if<byte_range>(&asked);
   const byte_range r = got ? *got : byte_range{0, size ? size - 1 : 0};

@@ -130,13 +130,9 @@ void capture::check_stall() {
 std::string capture::build() {
   const std::string desc = full_capture_description(opts_, h264_factory_);
   spdlog::debug("media: capture pipeline: {}", desc);
-  GError* err = nullptr;
-  gst_ref<GstElement> p(gst_parse_launch(desc.c_str(), &err));
-  if (err) {
-    std::string msg = err->message;
-    g_error_free(err);
-    return "cannot build the capture pipeline: " + msg;
-  }
+  std::string why;
+  gst_ref<GstElement> p = parse_pipeline(desc, why);
+  if (!p) return "cannot build the capture pipeline: " + why;
   pipeline_ = std::move(p);
   use_system_clock(pipeline_.get());
   {

@@ -29,6 +29,15 @@ std::string error_text(GstMessage* msg) {
   return text;
 }
 
+gst_ref<GstElement> parse_pipeline(const std::string& desc, std::string& error) {
+  GError* err = nullptr;
+  gst_ref<GstElement> p(gst_parse_launch(desc.c_str(), &err));
+  if (!err) return p;
+  error = err->message;
+  g_error_free(err);
+  return {};
+}
+
 void use_system_clock(GstElement* pipeline) {
   gst_ref<GstClock> sysclock(gst_system_clock_obtain());
   gst_pipeline_use_clock(GST_PIPELINE(pipeline), sysclock.get());

@@ -34,11 +34,9 @@ std::unique_ptr<picture_decoder> picture_decoder::create(video_codec codec, int 
                            " ! videoconvert ! video/x-raw,format=I420 ! jpegenc quality=" +
                            std::to_string(jpeg_quality) +
                            " ! appsink name=sink sync=false max-buffers=2 drop=true";
-  GError* err = nullptr;
-  gst_ref<GstElement> p(gst_parse_launch(desc.c_str(), &err));
-  if (err) {
-    error = std::string("cannot build the picture decoder: ") + err->message;
-    g_error_free(err);
+  gst_ref<GstElement> p = parse_pipeline(desc, error);
+  if (!p) {
+    error = "cannot build the picture decoder: " + error;
     return nullptr;
   }
   std::unique_ptr<picture_decoder> d(new picture_decoder());

@@ -23,6 +23,7 @@ namespace {
 using media::caps_ref;
 using media::gst_ref;
 using media::message_ref;
+using media::parse_pipeline;
 using media::sample_ref;
 
 constexpr GstClockTime kWait = 5 * GST_SECOND;  // for a demuxer or muxer that says nothing
@@ -55,16 +56,10 @@ class sample_reader {
 
   // False, and why, for a missing file, a foreign one, or an MP4 without H.264.
   bool open(const std::string& path, std::string& error) {
-    GError* err = nullptr;
-    pipeline_.reset(gst_parse_launch(
+    pipeline_ = parse_pipeline(
         "filesrc name=src ! qtdemux ! video/x-h264 ! appsink name=s sync=false max-buffers=8",
-        &err));
-    if (err) {
-      error = err->message;
-      g_error_free(err);
-      pipeline_.reset();
-      return false;
-    }
+        error);
+    if (!pipeline_) return false;
     gst_ref<GstElement> src(gst_bin_get_by_name(GST_BIN(pipeline_.get()), "src"));
     g_object_set(src.get(), "location", path.c_str(), nullptr);  // any path, no quoting
     sink_.reset(gst_bin_get_by_name(GST_BIN(pipeline_.get()), "s"));
@@ -151,17 +146,11 @@ class clip_writer {
   }
 
   bool open(const std::string& path, GstCaps* caps, std::string& error) {
-    GError* err = nullptr;
-    pipeline_.reset(
-        gst_parse_launch("appsrc name=src format=time ! h264parse ! "
-                         "mp4mux name=mux faststart=true ! filesink name=out",
-                         &err));
-    if (err) {
-      error = err->message;
-      g_error_free(err);
-      pipeline_.reset();
-      return false;
-    }
+    pipeline_ = parse_pipeline(
+        "appsrc name=src format=time ! h264parse ! mp4mux name=mux faststart=true ! "
+        "filesink name=out",
+        error);
+    if (!pipeline_) return false;
     gst_ref<GstElement> out(gst_bin_get_by_name(GST_BIN(pipeline_.get()), "out"));
     g_object_set(out.get(), "location", path.c_str(), nullptr);
     // The side file next to the clip: the same disk, and never one shared in /tmp.

@@ -11,14 +11,13 @@ namespace camgate::recording {
 mp4_contents probe_mp4(const std::string& path, std::string* error) {
   media::ensure_gst_init();
   mp4_contents r;
-  GError* err = nullptr;
-  media::gst_ref<GstElement> p(gst_parse_launch(
+  std::string why;
+  media::gst_ref<GstElement> p = media::parse_pipeline(
       "filesrc name=src ! qtdemux ! h264parse ! video/x-h264,stream-format=byte-stream,"
       "alignment=au ! appsink name=s sync=false",
-      &err));
-  if (err) {
-    if (error) *error = err->message;
-    g_error_free(err);
+      why);
+  if (!p) {
+    if (error) *error = why;
     return r;
   }
   {

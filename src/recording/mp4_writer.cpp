@@ -51,11 +51,9 @@ std::unique_ptr<mp4_writer> mp4_writer::open(mp4_writer_options o, std::string& 
       std::to_string(o.bitrate_kbps) + " key-int-max=" + std::to_string(key_every) +
       " ! h264parse ! mp4mux fragment-duration=" + std::to_string(o.fragment.count()) +
       " streamable=true ! filesink name=out";
-  GError* err = nullptr;
-  gst_ref<GstElement> p(gst_parse_launch(desc.c_str(), &err));
-  if (err) {
-    error = std::string("cannot build the recording pipeline: ") + err->message;
-    g_error_free(err);
+  gst_ref<GstElement> p = media::parse_pipeline(desc, error);
+  if (!p) {
+    error = "cannot build the recording pipeline: " + error;
     return nullptr;
   }
   auto i = std::make_unique<impl>();
