@@ -8,6 +8,7 @@
 
 #include <toml++/toml.h>
 
+#include "core/config_analysis.hpp"
 #include "core/ip_network.hpp"
 
 namespace camgate::core {
@@ -30,10 +31,13 @@ class reader {
 
   // Throws naming the first unknown table or key (in file order) and the file.
   void refuse_unknown(const std::filesystem::path& file) const;
+  // A table whose keys another reader checks (config_analysis.cpp).
+  void checked_elsewhere(std::string_view section) { known_[std::string(section)]; elsewhere_.insert(std::string(section)); }
 
  private:
   const toml::table& table_;
   std::map<std::string, std::set<std::string>, std::less<>> known_;
+  std::set<std::string, std::less<>> elsewhere_;
 };
 
 template <typename T>
@@ -91,6 +95,7 @@ void reader::refuse_unknown(const std::filesystem::path& file) const {
                               ")");
       continue;
     }
+    if (elsewhere_.contains(section)) continue;
     const auto* keys = node.as_table();
     if (!keys) {
       note(name.source(), "'" + section + "' must be a table, [" + section + "]");
@@ -196,7 +201,14 @@ config load_config(const std::filesystem::path& file) {
   r.read("signaling", "max_pending_connections", c.signaling.max_pending_connections);
   r.read("signaling", "connect_timeout_ms", c.signaling.connect_timeout_ms);
   r.read("log", "level", c.log.level);
+  r.checked_elsewhere("analysis");
+  r.checked_elsewhere("integrations");
   r.refuse_unknown(file);
+  try {
+    read_analysis_config(t, c);
+  } catch (const std::runtime_error& e) {
+    throw std::runtime_error("config " + file.string() + ": " + e.what());
+  }
   if (c.signaling.ping_interval_ms < 100 || c.signaling.ping_timeout_ms < 100)
     throw std::runtime_error("signaling.ping_interval_ms and ping_timeout_ms must be >= 100");
   if (c.signaling.max_message_bytes < 1024)

@@ -1,6 +1,7 @@
 #pragma once
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -130,6 +131,55 @@ struct config {
     std::int64_t max_pending_connections = 1000;  // all pending sessions (503)
     std::int64_t connect_timeout_ms = 10000;      // pending this long without CONNECT: dropped
   } signaling;
+  // Analysis of live pictures (src/analysis): [analysis], [analysis.default] and one
+  // [analysis.analyzers.NAME] per external analyzer (config_analysis.cpp reads them).
+  struct analysis_section {
+    std::int64_t workers = 2;         // threads of the built-in analyzers (bounded pool)
+    std::int64_t keep_days = 7;       // stored results; 0: no age limit
+    std::int64_t max_results = 1000000;  // stored results of all cameras; the oldest go first
+    std::int64_t max_fps = 10;        // the highest rate a profile may ask for
+    // A camera's or robot's profile until the API sets its own.
+    struct profile_section {
+      std::string when = "off";  // off | always | watched | bookings
+      double fps = 2;
+      std::vector<std::string> analyzers{"exposure", "sharpness", "motion", "frozen", "black"};
+    } defaults;
+    // Built-in analyzers' thresholds.
+    double motion_threshold = 0.01;  // share of changed cells that is motion
+    std::int64_t frozen_after_ms = 3000;  // same picture (or none) this long: frozen
+    double black_luma = 16;               // mean luma under this (and flat): black frame
+    // The seed's hook to the dental-AI service: pictures POSTed to a URL.
+    struct external_section {
+      std::string url;                  // http://host:port/path (http only)
+      std::string format = "multipart";  // multipart (DeepStack / CodeProject.AI) | jpeg
+      std::string field = "image";       // the multipart field name
+      std::string auth_header;           // "Authorization: Bearer ..." sent as is; "" none
+      std::int64_t timeout_ms = 5000;
+      std::int64_t max_response_bytes = 1024 * 1024;
+    };
+    std::map<std::string, external_section> external;  // by analyzer name
+  } analysis;
+  // Where events (analysis results, alerts, camera states) go besides viewers.
+  struct integrations_section {
+    struct webhook_section {
+      std::string url;     // http://host:port/path
+      std::string secret;  // HMAC-SHA256 of the body in X-Camgate-Signature; "" none
+      std::vector<std::string> events{"alert", "camera-state"};  // event types sent
+      std::int64_t timeout_ms = 5000;
+      std::int64_t max_queue = 1000;  // events waiting; the oldest are dropped past it
+    };
+    std::map<std::string, webhook_section> webhooks;  // [integrations.webhooks.NAME]
+    struct mqtt_section {
+      std::string host;  // "" : off
+      std::int64_t port = 1883;
+      std::string client_id = "camgate";
+      std::string username;
+      std::string password;
+      std::string topic_prefix = "camgate";  // <prefix>/cameras/<id>/<type>
+      std::int64_t qos = 0;
+      std::vector<std::string> events{"analysis", "alert", "camera-state"};
+    } mqtt;
+  } integrations;
   struct log_section {
     std::string level = "info";
   } log;
@@ -138,6 +188,7 @@ struct config {
 // Reads a TOML file over the defaults; throws std::runtime_error naming the file,
 // line and key on a syntax error or a value of the wrong type or range.
 config load_config(const std::filesystem::path& file);
+
 
 // Parses "HOST:PORT" ("[::1]:80" for IPv6); nullopt when malformed.
 struct host_port {
