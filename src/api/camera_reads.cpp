@@ -57,8 +57,12 @@ void register_picture_reads(httpd::router& r, services& s, const camera_read_pat
                             target_resolver resolve) {
   r.add(http::verb::get, paths.snapshot, with_target(s, resolve, snapshot_response));
   r.add(http::verb::get, paths.stream, with_target(s, resolve, at_once<mjpeg_response>));
-  r.add(http::verb::get, paths.ws, with_target(s, resolve, at_once<websocket_response>));
+  if (paths.ws_events)
+    r.add(http::verb::get, paths.ws, with_target(s, resolve, at_once<websocket_response>));
+  else
+    r.add(http::verb::get, paths.ws, with_target(s, resolve, at_once<seed_websocket_response>));
   r.add(http::verb::post, paths.analyze, with_target(s, resolve, analysis_response));
+  r.add(http::verb::get, paths.events, with_target(s, resolve, at_once<events_response>));
 }
 
 void register_camera_reads(httpd::router& r, services& s, const camera_read_paths& paths,

@@ -35,6 +35,10 @@ struct camera_read_paths {
   std::string stream;    // GET: MJPEG
   std::string ws;        // GET: WebSocket frames
   std::string analyze;   // POST: the frame analysis
+  std::string events;    // GET: Server-Sent Events (analysis, alerts, camera state)
+  // Whether the WebSocket carries events between frames unless ?events=0|1 says: not on
+  // the seed's path, whose clients take every message for a picture.
+  bool ws_events = true;
 };
 
 // Registers snapshot, stream, ws and analyze at `paths`, served by picture_outputs for the

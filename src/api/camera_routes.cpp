@@ -131,7 +131,7 @@ void register_camera_routes(httpd::router& r, services& s) {
             by_id, [&s](request_context& ctx, cam_ptr cam) { return delete_camera(s, ctx, cam); }));
   register_camera_reads(r, s,
                         {"/api/cameras/{id}/snapshot", "/api/cameras/{id}/stream",
-                         "/api/cameras/{id}/ws", "/api/cameras/{id}/analyze"},
+                         "/api/cameras/{id}/ws", "/api/cameras/{id}/analyze", "/api/cameras/{id}/events"},
                         by_id);
 #ifdef CAMGATE_WITH_WEBRTC
   register_whep_routes(r, s, by_id);

@@ -4,8 +4,11 @@
 
 #include "analysis/frame_analysis.hpp"
 #include "api/access_gate.hpp"
+#include "api/analyzer_call.hpp"
+#include "api/event_forward.hpp"
 #include "outputs/mjpeg_output.hpp"
 #include "outputs/snapshot.hpp"
+#include "outputs/sse_output.hpp"
 #include "outputs/websocket_output.hpp"
 
 namespace camgate::api {
@@ -102,12 +105,20 @@ httpd::response mjpeg_response(services& s, const httpd::request_context& ctx, p
   return res;
 }
 
-httpd::response websocket_response(services& s, const httpd::request_context& ctx,
-                                   picture_target t) {
+namespace {
+
+httpd::response websocket_with(services& s, const httpd::request_context& ctx, picture_target t,
+                               bool events_by_default) {
   if (auto denied = deny_unless_allowed(s, ctx, t.resource)) return std::move(*denied);
   if (!websocket::is_upgrade(ctx.req))
     return httpd::json_error(http::status::upgrade_required,
                              "this endpoint speaks WebSocket: send an Upgrade request");
+  bool events = events_by_default;
+  if (auto e = ctx.query_value("events")) {
+    if (*e != "0" && *e != "1")
+      return httpd::json_error(http::status::bad_request, "events must be 0 or 1");
+    events = *e == "1";
+  }
   auto format = outputs::ws_format::data_url;
   if (auto f = ctx.query_value("format")) {
     if (*f == "binary")
@@ -119,17 +130,57 @@ httpd::response websocket_response(services& s, const httpd::request_context& ct
   auto link = make_live_link(s);
   if (auto refused = hold_stream_slot(s, ctx, link)) return std::move(*refused);
   hold_demand_until_closed(link, t);
-  res.takeover = [&s, ch = t.channel, what = t.resource, format, link,
+  auto forward = events && s.events ? forward_events_until_closed(link) : nullptr;
+  res.takeover = [&s, ch = t.channel, what = t.resource, format, link, forward,
                   v = viewer_of(ctx)](httpd::connection&& c) {
     auto out = outputs::start_websocket(std::move(c), ch, {format, link.on_closed});
+    if (forward) forward->start(*s.events, what, out);
     register_live(s, link, std::move(out), v, what,
                   format == outputs::ws_format::binary ? "websocket-binary" : "websocket");
   };
   return res;
 }
 
+}  // namespace
+
+httpd::response websocket_response(services& s, const httpd::request_context& ctx,
+                                   picture_target t) {
+  return websocket_with(s, ctx, std::move(t), true);
+}
+
+httpd::response seed_websocket_response(services& s, const httpd::request_context& ctx,
+                                        picture_target t) {
+  return websocket_with(s, ctx, std::move(t), false);
+}
+
+httpd::response events_response(services& s, const httpd::request_context& ctx, picture_target t) {
+  if (!s.events)
+    return httpd::json_error(http::status::not_found, "this gateway has no event stream");
+  if (auto denied = deny_unless_allowed(s, ctx, t.resource)) return std::move(*denied);
+  httpd::response res;
+  auto link = make_live_link(s);
+  if (auto refused = hold_stream_slot(s, ctx, link)) return std::move(*refused);
+  auto forward = forward_events_until_closed(link);
+  auto hello = hello_event(s, t.resource);
+  res.takeover = [&s, what = t.resource, link, forward, hello = std::move(hello),
+                  v = viewer_of(ctx)](httpd::connection&& c) {
+    outputs::sse_options o;
+    o.write_timeout = std::chrono::seconds(s.config.cameras.viewer_write_timeout_s);
+    o.on_closed = link.on_closed;
+    auto out = outputs::start_sse(std::move(c), std::move(o));
+    out->notify(hello);
+    forward->start(*s.events, what, out);
+    register_live(s, link, std::move(out), v, what, "events");
+  };
+  return res;
+}
+
 asio::awaitable<httpd::response> analysis_response(services& s, const httpd::request_context& ctx,
                                                    picture_target t) {
+  const auto analyzer = ctx.query_value("analyzer");
+  if (analyzer) {
+    if (auto refused = check_analyzer_name(s, std::string(*analyzer))) co_return std::move(*refused);
+  }
   auto found = co_await allowed_frame(s, ctx, t);
   if (auto* r = std::get_if<httpd::response>(&found)) co_return std::move(*r);
   const auto f = std::get<core::frame_ptr>(found);
@@ -155,6 +206,11 @@ asio::awaitable<httpd::response> analysis_response(services& s, const httpd::req
         {"decode_ms", report->decode_ms}}},
   };
   body.update(t.about);
+  if (analyzer) {
+    auto named = co_await call_analyzer(s, std::string(*analyzer), t.resource, f);
+    if (auto* refused = std::get_if<httpd::response>(&named)) co_return std::move(*refused);
+    body["analysis"] = {{std::string(*analyzer), std::get<nlohmann::json>(named)}};
+  }
   co_return httpd::json_response(http::status::ok, body);
 }
 

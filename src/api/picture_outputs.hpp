@@ -16,9 +16,17 @@ namespace camgate::api {
 asio::awaitable<httpd::response> snapshot_response(services& s, const httpd::request_context& ctx,
                                                    picture_target t);
 httpd::response mjpeg_response(services& s, const httpd::request_context& ctx, picture_target t);
+// Carries the camera's events between frames (api/event_forward) unless ?events=0.
 httpd::response websocket_response(services& s, const httpd::request_context& ctx,
                                    picture_target t);
-// The seed's analyze-stream answer, plus picture-quality measures.
+// The seed's /streaming/ws-stream: pictures only unless ?events=1 (its clients take every
+// message for a picture).
+httpd::response seed_websocket_response(services& s, const httpd::request_context& ctx,
+                                        picture_target t);
+// Server-Sent Events: analysis results, alerts and camera state changes, live.
+httpd::response events_response(services& s, const httpd::request_context& ctx, picture_target t);
+// The seed's analyze-stream answer, plus picture-quality measures; with ?analyzer=NAME
+// also that analyzer's result under "analysis" (api/analyzer_call).
 asio::awaitable<httpd::response> analysis_response(services& s, const httpd::request_context& ctx,
                                                    picture_target t);
 

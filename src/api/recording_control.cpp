@@ -11,7 +11,7 @@
 #include "api/recording_access.hpp"
 #include "api/recording_json.hpp"
 #include "api/request_body.hpp"
-#include "api/robot_lookup.hpp"
+#include "api/resource_path.hpp"
 #include "api/routes.hpp"
 #include "core/clock.hpp"
 #include "http/file_download.hpp"
@@ -26,20 +26,13 @@ using httpd::json_error;
 using httpd::request_context;
 using httpd::response;
 
-// The camera or robot the path names, if there is one the caller may know of.
+// The camera or robot the path names, in a gateway that records.
 std::variant<access::resource, response> target(services& s, const request_context& ctx,
                                                 bool robot) {
   if (!s.recordings)
     return json_error(http::status::conflict,
                       "this gateway does not record (a build without GStreamer)");
-  if (robot) {
-    auto r = visible_robot(s, ctx);
-    if (!r) return json_error(http::status::not_found, "no such robot");
-    return access::robot_resource(r->id);
-  }
-  auto id = parse_id(ctx.param("id"));
-  if (!id || !s.cameras.get(*id)) return json_error(http::status::not_found, "no such camera");
-  return access::camera_resource(*id);
+  return path_resource(s, ctx, robot);
 }
 
 nlohmann::json active_json(const std::optional<recording::active_recording>& a) {

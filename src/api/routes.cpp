@@ -12,6 +12,7 @@ void register_routes(httpd::router& r, services& s) {
   register_user_routes(r, s);
   register_signaling_routes(r, s);
   register_recording_routes(r, s);
+  register_analysis_routes(r, s);
 #ifdef CAMGATE_WITH_RECORDING
   register_recording_control(r, s);
 #endif

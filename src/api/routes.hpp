@@ -16,6 +16,7 @@ void register_robot_routes(httpd::router& r, services& s);
 void register_user_routes(httpd::router& r, services& s);
 void register_signaling_routes(httpd::router& r, services& s);
 void register_recording_routes(httpd::router& r, services& s);
+void register_analysis_routes(httpd::router& r, services& s);
 // A camera's or robot's recording state, policy and start/stop: needs the recorder.
 void register_recording_control(httpd::router& r, services& s);
 

@@ -164,7 +164,7 @@ void register_seed_routes(httpd::router& r, services& s) {
   // The caller's selected camera, or ?camera_id=.
   register_camera_reads(r, s,
                         {"/streaming/snapshot", "/streaming/stream", "/streaming/ws-stream",
-                         "/streaming/analyze-stream"},
+                         "/streaming/analyze-stream", "/streaming/events", false},
                         [&s](const request_context& ctx) { return target_camera(s, ctx); });
 }
 

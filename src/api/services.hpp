@@ -23,10 +23,15 @@
 namespace camgate::signaling {
 class signaling_server;
 }  // namespace camgate::signaling
+namespace camgate::analysis {
+class event_hub;
+class service;
+}  // namespace camgate::analysis
 namespace camgate::recording {
 class service;
 }  // namespace camgate::recording
 namespace camgate::store {
+class analysis_repository;
 class recording_repository;
 struct recording_row;
 }  // namespace camgate::store
@@ -92,6 +97,12 @@ struct services {
   // when it cannot. Runs on the blocking pool. Unset: an offloaded file that is gone
   // cannot be played.
   std::function<bool(const store::recording_row&, std::string& why)> fetch_recording;
+  // Analysis (api/analysis_routes): events of every camera and robot (SSE, WebSocket),
+  // and the continuous analysis with its profiles and external analyzers. Set by the app.
+  analysis::event_hub* events = nullptr;
+  analysis::service* analysis = nullptr;
+  // Stored analysis events (the history). Set by the app.
+  store::analysis_repository* analysis_rows = nullptr;
 };
 
 }  // namespace camgate::api

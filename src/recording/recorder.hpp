@@ -12,6 +12,7 @@
 #include "access/resource.hpp"
 #include "core/config.hpp"
 #include "hub/channel.hpp"
+#include "hub/feed.hpp"
 #include "recording/recording_session.hpp"
 #include "store/recording_repository.hpp"
 
@@ -27,10 +28,7 @@ struct recording_cause {
 
 // What keeps a recording's pictures coming: the channel, and for a robot the lease
 // that keeps its upstream open and its pictures decoded.
-struct feed {
-  std::shared_ptr<hub::channel> channel;
-  std::shared_ptr<void> lease;
-};
+using feed = hub::feed;
 
 // A recording in progress, as the scheduler and the API see it.
 struct active_recording {

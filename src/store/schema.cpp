@@ -169,7 +169,31 @@ CREATE TABLE recording_policies (
 );
 )sql";
 
-constexpr std::array<std::string_view, 4> kSteps = {kV1, kV2, kV3, kV4};
+// Analysis (issue 15): a camera's or robot's own analysis profile (JSON, checked by
+// analysis::profile), and the events analysis produced, kept for the history and the
+// page's charts until retention removes them.
+constexpr std::string_view kV5 = R"sql(
+CREATE TABLE analysis_profiles (
+  resource_kind TEXT NOT NULL CHECK (resource_kind IN ('camera', 'robot')),
+  resource_id INTEGER NOT NULL,
+  profile TEXT NOT NULL,
+  updated_at INTEGER NOT NULL,
+  updated_by INTEGER REFERENCES users(id) ON DELETE SET NULL,
+  PRIMARY KEY (resource_kind, resource_id)
+);
+CREATE TABLE analysis_events (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  resource_kind TEXT NOT NULL CHECK (resource_kind IN ('camera', 'robot')),
+  resource_id INTEGER NOT NULL,
+  type TEXT NOT NULL,
+  at_us INTEGER NOT NULL,
+  body TEXT NOT NULL
+);
+CREATE INDEX analysis_events_by_resource ON analysis_events (resource_kind, resource_id, at_us);
+CREATE INDEX analysis_events_by_time ON analysis_events (at_us);
+)sql";
+
+constexpr std::array<std::string_view, 5> kSteps = {kV1, kV2, kV3, kV4, kV5};
 
 }  // namespace
 
