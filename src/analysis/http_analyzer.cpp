@@ -344,9 +344,19 @@ struct http_analyzer::impl : std::enable_shared_from_this<impl> {
     beast::flat_buffer buffer;
     http::response_parser<http::string_body> parser;
     parser.body_limit(options_.max_response_bytes);
+    // The header first: Beast 1.74 loses the body_limit error of a Content-Length
+    // larger than the limit when the body's first bytes come with the header and the
+    // parser is eager (as async_read makes it), so the length is checked here.
     state->stream.expires_at(deadline);
-    co_await http::async_read(state->stream, buffer, parser,
-                              asio::redirect_error(asio::use_awaitable, ec));
+    co_await http::async_read_header(state->stream, buffer, parser,
+                                     asio::redirect_error(asio::use_awaitable, ec));
+    if (!ec && parser.content_length() && *parser.content_length() > options_.max_response_bytes)
+      ec = http::error::body_limit;
+    if (!ec && !parser.is_done()) {
+      state->stream.expires_at(deadline);
+      co_await http::async_read(state->stream, buffer, parser,
+                                asio::redirect_error(asio::use_awaitable, ec));
+    }
     if (parser.is_header_done()) result.http_status = parser.get().result_int();
     error_code ignored;
     state->stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
