@@ -1,0 +1,136 @@
+#include "integrations/mqtt_sink.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <mutex>
+#include <stdexcept>
+
+#include <mosquitto.h>
+#include <spdlog/spdlog.h>
+
+namespace camgate::integrations {
+
+namespace {
+
+constexpr int keepalive_s = 30;
+
+void init_library_once() {
+  static std::once_flag once;
+  // Never cleaned up: other sinks may come and go for the life of the process.
+  std::call_once(once, [] { mosquitto_lib_init(); });
+}
+
+}  // namespace
+
+struct mqtt_sink::impl {
+  explicit impl(mqtt_options o) : options_(std::move(o)) {}
+
+  const mqtt_options options_;
+  mosquitto* mosq_ = nullptr;
+  std::atomic<bool> connected_{false};
+  std::atomic<std::uint64_t> published_{0};
+  std::atomic<std::uint64_t> dropped_{0};
+  // The network thread only: one log line per change, not one per reconnect attempt.
+  bool complained_ = false;
+
+  std::string where() const { return options_.host + ":" + std::to_string(options_.port); }
+
+  static void on_connect(mosquitto*, void* obj, int rc) {
+    auto* self = static_cast<impl*>(obj);
+    if (rc == 0) {
+      self->connected_ = true;
+      self->complained_ = false;
+      spdlog::info("mqtt: connected to {}", self->where());
+    } else if (!self->complained_) {
+      self->complained_ = true;
+      spdlog::warn("mqtt: {} refused the connection: {}; retrying", self->where(),
+                   mosquitto_connack_string(rc));
+    }
+  }
+
+  static void on_disconnect(mosquitto*, void* obj, int rc) {
+    auto* self = static_cast<impl*>(obj);
+    const bool was = self->connected_.exchange(false);
+    // rc 0: our own mosquitto_disconnect (the destructor).
+    if (rc != 0 && was && !self->complained_) {
+      self->complained_ = true;
+      spdlog::warn("mqtt: lost the connection to {} ({}); reconnecting", self->where(),
+                   mosquitto_strerror(rc));
+    }
+  }
+};
+
+mqtt_sink::mqtt_sink(mqtt_options options) : impl_(std::make_unique<impl>(std::move(options))) {
+  init_library_once();
+  const auto& o = impl_->options_;
+  impl_->mosq_ =
+      mosquitto_new(o.client_id.empty() ? nullptr : o.client_id.c_str(), true, impl_.get());
+  if (!impl_->mosq_) throw std::runtime_error("mqtt: mosquitto_new failed");
+  auto* m = impl_->mosq_;
+  if (!o.username.empty())
+    mosquitto_username_pw_set(m, o.username.c_str(),
+                              o.password.empty() ? nullptr : o.password.c_str());
+  mosquitto_connect_callback_set(m, &impl::on_connect);
+  mosquitto_disconnect_callback_set(m, &impl::on_disconnect);
+  // 1 s, 2 s, 4 s ... 10 s between attempts while the broker is away.
+  mosquitto_reconnect_delay_set(m, 1, 10, true);
+  // A broker that keeps no pace holds back QoS 1/2 messages here, not in our memory.
+  mosquitto_max_inflight_messages_set(m, 100);
+  // Resolves the host here (blocking); a failure now is retried by the network thread.
+  const int rc = mosquitto_connect_async(m, o.host.c_str(), o.port, keepalive_s);
+  if (rc != MOSQ_ERR_SUCCESS) {
+    impl_->complained_ = true;
+    spdlog::warn("mqtt: cannot connect to {} yet ({}); retrying in the background", impl_->where(),
+                 rc == MOSQ_ERR_ERRNO ? "connection failed" : mosquitto_strerror(rc));
+  }
+  const int loop = mosquitto_loop_start(m);
+  if (loop != MOSQ_ERR_SUCCESS) {
+    mosquitto_destroy(m);
+    throw std::runtime_error(std::string("mqtt: cannot start its thread: ") +
+                             mosquitto_strerror(loop));
+  }
+}
+
+mqtt_sink::~mqtt_sink() {
+  // A clean DISCONNECT, then the network thread ends by itself (no force: it is not
+  // cancelled in the middle of a write).
+  mosquitto_disconnect(impl_->mosq_);
+  mosquitto_loop_stop(impl_->mosq_, false);
+  mosquitto_destroy(impl_->mosq_);
+}
+
+void mqtt_sink::deliver(const analysis::event_ptr& e) {
+  if (!e) return;
+  const auto& o = impl_->options_;
+  if (std::find(o.events.begin(), o.events.end(), e->type) == o.events.end()) return;
+  // While the broker is away: dropped, never queued.
+  if (!impl_->connected_) {
+    impl_->dropped_.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  const auto topic = topic_of(o, *e);
+  const auto payload = e->text();
+  const int rc = mosquitto_publish(impl_->mosq_, nullptr, topic.c_str(),
+                                   static_cast<int>(payload.size()), payload.data(), o.qos, false);
+  if (rc == MOSQ_ERR_SUCCESS)
+    impl_->published_.fetch_add(1, std::memory_order_relaxed);
+  else
+    impl_->dropped_.fetch_add(1, std::memory_order_relaxed);
+}
+
+bool mqtt_sink::connected() const {
+  return impl_->connected_;
+}
+std::uint64_t mqtt_sink::published() const {
+  return impl_->published_.load(std::memory_order_relaxed);
+}
+std::uint64_t mqtt_sink::dropped() const {
+  return impl_->dropped_.load(std::memory_order_relaxed);
+}
+
+std::string mqtt_sink::topic_of(const mqtt_options& o, const analysis::event& e) {
+  const char* kind = e.resource.kind == access::resource_kind::robot ? "robots" : "cameras";
+  return o.topic_prefix + "/" + kind + "/" + std::to_string(e.resource.id) + "/" + e.type;
+}
+
+}  // namespace camgate::integrations
