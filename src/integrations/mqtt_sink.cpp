@@ -2,8 +2,11 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <mutex>
 #include <stdexcept>
+#include <thread>
 
 #include <mosquitto.h>
 #include <spdlog/spdlog.h>
@@ -13,6 +16,7 @@ namespace camgate::integrations {
 namespace {
 
 constexpr int keepalive_s = 30;
+constexpr int reconnect_max_s = 10;
 
 void init_library_once() {
   static std::once_flag once;
@@ -33,7 +37,43 @@ struct mqtt_sink::impl {
   // The network thread only: one log line per change, not one per reconnect attempt.
   bool complained_ = false;
 
+  // The first connection. libmosquitto's thread reconnects by itself only once a
+  // connect call has succeeded; until then (broker down at start, name not resolving)
+  // this thread retries, so the constructor never waits on DNS or TCP either.
+  std::thread connector_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stopping_ = false;      // guarded by mutex_
+  bool loop_started_ = false;  // guarded by mutex_
+
   std::string where() const { return options_.host + ":" + std::to_string(options_.port); }
+
+  void connect_until_started() {
+    auto delay = std::chrono::seconds(1);
+    bool complained = false;
+    for (;;) {
+      const int rc =
+          mosquitto_connect_async(mosq_, options_.host.c_str(), options_.port, keepalive_s);
+      std::unique_lock lock(mutex_);
+      if (stopping_) return;
+      if (rc == MOSQ_ERR_SUCCESS) {
+        const int loop = mosquitto_loop_start(mosq_);
+        if (loop == MOSQ_ERR_SUCCESS) {
+          loop_started_ = true;
+          return;
+        }
+        spdlog::error("mqtt: cannot start its network thread: {}", mosquitto_strerror(loop));
+        return;
+      }
+      if (!complained) {
+        complained = true;
+        spdlog::warn("mqtt: cannot connect to {} ({}); retrying in the background", where(),
+                     rc == MOSQ_ERR_ERRNO ? "connection failed" : mosquitto_strerror(rc));
+      }
+      if (wake_.wait_for(lock, delay, [&] { return stopping_; })) return;
+      delay = std::min(delay * 2, std::chrono::seconds(reconnect_max_s));
+    }
+  }
 
   static void on_connect(mosquitto*, void* obj, int rc) {
     auto* self = static_cast<impl*>(obj);
@@ -72,30 +112,26 @@ mqtt_sink::mqtt_sink(mqtt_options options) : impl_(std::make_unique<impl>(std::m
                               o.password.empty() ? nullptr : o.password.c_str());
   mosquitto_connect_callback_set(m, &impl::on_connect);
   mosquitto_disconnect_callback_set(m, &impl::on_disconnect);
-  // 1 s, 2 s, 4 s ... 10 s between attempts while the broker is away.
-  mosquitto_reconnect_delay_set(m, 1, 10, true);
+  // Once connected, libmosquitto's thread reconnects after 1 s, 4 s, 9 s, then 10 s.
+  mosquitto_reconnect_delay_set(m, 1, reconnect_max_s, true);
   // A broker that keeps no pace holds back QoS 1/2 messages here, not in our memory.
   mosquitto_max_inflight_messages_set(m, 100);
-  // Resolves the host here (blocking); a failure now is retried by the network thread.
-  const int rc = mosquitto_connect_async(m, o.host.c_str(), o.port, keepalive_s);
-  if (rc != MOSQ_ERR_SUCCESS) {
-    impl_->complained_ = true;
-    spdlog::warn("mqtt: cannot connect to {} yet ({}); retrying in the background", impl_->where(),
-                 rc == MOSQ_ERR_ERRNO ? "connection failed" : mosquitto_strerror(rc));
-  }
-  const int loop = mosquitto_loop_start(m);
-  if (loop != MOSQ_ERR_SUCCESS) {
-    mosquitto_destroy(m);
-    throw std::runtime_error(std::string("mqtt: cannot start its thread: ") +
-                             mosquitto_strerror(loop));
-  }
+  impl_->connector_ = std::thread([self = impl_.get()] { self->connect_until_started(); });
 }
 
 mqtt_sink::~mqtt_sink() {
-  // A clean DISCONNECT, then the network thread ends by itself (no force: it is not
-  // cancelled in the middle of a write).
-  mosquitto_disconnect(impl_->mosq_);
-  mosquitto_loop_stop(impl_->mosq_, false);
+  {
+    std::lock_guard lock(impl_->mutex_);
+    impl_->stopping_ = true;
+  }
+  impl_->wake_.notify_all();
+  impl_->connector_.join();
+  if (impl_->loop_started_) {
+    // A clean DISCONNECT, then the network thread ends by itself (no force: it is not
+    // cancelled in the middle of a write).
+    mosquitto_disconnect(impl_->mosq_);
+    mosquitto_loop_stop(impl_->mosq_, false);
+  }
   mosquitto_destroy(impl_->mosq_);
 }
 
