@@ -116,7 +116,12 @@ mqtt_sink::mqtt_sink(mqtt_options options) : impl_(std::make_unique<impl>(std::m
   mosquitto_reconnect_delay_set(m, 1, reconnect_max_s, true);
   // A broker that keeps no pace holds back QoS 1/2 messages here, not in our memory.
   mosquitto_max_inflight_messages_set(m, 100);
-  impl_->connector_ = std::thread([self = impl_.get()] { self->connect_until_started(); });
+  try {
+    impl_->connector_ = std::thread([self = impl_.get()] { self->connect_until_started(); });
+  } catch (...) {
+    mosquitto_destroy(m);
+    throw;
+  }
 }
 
 mqtt_sink::~mqtt_sink() {

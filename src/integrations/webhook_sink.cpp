@@ -233,9 +233,10 @@ struct webhook_sink::impl : std::enable_shared_from_this<impl> {
       error_code ec;
       co_await pause_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     }
-    failed_.fetch_add(1, std::memory_order_relaxed);
+    // Logged first: whoever sees the count also finds the line.
     spdlog::warn("webhook {}: {} event not delivered after {} attempt(s): {}", options_.name,
                  e.type, options_.attempts, why);
+    failed_.fetch_add(1, std::memory_order_relaxed);
   }
 
   // One POST; empty on a 2xx answer, else why not.
