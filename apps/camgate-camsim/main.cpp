@@ -31,6 +31,7 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   bool no_stream = false;
   app.add_flag("--no-stream", no_stream, "Seed sketch mode: only / and /capture");
+  app.add_flag("--still", opts.still, "A still scene: only the frame number changes");
   app.add_option("--stream-port", stream_port,
                  "next: /stream on PORT+1 (stock firmware); same: /stream on PORT")
       ->check(CLI::IsMember({"next", "same"}))

@@ -2,7 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "webrtc/robot_relays.hpp"
+#include "feeds.hpp"
 
 namespace camgate::app {
 
@@ -21,36 +21,9 @@ recording_parts start_recordings(api::services& s, store::recording_repository& 
   parts.offload = std::make_unique<recording::offloader>(rows, o);
 
   recording::scheduler_hooks hooks;
-  hooks.resources = [&s, relays] {
-    std::vector<access::resource> all;
-    for (const auto& c : s.cameras.list()) all.push_back(access::camera_resource(c->record.id));
-    if (relays)
-      for (const auto& r : s.robots.list()) all.push_back(access::robot_resource(r.id));
-    return all;
-  };
-  hooks.open_feed = [&s, relays, robot_online](access::resource what,
-                                               std::string& why) -> std::optional<recording::feed> {
-    if (what.kind == access::resource_kind::camera) {
-      auto cam = s.cameras.get(what.id);
-      if (!cam) {
-        why = "no camera " + std::to_string(what.id);
-        return std::nullopt;
-      }
-      return recording::feed{cam->channel, nullptr};
-    }
-    auto robot = s.robots.get(what.id);
-    if (!robot || !relays) {
-      why = relays ? "no robot " + std::to_string(what.id)
-                   : "robots are recorded only with [robots] media = \"relay\"";
-      return std::nullopt;
-    }
-    if (!robot_online(robot->name)) {
-      why = "robot " + std::to_string(what.id) + " is not connected";
-      return std::nullopt;
-    }
-    // The lease keeps its upstream open and its pictures decoded while it records.
-    return recording::feed{relays->watch_channel(robot->name), relays->watch_pictures(robot->name)};
-  };
+  const feed_opener feeds(s, relays, std::move(robot_online));
+  hooks.resources = [feeds] { return feeds.resources(); };
+  hooks.open_feed = feeds;
   hooks.booking_at = [&s](std::int64_t user, access::resource what,
                           std::int64_t now) -> std::optional<std::int64_t> {
     store::booking_filter f;

@@ -28,6 +28,7 @@
 #include "http/server.hpp"
 #include "http/static_files.hpp"
 #include "signaling/signaling_server.hpp"
+#include "store/analysis_repository.hpp"
 #include "store/audit_repository.hpp"
 #include "store/booking_repository.hpp"
 #include "store/change_watch.hpp"
@@ -36,6 +37,7 @@
 #include "store/recording_repository.hpp"
 #include "store/robot_repository.hpp"
 #ifdef CAMGATE_WITH_RECORDING
+#include "analysis.hpp"
 #include "recordings.hpp"
 #endif
 #ifdef CAMGATE_WITH_WEBRTC
@@ -118,6 +120,7 @@ int serve(const serve_args& args) {
   store::robot_repository robots(db);
   store::audit_repository audit(db);
   store::recording_repository recording_rows(db);
+  store::analysis_repository analysis_rows(db);
   if (auto n = audit.close_dangling(core::unix_micros() / 1000000, "gateway stopped"))
     spdlog::info("audit: closed {} session(s) left open by an earlier run", n);
   if (users.count() == 0)
@@ -230,16 +233,21 @@ int serve(const serve_args& args) {
     throw std::runtime_error("robots.media = \"relay\" needs a build with GStreamer");
 #endif
   }
-#ifdef CAMGATE_WITH_RECORDING
-  // Recording by policy (bookings, continuous) and on demand; after a crash, the files
-  // that were being written are repaired first.
   webrtc::robot_relays* relay_ptr = nullptr;
 #ifdef CAMGATE_WITH_WEBRTC
   relay_ptr = relays.get();
 #endif
-  auto recordings = app::start_recordings(
-      services, recording_rows, access_index, args.data, relay_ptr,
-      [&signaling](std::string_view name) { return signaling.robot_state_of(name).online; });
+  const auto robot_online = [&signaling](std::string_view name) {
+    return signaling.robot_state_of(name).online;
+  };
+  // Continuous analysis by profile, its events (SSE, WebSocket) and integrations.
+  auto analysis = app::start_analysis(services, analysis_rows, access_index, ioc.get_executor(),
+                                      relay_ptr, robot_online);
+#ifdef CAMGATE_WITH_RECORDING
+  // Recording by policy (bookings, continuous) and on demand; after a crash, the files
+  // that were being written are repaired first.
+  auto recordings = app::start_recordings(services, recording_rows, access_index, args.data,
+                                          relay_ptr, robot_online);
   recording::service* recording_service = recordings.service.get();
 #else
   void* recording_service = nullptr;
@@ -324,6 +332,7 @@ int serve(const serve_args& args) {
   });
 
   io.run();
+  analysis.stop();
 #ifdef CAMGATE_WITH_RECORDING
   recordings.service->stop();  // every file closed and its row complete
 #endif

@@ -305,6 +305,13 @@ std::vector<session_info> session_registry::list() const {
   return out;
 }
 
+std::size_t session_registry::count(const resource& r, std::string_view except) const {
+  std::lock_guard lock(mutex_);
+  std::size_t n = 0;
+  for (const auto& [id, e] : sessions_) n += e.resource == r && e.protocol != except;
+  return n;
+}
+
 std::uint64_t session_registry::ended_total(end_reason why) const {
   return ended_[index_of(why)].load(std::memory_order_relaxed);
 }

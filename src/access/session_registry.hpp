@@ -7,6 +7,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -108,6 +109,9 @@ class session_registry {
 
   std::optional<session_info> find(std::uint64_t id) const;
   std::vector<session_info> list() const;  // by id
+  // How many streams read `r` now, leaving out those of protocol `except` (analysis asks
+  // whether someone watches: an event stream alone is not watching). O(streams).
+  std::size_t count(const resource& r, std::string_view except = {}) const;
 
   // For /metrics.
   std::size_t active_sessions() const { return active_.load(std::memory_order_relaxed); }

@@ -29,9 +29,8 @@ nlohmann::json frozen_detector::no_picture(std::int64_t now_us, std::int64_t aft
 nlohmann::json frozen_detector::verdict(std::int64_t now_us, std::int64_t after_us,
                                         bool fresh) const {
   const auto still_us = now_us - *changed_at_us_;
-  return {{"frozen", still_us >= after_us},
-          {"unchanged_ms", still_us / 1000},
-          {"new_picture", fresh}};
+  return {
+      {"frozen", still_us >= after_us}, {"unchanged_ms", still_us / 1000}, {"new_picture", fresh}};
 }
 
 }  // namespace camgate::analysis

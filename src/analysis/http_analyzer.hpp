@@ -17,22 +17,22 @@ namespace camgate::analysis {
 // the picture in field `field` (DeepStack, CodeProject.AI) or as a raw image/jpeg body,
 // with `auth_header` sent as is; the JSON answer is passed through.
 struct http_analyzer_options {
-  std::string name;                      // [analysis.analyzers.NAME]
-  std::string url;                       // http://host[:port]/path[?query]; http only
+  std::string name;  // [analysis.analyzers.NAME]
+  std::string url;   // http://host[:port]/path[?query]; http only
   enum class body_format { multipart, jpeg } format = body_format::multipart;
   std::string field = "image";
-  std::string auth_header;               // "Name: value", or empty
+  std::string auth_header;                  // "Name: value", or empty
   std::chrono::milliseconds timeout{5000};  // connect + send + answer
   std::size_t max_response_bytes = 1024 * 1024;
 };
 
 // What one request gave.
 struct http_analysis {
-  bool ok = false;            // a 2xx answer whose body is JSON
-  unsigned http_status = 0;   // 0: no answer (refused, timeout)
-  nlohmann::json body;        // the answer when ok
-  std::string error;          // why not, for the user: "timed out after 2000 ms", ...
-  double ms = 0;              // from sending to the answer
+  bool ok = false;              // a 2xx answer whose body is JSON
+  unsigned http_status = 0;     // 0: no answer (refused, timeout)
+  nlohmann::json body;          // the answer when ok
+  std::string error;            // why not, for the user: "timed out after 2000 ms", ...
+  double ms = 0;                // from sending to the answer
   std::uint64_t frame_seq = 0;  // the picture that was analyzed
   std::int64_t captured_at_us = 0;
 };

@@ -15,9 +15,8 @@ nlohmann::json motion_detector::analyze(const luma_plane& p, const motion_mask& 
   for (int r = 0; r < rows; ++r) {
     for (int c = 0; c < cols; ++c) {
       const double cx = (c + 0.5) / cols, cy = (r + 0.5) / rows;
-      if (!mask.only.empty() &&
-          std::none_of(mask.only.begin(), mask.only.end(),
-                       [&](const zone& z) { return z.contains(cx, cy); }))
+      if (!mask.only.empty() && std::none_of(mask.only.begin(), mask.only.end(),
+                                             [&](const zone& z) { return z.contains(cx, cy); }))
         continue;
       if (std::any_of(mask.ignore.begin(), mask.ignore.end(),
                       [&](const zone& z) { return z.contains(cx, cy); }))

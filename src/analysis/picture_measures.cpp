@@ -1,7 +1,7 @@
 #include "analysis/picture_measures.hpp"
 
-#include <array>
 #include <algorithm>
+#include <array>
 #include <cmath>
 
 namespace camgate::analysis {

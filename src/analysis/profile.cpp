@@ -35,10 +35,14 @@ std::optional<std::string> read_zones(const nlohmann::json& j, const std::string
 
 std::string_view to_string(run_when w) {
   switch (w) {
-    case run_when::off: return "off";
-    case run_when::always: return "always";
-    case run_when::watched: return "watched";
-    case run_when::bookings: return "bookings";
+    case run_when::off:
+      return "off";
+    case run_when::always:
+      return "always";
+    case run_when::watched:
+      return "watched";
+    case run_when::bookings:
+      return "bookings";
   }
   return "off";
 }
@@ -55,13 +59,12 @@ const std::set<std::string>& builtin_analyzers() {
 }
 
 nlohmann::json to_json(const profile& p) {
-  nlohmann::json j = {{"when", to_string(p.when)},
-                      {"fps", p.fps},
-                      {"analyzers", p.analyzers},
-                      {"motion",
-                       {{"only", zones_json(p.motion.only)},
-                        {"ignore", zones_json(p.motion.ignore)}}},
-                      {"store", p.store}};
+  nlohmann::json j = {
+      {"when", to_string(p.when)},
+      {"fps", p.fps},
+      {"analyzers", p.analyzers},
+      {"motion", {{"only", zones_json(p.motion.only)}, {"ignore", zones_json(p.motion.ignore)}}},
+      {"store", p.store}};
   j["motion_threshold"] = p.motion_threshold ? nlohmann::json(*p.motion_threshold) : nullptr;
   return j;
 }
@@ -70,8 +73,8 @@ std::variant<profile, std::string> profile_from_json(const nlohmann::json& j, co
                                                      const std::set<std::string>& known,
                                                      double max_fps) {
   if (!j.is_object()) return std::string("the profile must be a JSON object");
-  static const std::set<std::string> fields{"when",   "fps",   "analyzers",       "motion",
-                                            "store", "motion_threshold"};
+  static const std::set<std::string> fields{"when",   "fps",   "analyzers",
+                                            "motion", "store", "motion_threshold"};
   for (const auto& [k, v] : j.items())
     if (!fields.contains(k))
       return "unknown field '" + k +

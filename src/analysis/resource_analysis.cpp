@@ -61,24 +61,24 @@ std::vector<event_ptr> resource_analysis::run(const profile& p, const core::fram
   }
   if (wants(p, "sharpness")) {
     results["sharpness"] = measure_sharpness(*luma, settings_.blur_threshold);
-    track(out, "blurred", results["sharpness"]["blurred"].get<bool>(), now_us,
-          results["sharpness"], seq);
+    track(out, "blurred", results["sharpness"]["blurred"].get<bool>(), now_us, results["sharpness"],
+          seq);
   }
   if (wants(p, "black")) {
     results["black"] = measure_black(*luma, settings_.black_luma);
     track(out, "black", results["black"]["black"].get<bool>(), now_us, results["black"], seq);
   }
   if (wants(p, "motion")) {
-    results["motion"] = motion_.analyze(*luma, p.motion,
-                                        p.motion_threshold.value_or(settings_.motion_threshold));
+    results["motion"] =
+        motion_.analyze(*luma, p.motion, p.motion_threshold.value_or(settings_.motion_threshold));
     track(out, "motion", results["motion"]["motion"].get<bool>(), now_us, results["motion"], seq);
   }
   if (wants(p, "frozen")) {
     results["frozen"] = frozen_.picture(*luma, now_us, settings_.frozen_after_us);
     track(out, "frozen", results["frozen"]["frozen"].get<bool>(), now_us, results["frozen"], seq);
   }
-  body["ms"] = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
-                   .count();
+  body["ms"] =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   // The analysis first, then what it started or ended: a listener sees the cause first.
   out.insert(out.begin(), make_event("analysis", what_, now_us, std::move(body)));
   return out;

@@ -35,7 +35,6 @@ std::string kind_text(access::resource r) {
   return std::string(access::to_string(r.kind));
 }
 
-
 }  // namespace
 
 service::service(service_options options, service_hooks hooks, event_hub& events,
@@ -105,6 +104,7 @@ void service::schedule() {
 }
 
 void service::tick_now() {
+  if (!started_ || stopped_) return;
   std::promise<void> done;
   asio::post(ioc_, [&] {
     next_reconcile_us_ = 0;
@@ -165,8 +165,12 @@ void service::reconcile(std::int64_t now_us) {
     bool run = false;
     std::string why;
     switch (p.when) {
-      case run_when::off: why = "the profile is off"; break;
-      case run_when::always: run = true; break;
+      case run_when::off:
+        why = "the profile is off";
+        break;
+      case run_when::always:
+        run = true;
+        break;
       case run_when::watched:
         run = hooks_.watched && hooks_.watched(what);
         if (!run) why = "nobody watches";
@@ -340,10 +344,9 @@ profile service::profile_of(access::resource what) const {
   return it == own_profiles_.end() ? options_.defaults : it->second;
 }
 
-void service::set_profile(access::resource what, const profile& p,
-                          std::optional<std::int64_t> by) {
-  repo_.set_profile({kind_text(what), what.id, to_json(p).dump(), core::unix_micros() / 1'000'000,
-                     by});
+void service::set_profile(access::resource what, const profile& p, std::optional<std::int64_t> by) {
+  repo_.set_profile(
+      {kind_text(what), what.id, to_json(p).dump(), core::unix_micros() / 1'000'000, by});
   {
     std::lock_guard lock(profiles_mu_);
     own_profiles_[key_of(what)] = p;

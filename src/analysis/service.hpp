@@ -91,7 +91,8 @@ class service {
   // The external analyzer `name`, or null.
   std::shared_ptr<http_analyzer> external(const std::string& name) const;
 
-  // Runs a pass now and waits for it (tests; the timer does this in service).
+  // Decides who runs and runs what is due now, on the service thread, and waits for it:
+  // a changed profile shows in status_of() at once. Blocks up to a tick: not on I/O threads.
   void tick_now();
 
   // For /metrics and the bench.

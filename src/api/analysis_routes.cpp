@@ -32,18 +32,19 @@ nlohmann::json status_json(services& s, access::resource what) {
   const auto st = s.analysis->status_of(what);
   nlohmann::json analyzers = nlohmann::json::array();
   for (const auto& name : s.analysis->known_analyzers())
-    analyzers.push_back({{"name", name},
-                         {"kind", analysis::builtin_analyzers().contains(name) ? "built-in"
-                                                                                : "external"}});
-  nlohmann::json j = {{"success", true},
-                      {"profile", analysis::to_json(st.current)},
-                      {"profile_source", st.own_profile ? "resource" : "default"},
-                      {"running", st.running},
-                      {"why_not", st.running ? nlohmann::json(nullptr) : nlohmann::json(st.why_not)},
-                      {"passes", st.passes},
-                      {"skipped", st.skipped},
-                      {"last", st.last},
-                      {"analyzers", analyzers}};
+    analyzers.push_back(
+        {{"name", name},
+         {"kind", analysis::builtin_analyzers().contains(name) ? "built-in" : "external"}});
+  nlohmann::json j = {
+      {"success", true},
+      {"profile", analysis::to_json(st.current)},
+      {"profile_source", st.own_profile ? "resource" : "default"},
+      {"running", st.running},
+      {"why_not", st.running ? nlohmann::json(nullptr) : nlohmann::json(st.why_not)},
+      {"passes", st.passes},
+      {"skipped", st.skipped},
+      {"last", st.last},
+      {"analyzers", analyzers}};
   j[what.kind == access::resource_kind::camera ? "camera_id" : "robot_id"] = what.id;
   return j;
 }
@@ -62,6 +63,15 @@ void audit_profile(services& s, const request_context& ctx, access::resource wha
               "analysis-profile", change);
 }
 
+// The status once the service has applied a new profile (a tick, off the I/O threads).
+asio::awaitable<response> applied(services& s, access::resource what) {
+  auto home = co_await asio::this_coro::executor;
+  co_await asio::post(s.blocking.get_executor(), asio::use_awaitable);
+  s.analysis->tick_now();
+  co_await asio::post(home, asio::use_awaitable);
+  co_return httpd::json_response(http::status::ok, status_json(s, what));
+}
+
 asio::awaitable<response> put_analysis(services& s, request_context& ctx, bool robot) {
   if (ctx.identity->role != auth::role::admin)
     co_return json_error(http::status::forbidden, "only an admin may set an analysis profile");
@@ -70,9 +80,9 @@ asio::awaitable<response> put_analysis(services& s, request_context& ctx, bool r
   const auto what = std::get<access::resource>(t);
   auto body = json_object_body(ctx);
   if (auto* r = std::get_if<response>(&body)) co_return std::move(*r);
-  auto parsed = analysis::profile_from_json(std::get<nlohmann::json>(body),
-                                            s.analysis->profile_of(what),
-                                            s.analysis->known_analyzers(), s.analysis->max_fps());
+  auto parsed =
+      analysis::profile_from_json(std::get<nlohmann::json>(body), s.analysis->profile_of(what),
+                                  s.analysis->known_analyzers(), s.analysis->max_fps());
   if (auto* e = std::get_if<std::string>(&parsed))
     co_return json_error(http::status::bad_request, *e);
   const auto& p = std::get<analysis::profile>(parsed);
@@ -81,7 +91,7 @@ asio::awaitable<response> put_analysis(services& s, request_context& ctx, bool r
   spdlog::info("{} set the analysis profile of {} {}: {}", ctx.identity->name,
                access::to_string(what.kind), what.id, text);
   audit_profile(s, ctx, what, text);
-  co_return httpd::json_response(http::status::ok, status_json(s, what));
+  co_return co_await applied(s, what);
 }
 
 asio::awaitable<response> delete_analysis(services& s, request_context& ctx, bool robot) {
@@ -92,7 +102,7 @@ asio::awaitable<response> delete_analysis(services& s, request_context& ctx, boo
   const auto what = std::get<access::resource>(t);
   s.analysis->reset_profile(what);
   audit_profile(s, ctx, what, "default");
-  co_return httpd::json_response(http::status::ok, status_json(s, what));
+  co_return co_await applied(s, what);
 }
 
 // ?type=analysis|alert|camera-state &from= &to= (unix seconds or ISO 8601) &limit= (1-1000)
@@ -115,8 +125,9 @@ asio::awaitable<response> results(services& s, request_context& ctx, bool robot)
       auto seconds = parse_time_or_id(*v);
       if (!seconds)
         co_return json_error(http::status::bad_request,
-                             std::string(name) + " must be unix seconds or a UTC time like "
-                                                 "2026-12-07T10:00:00Z");
+                             std::string(name) +
+                                 " must be unix seconds or a UTC time like "
+                                 "2026-12-07T10:00:00Z");
       *out = *seconds * 1'000'000;
     }
   }

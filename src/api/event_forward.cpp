@@ -8,10 +8,10 @@ namespace camgate::api {
 
 void event_forward::start(analysis::event_hub& hub, access::resource what,
                           const std::shared_ptr<outputs::output_session>& out) {
-  auto handle = hub.listen(what, [weak = std::weak_ptr<outputs::output_session>(out)](
-                                     const analysis::event_ptr& e) {
-    if (auto o = weak.lock()) o->notify(e->text());
-  });
+  auto handle = hub.listen(
+      what, [weak = std::weak_ptr<outputs::output_session>(out)](const analysis::event_ptr& e) {
+        if (auto o = weak.lock()) o->notify(e->text());
+      });
   std::lock_guard lock(mutex_);
   if (!stopped_) listening_ = std::move(handle);
 }

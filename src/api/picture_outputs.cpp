@@ -179,7 +179,8 @@ asio::awaitable<httpd::response> analysis_response(services& s, const httpd::req
                                                    picture_target t) {
   const auto analyzer = ctx.query_value("analyzer");
   if (analyzer) {
-    if (auto refused = check_analyzer_name(s, std::string(*analyzer))) co_return std::move(*refused);
+    if (auto refused = check_analyzer_name(s, std::string(*analyzer)))
+      co_return std::move(*refused);
   }
   auto found = co_await allowed_frame(s, ctx, t);
   if (auto* r = std::get_if<httpd::response>(&found)) co_return std::move(*r);

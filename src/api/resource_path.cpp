@@ -14,7 +14,8 @@ std::variant<access::resource, httpd::response> path_resource(services& s,
     return access::robot_resource(r->id);
   }
   auto id = parse_id(ctx.param("id"));
-  if (!id || !s.cameras.get(*id)) return httpd::json_error(http::status::not_found, "no such camera");
+  if (!id || !s.cameras.get(*id))
+    return httpd::json_error(http::status::not_found, "no such camera");
   return access::camera_resource(*id);
 }
 

@@ -10,7 +10,7 @@ core::frame_ptr frame_generator::render(const settings& s, std::uint64_t seq) {
   const auto capture_us = core::unix_micros();
   const auto start = core::steady_micros();
   image_.resize(s.width, s.height);
-  pattern_.draw(image_, seq);
+  pattern_.draw(image_, seq, s.still);
   const auto encode_start = core::steady_micros();
   const auto jpeg = encoder_.encode(image_, s.quality);
   const auto end = core::steady_micros();

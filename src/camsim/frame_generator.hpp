@@ -18,7 +18,8 @@ class frame_generator {
   struct settings {
     int width = 1280;
     int height = 720;
-    int quality = 80;  // libjpeg scale, 1-100
+    int quality = 80;    // libjpeg scale, 1-100
+    bool still = false;  // the background stands still; only the frame number changes
   };
 
   // Draws and encodes frame `seq`. The JPEG starts with a COM segment

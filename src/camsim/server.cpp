@@ -367,7 +367,8 @@ std::string server::stats_json() const {
 
 asio::awaitable<core::frame_ptr> server::render_next() {
   const auto seq = next_seq_++;
-  const frame_generator::settings s{sensor_.width(), sensor_.height(), sensor_.jpeg_quality()};
+  const frame_generator::settings s{sensor_.width(), sensor_.height(), sensor_.jpeg_quality(),
+                                    options_.still};
   // The io_context must not run out of work while the frame is on the render thread.
   auto work = asio::make_work_guard(io_);
   auto f = co_await asio::co_spawn(

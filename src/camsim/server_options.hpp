@@ -22,6 +22,7 @@ struct server_options {
   int height = 720;
   double fps = 30;
   int quality = 80;    // libjpeg scale, 1-100
+  bool still = false;  // a still scene: only the frame number changes
   bool stream = true;  // false: the seed sketch, only / and /capture
   stream_port_mode stream_port = stream_port_mode::next;
   fault_settings faults;

@@ -78,11 +78,11 @@ void test_pattern::ensure_noise(int width, int rows) {
   }
 }
 
-void test_pattern::draw(yuv420_image& img, std::uint64_t number) {
+void test_pattern::draw(yuv420_image& img, std::uint64_t number, bool still) {
   const int w = img.width, h = img.height, ys = img.luma_stride();
   const int cw = img.chroma_width(), ch = img.chroma_height();
   if (w <= 0 || h <= 0) return;
-  const auto phase = static_cast<int>(number % kMotionPeriod);
+  const auto phase = still ? 0 : static_cast<int>(number % kMotionPeriod);
 
   // Top two thirds: scrolling colour bars. Every row is the same, so build one row per
   // plane and copy it down.

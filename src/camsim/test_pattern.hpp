@@ -22,8 +22,9 @@ class test_pattern {
     int height = 0;
   };
 
-  // Draws frame `number` into `img` (which must already have its size).
-  void draw(yuv420_image& img, std::uint64_t number);
+  // Draws frame `number` into `img` (which must already have its size). `still`: the
+  // background of frame 0, so only the digits change (a still scene, for motion tests).
+  void draw(yuv420_image& img, std::uint64_t number, bool still = false);
 
   // Where the digits of `number` are drawn in a picture of this size.
   static rect digit_box(int width, int height, std::uint64_t number);

@@ -32,7 +32,10 @@ class reader {
   // Throws naming the first unknown table or key (in file order) and the file.
   void refuse_unknown(const std::filesystem::path& file) const;
   // A table whose keys another reader checks (config_analysis.cpp).
-  void checked_elsewhere(std::string_view section) { known_[std::string(section)]; elsewhere_.insert(std::string(section)); }
+  void checked_elsewhere(std::string_view section) {
+    known_[std::string(section)];
+    elsewhere_.insert(std::string(section));
+  }
 
  private:
   const toml::table& table_;

@@ -134,10 +134,10 @@ struct config {
   // Analysis of live pictures (src/analysis): [analysis], [analysis.default] and one
   // [analysis.analyzers.NAME] per external analyzer (config_analysis.cpp reads them).
   struct analysis_section {
-    std::int64_t workers = 2;         // threads of the built-in analyzers (bounded pool)
-    std::int64_t keep_days = 7;       // stored results; 0: no age limit
+    std::int64_t workers = 2;            // threads of the built-in analyzers (bounded pool)
+    std::int64_t keep_days = 7;          // stored results; 0: no age limit
     std::int64_t max_results = 1000000;  // stored results of all cameras; the oldest go first
-    std::int64_t max_fps = 10;        // the highest rate a profile may ask for
+    std::int64_t max_fps = 10;           // the highest rate a profile may ask for
     // A camera's or robot's profile until the API sets its own.
     struct profile_section {
       std::string when = "off";  // off | always | watched | bookings
@@ -145,12 +145,12 @@ struct config {
       std::vector<std::string> analyzers{"exposure", "sharpness", "motion", "frozen", "black"};
     } defaults;
     // Built-in analyzers' thresholds.
-    double motion_threshold = 0.01;  // share of changed cells that is motion
+    double motion_threshold = 0.01;       // share of changed cells that is motion
     std::int64_t frozen_after_ms = 3000;  // same picture (or none) this long: frozen
     double black_luma = 16;               // mean luma under this (and flat): black frame
     // The seed's hook to the dental-AI service: pictures POSTed to a URL.
     struct external_section {
-      std::string url;                  // http://host:port/path (http only)
+      std::string url;                   // http://host:port/path (http only)
       std::string format = "multipart";  // multipart (DeepStack / CodeProject.AI) | jpeg
       std::string field = "image";       // the multipart field name
       std::string auth_header;           // "Authorization: Bearer ..." sent as is; "" none
@@ -188,7 +188,6 @@ struct config {
 // Reads a TOML file over the defaults; throws std::runtime_error naming the file,
 // line and key on a syntax error or a value of the wrong type or range.
 config load_config(const std::filesystem::path& file);
-
 
 // Parses "HOST:PORT" ("[::1]:80" for IPv6); nullopt when malformed.
 struct host_port {

@@ -27,8 +27,8 @@ class table_reader {
     if (auto n = node(key)) {
       auto v = n->value<std::int64_t>();
       if (!v || *v < lo || *v > hi)
-        fail(path(key), "must be an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) +
-                            "]");
+        fail(path(key),
+             "must be an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
       out = *v;
     }
   }
@@ -36,8 +36,8 @@ class table_reader {
     if (auto n = node(key)) {
       auto v = n->value<double>();
       if (!v || *v < lo || *v > hi)
-        fail(path(key), "must be a number in [" + std::to_string(lo) + ", " + std::to_string(hi) +
-                            "]");
+        fail(path(key),
+             "must be a number in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
       out = *v;
     }
   }
@@ -65,7 +65,8 @@ class table_reader {
       if (known_.contains(std::string(key.str()))) continue;
       std::string names;
       for (const auto& k : known_) names += (names.empty() ? "" : ", ") + k;
-      fail("config key", "'" + path(key.str()) + "' is unknown (" + where_ + " has: " + names + ")");
+      fail("config key",
+           "'" + path(key.str()) + "' is unknown (" + where_ + " has: " + names + ")");
     }
   }
   std::string path(std::string_view key) const { return where_ + "." + std::string(key); }
