@@ -12,10 +12,13 @@ struct tj_deleter {
 };
 
 // One decompressor per worker thread: tjInitDecompress allocates, and a worker decodes
-// a picture every few hundred milliseconds for as long as the gateway runs.
-void* thread_decompressor() {
-  thread_local std::unique_ptr<void, tj_deleter> handle(tjInitDecompress());
-  return handle.get();
+// a picture every few hundred milliseconds for as long as the gateway runs. After a
+// broken JPEG it is replaced: libjpeg-turbo 2.1 leaves a handle that failed mid-decode
+// failing the next pictures too (tests/unit/analysis).
+std::unique_ptr<void, tj_deleter>& thread_handle() {
+  thread_local std::unique_ptr<void, tj_deleter> handle;
+  if (!handle) handle.reset(tjInitDecompress());
+  return handle;
 }
 
 }  // namespace
@@ -24,10 +27,11 @@ std::optional<luma_plane> decode_luma(std::span<const std::uint8_t> jpeg, std::s
                                       int min_width) {
   auto fail = [&](std::string msg) -> std::optional<luma_plane> {
     if (error) *error = std::move(msg);
+    thread_handle().reset();
     return std::nullopt;
   };
   if (jpeg.empty()) return fail("empty frame");
-  void* tj = thread_decompressor();
+  void* tj = thread_handle().get();
   if (!tj) return fail("cannot initialise the JPEG decoder");
   auto* data = const_cast<unsigned char*>(jpeg.data());
   const auto size = static_cast<unsigned long>(jpeg.size());

@@ -183,5 +183,63 @@ TEST(config, TheDocumentedExampleLoads) {
   EXPECT_EQ(error_of(example), "");
 }
 
+TEST(config, AnalysisAndIntegrationsAreReadWithTheirNamedTables) {
+  const auto c = load(R"(
+[analysis]
+workers = 3
+frozen_after_ms = 1500
+[analysis.default]
+when = "watched"
+fps = 1.5
+analyzers = ["motion", "dental"]
+[analysis.analyzers.dental]
+url = "http://10.0.0.5:8000/v1/vision/detection"
+format = "jpeg"
+auth_header = "Authorization: Bearer x"
+[integrations.webhooks.ops]
+url = "http://127.0.0.1:9000/hook"
+secret = "s"
+events = ["alert"]
+[integrations.mqtt]
+host = "127.0.0.1"
+qos = 1
+)");
+  EXPECT_EQ(c.analysis.workers, 3);
+  EXPECT_EQ(c.analysis.frozen_after_ms, 1500);
+  EXPECT_EQ(c.analysis.defaults.when, "watched");
+  EXPECT_DOUBLE_EQ(c.analysis.defaults.fps, 1.5);
+  ASSERT_EQ(c.analysis.external.count("dental"), 1u);
+  EXPECT_EQ(c.analysis.external.at("dental").format, "jpeg");
+  ASSERT_EQ(c.integrations.webhooks.count("ops"), 1u);
+  EXPECT_EQ(c.integrations.webhooks.at("ops").events, std::vector<std::string>{"alert"});
+  EXPECT_EQ(c.integrations.mqtt.qos, 1);
+}
+
+TEST(config, AnalysisMistakesAreNamed) {
+  const auto error_of = [](const std::string& text) {
+    try {
+      load(text);
+    } catch (const std::runtime_error& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_NE(error_of("[analysis]\nworkrs = 2\n").find("analysis.workrs"), std::string::npos);
+  EXPECT_NE(error_of("[analysis.default]\nwhen = \"sometimes\"\n").find("analysis.default.when"),
+            std::string::npos);
+  EXPECT_NE(error_of("[analysis.analyzers.x]\nurl = \"https://a/b\"\n").find("http://"),
+            std::string::npos);
+  EXPECT_NE(error_of("[analysis.analyzers.\"a b\"]\nurl = \"http://a/b\"\n").find("letters"),
+            std::string::npos);
+  EXPECT_NE(
+      error_of("[integrations.webhooks.w]\nurl = \"http://a/\"\nevents = [\"x\"]\n").find("events"),
+      std::string::npos);
+  EXPECT_NE(error_of("[integrations.mqtt]\ntopic_prefix = \"a/#\"\n").find("wildcards"),
+            std::string::npos);
+  EXPECT_NE(error_of("[analysis.analyzers.x]\nurl = \"http://a/\"\nauth_header = \"nocolon\"\n")
+                .find("Name: value"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace camgate::core
