@@ -4,6 +4,7 @@
 #include "api/camera_intake.hpp"
 #include "api/camera_json.hpp"
 #include "api/camera_reads.hpp"
+#include "api/camera_settings.hpp"
 #ifdef CAMGATE_WITH_WEBRTC
 #include "api/whep_routes.hpp"
 #endif
@@ -133,6 +134,7 @@ void register_camera_routes(httpd::router& r, services& s) {
                         {"/api/cameras/{id}/snapshot", "/api/cameras/{id}/stream",
                          "/api/cameras/{id}/ws", "/api/cameras/{id}/analyze", "/api/cameras/{id}/events"},
                         by_id);
+  register_camera_settings(r, s, by_id);
 #ifdef CAMGATE_WITH_WEBRTC
   register_whep_routes(r, s, by_id);
 #endif

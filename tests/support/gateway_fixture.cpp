@@ -104,6 +104,10 @@ http_result gateway::post(const std::string& target, const std::string& body,
                           const std::string& token) {
   return http_request(port_, http::verb::post, target, body, bearer(token));
 }
+http_result gateway::patch(const std::string& target, const std::string& body,
+                           const std::string& token) {
+  return http_request(port_, http::verb::patch, target, body, bearer(token));
+}
 http_result gateway::del(const std::string& target, const std::string& token) {
   return http_request(port_, http::verb::delete_, target, "", bearer(token));
 }

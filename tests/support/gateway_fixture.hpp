@@ -41,6 +41,7 @@ class gateway {
   http_result get(const std::string& target, const std::string& token);
   http_result post(const std::string& target, const std::string& body, const std::string& token);
   http_result del(const std::string& target, const std::string& token);
+  http_result patch(const std::string& target, const std::string& body, const std::string& token);
   // POST /api/bookings (as admin): books `user` on camera `camera_id` from `from` to
   // `to` (unix seconds); returns the booking id.
   std::int64_t book(const std::string& user, std::int64_t camera_id, std::int64_t from,

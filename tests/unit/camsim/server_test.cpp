@@ -107,6 +107,13 @@ bool is_complete_jpeg(const stream_part& p) {
   return core::jpeg::complete_length(p.bytes()) == p.jpeg.size();
 }
 
+// The first entry of the first quantization table: it grows as the JPEG quality drops.
+int first_quantizer(const stream_part& p) {
+  const auto dqt = p.jpeg.find("\xFF\xDB");
+  if (dqt == std::string::npos || dqt + 5 >= p.jpeg.size()) return -1;
+  return static_cast<std::uint8_t>(p.jpeg[dqt + 5]);
+}
+
 }  // namespace
 
 TEST(CamsimServer, PortZeroPicksTwoConsecutivePorts) {
@@ -191,6 +198,42 @@ TEST(CamsimServer, IndexStatusAndControlBehaveLikeTheFirmware) {
       core::jpeg::scan({reinterpret_cast<const std::uint8_t*>(r->body.data()), r->body.size()});
   EXPECT_EQ(info.width, 640);
   EXPECT_EQ(info.height, 480);
+}
+
+TEST(CamsimServer, ControlChangesTheFramesOfOpenAndNewStreams) {
+  running_server s;
+  auto a = open_stream(s->stream_port());
+  const auto before = read_part(*a);
+  ASSERT_TRUE(before);
+  EXPECT_EQ(core::jpeg::scan(before->bytes()).width, 320);
+  const int q_before = first_quantizer(*before);
+  ASSERT_GT(q_before, 0);
+
+  EXPECT_EQ(http_get(s->capture_port(), "/control?var=framesize&val=8")->status, 200);
+  EXPECT_EQ(http_get(s->capture_port(), "/control?var=quality&val=60")->status, 200);
+  // The open stream: a frame or two rendered before the change, then the new size.
+  std::optional<stream_part> after;
+  for (int i = 0; i < 10; ++i) {
+    after = read_part(*a);
+    ASSERT_TRUE(after);
+    if (core::jpeg::scan(after->bytes()).width == 640) break;
+  }
+  const auto info = core::jpeg::scan(after->bytes());
+  EXPECT_EQ(info.width, 640);
+  EXPECT_EQ(info.height, 480);
+  EXPECT_GT(first_quantizer(*after), q_before);  // libjpeg 40 after 70
+  EXPECT_TRUE(is_complete_jpeg(*after));
+
+  // A stream opened afterwards starts with the new settings.
+  a->close();
+  ASSERT_TRUE(
+      s.wait_stats([](const nlohmann::json& st) { return st["active_stream_clients"] == 0; }));
+  auto b = open_stream(s->stream_port());
+  const auto first = read_part(*b);
+  ASSERT_TRUE(first);
+  EXPECT_EQ(core::jpeg::scan(first->bytes()).width, 640);
+  EXPECT_EQ(core::jpeg::scan(first->bytes()).height, 480);
+  EXPECT_EQ(first_quantizer(*first), first_quantizer(*after));
 }
 
 TEST(CamsimServer, StreamIsChunkedWithTheFirmwaresBoundaryAndPartHeaders) {
