@@ -543,6 +543,26 @@ test('bookings: no booking, no events; a booking gets them until it ends; histor
   }
 });
 
+test('EventSource has no headers: the events stream opens with a stream ticket', async () => {
+  const id = ids.second;
+  const t = await gw.api('POST', '/auth/stream-ticket', { token: gw.adminToken, body: { resource: `camera:${id}` } });
+  assert.equal(t.status, 200, t.text);
+  const sse = openSse(`${gw.url}/api/cameras/${id}/events?ticket=${encodeURIComponent(t.json.ticket)}`);
+  try {
+    await sse.ready;
+    assert.equal(sse.status, 200, sse.body);
+    const hello = await sse.waitEvent('hello', (e) => e.type === 'hello');
+    assert.equal(hello.camera_id, id);
+  } finally {
+    sse.close();
+  }
+  // A ticket for another camera does not open this one.
+  const other = await gw.api('POST', '/auth/stream-ticket', { token: gw.adminToken, body: { resource: `camera:${ids.moving}` } });
+  const wrong = openSse(`${gw.url}/api/cameras/${id}/events?ticket=${encodeURIComponent(other.json.ticket)}`);
+  await wrong.ready;
+  assert.equal(wrong.status, 401, wrong.body);
+});
+
 test('a webhook receives signed alerts', async () => {
   // Motion alerts (the moving camera) and the frozen one have happened by now.
   await waitFor('an alert webhook', () => hooks.length > 0, 5000);
