@@ -103,8 +103,8 @@ std::optional<std::string> ticket_resource(std::string_view path) {
     auto r = id_and_rest(path, "/api/" + std::string(kind) + "s/");
     if (!r) continue;
     const auto what = r->second;
-    if (what != "stream" && what != "ws" && what != "snapshot" && what != "whep" &&
-        !what.starts_with("whep/"))
+    if (what != "stream" && what != "ws" && what != "snapshot" && what != "events" &&
+        what != "whep" && !what.starts_with("whep/"))
       return std::nullopt;
     return std::string(kind) + ":" + std::to_string(r->first);
   }

@@ -124,13 +124,14 @@ TEST_F(token_authenticator_test, TicketResourceOfAPath) {
   EXPECT_EQ(ticket_resource("/api/cameras/3/stream"), "camera:3");
   EXPECT_EQ(ticket_resource("/api/cameras/12/ws"), "camera:12");
   EXPECT_EQ(ticket_resource("/api/cameras/7/snapshot"), "camera:7");
+  EXPECT_EQ(ticket_resource("/api/cameras/5/events"), "camera:5");  // EventSource sends no headers
   EXPECT_EQ(ticket_resource("/api/robots/3/stream"), "robot:3");
   EXPECT_EQ(ticket_resource("/api/robots/4/whep/abc"), "robot:4");
   for (const char* path :
        {"/api/cameras", "/api/cameras/3", "/api/cameras/3/", "/api/cameras/3/settings",
         "/api/cameras/0/stream", "/api/cameras/-1/stream", "/api/cameras/03x/stream",
         "/api/cameras//stream", "/api/robots/3/credential", "/api/robots/3", "/api/users/3/stream",
-        "/api/robotss/3/stream", "/api/cameras/3/stream/x",
+        "/api/robotss/3/stream", "/api/cameras/3/stream/x", "/api/cameras/3/analysis",
         "/api/cameras/99999999999999999999/stream"}) {
     EXPECT_FALSE(ticket_resource(path)) << path;
   }
