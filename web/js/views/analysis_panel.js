@@ -147,7 +147,8 @@ export function analysisPanel(kind, id, name = () => `${kind} ${id}`) {
       }
       if (e.status === 404 || e.status === 409) {
         stopPolling();
-        clear(el, h('h2#live-analysis-title', 'Live analysis'), h('p.muted', sentence(e.message)));
+        clear(el, h('h2#live-analysis-title', 'Live analysis'), h('p.muted',
+          /no such file/i.test(e.message) ? 'This gateway does not offer live analysis.' : sentence(e.message)));
       }
       return;
     }

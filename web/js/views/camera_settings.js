@@ -46,7 +46,7 @@ export function cameraSettings(cameraId) {
       return kind === 'switch' ? h('label.check', input, ` ${label}`) : field(label, input, hint);
     });
     const apply = h('button.btn.btn-primary#settings-apply', { type: 'submit' }, 'Apply');
-    const form = h('form.settings-form', h('div.form-row', rows), h('div.form-actions', apply,
+    const form = h('form.settings-form', { noValidate: true }, h('div.form-row', rows), h('div.form-actions', apply,
       h('button.btn#settings-reload', { type: 'button', onclick: () => load() }, 'Read again')));
     form.addEventListener('submit', async (ev) => {
       ev.preventDefault();
@@ -96,9 +96,13 @@ export function cameraSettings(cameraId) {
       show(await api.get(base));
     } catch (e) {
       inputs.clear();
-      clear(body, notice(e.status === 409 ? 'info' : 'error',
-        e.status === 409 ? 'This camera’s settings cannot be changed here: ' : 'The settings could not be read: ',
-        sentence(e.message)));
+      if (e.status === 404 && /no such file/i.test(e.message)) {
+        clear(body, notice('info', 'This gateway does not offer camera settings yet.'));
+      } else {
+        clear(body, notice(e.status === 409 ? 'info' : 'error',
+          e.status === 409 ? 'This camera’s settings cannot be changed here: ' : 'The settings could not be read: ',
+          sentence(e.message)));
+      }
       el.dataset.unavailable = String(e.status);
     }
   };
