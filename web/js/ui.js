@@ -44,12 +44,13 @@ export function clear(el, ...children) {
 }
 
 let toastSeq = 0;
-/** A short message at the bottom of the screen, read out by screen readers. */
+/** A short message at the bottom of the screen, read out by screen readers. Returns it. */
 export function toast(message, kind = 'info', ms = 5000) {
   const box = document.getElementById('toasts');
   const t = h(`div.toast.toast-${kind}`, { id: `toast-${++toastSeq}` }, message);
   box.append(t);
   setTimeout(() => t.remove(), ms);
+  return t;
 }
 
 /** An inline notice: kind = info | success | warning | error. */

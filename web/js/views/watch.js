@@ -1,6 +1,6 @@
 // Watching one camera (MJPEG, WebSocket, WebRTC, snapshot) or one robot (WebRTC,
 // watch_robot.js): the picture, measured fps and latency, full screen, snapshot download,
-// analysis, the booking countdown (watch_session.js) and the REC badge.
+// analysis (on demand, and live: analysis_panel.js), camera settings for admins, the booking countdown (watch_session.js) and the REC badge.
 import * as api from '../api.js';
 import { h, clear, notice, toast, every, cameraState, badge, focusHeading, bytes, sentence } from '../ui.js';
 import { downloadSnapshot } from '../players/camera_players.js';
@@ -9,6 +9,8 @@ import { sessionBar, toggleFullscreen } from './watch_session.js';
 import { watchRobot } from './watch_robot.js';
 import { recordingIndicator } from './recording_control.js';
 import { recordingsHref } from './recordings.js';
+import { analysisPanel } from './analysis_panel.js';
+import { cameraSettings } from './camera_settings.js';
 
 export function watchView(root, args) {
   const [kind, id, modeArg] = args;
@@ -37,6 +39,9 @@ function watchCamera(root, cameraId, initialMode) {
   // "● REC" while the gateway records this camera (hidden when it may not say: 403).
   const rec = recordingIndicator(`camera:${cameraId}`);
   const camMeta = h('p.muted#camera-meta');
+  // Live analysis from the event stream, alerts as toasts; an admin edits the profile.
+  const live = analysisPanel('camera', cameraId, () => camera?.name ?? `Camera ${cameraId}`);
+  const settings = api.isAdmin() ? cameraSettings(cameraId) : null;
   const analysis = h('div#analysis', { 'aria-live': 'polite' },
     h('p.muted', 'Run the analysis to measure the current picture.'));
 
@@ -106,9 +111,10 @@ function watchCamera(root, cameraId, initialMode) {
     h('div.watch-grid',
       h('div.watch-main', stage,
         h('div.toolbar', modeGroup, h('div.toolbar-actions', fsButton, dlButton)),
-        snapshotControls),
+        snapshotControls, settings?.el),
       h('aside.watch-side', { 'aria-label': 'Measurements and analysis' },
         h('section.panel', h('h2', 'Live'), stats.el),
+        live.el,
         h('section.panel', h('div.panel-head', h('h2', 'Analysis'), analyzeButton), analysis))));
   root.append(view);
   focusHeading(view, `Camera ${cameraId}`);
@@ -234,6 +240,7 @@ function watchCamera(root, cameraId, initialMode) {
     picture.release();
     stopPolling();
     rec.stop();
+    live.stop();
     session.stop();
     document.removeEventListener('keydown', onKey);
     document.removeEventListener('fullscreenchange', onFs);

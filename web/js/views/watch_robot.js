@@ -1,5 +1,5 @@
 // Watching a robot: its camera over WebRTC (players/robot_player.js), fps and round
-// trip, full screen, a still, the booking bar and the REC badge.
+// trip, full screen, a still, the booking bar, the REC badge and the live analysis.
 import * as api from '../api.js';
 import { h, toast, focusHeading } from '../ui.js';
 import { RobotPlayer } from '../players/robot_player.js';
@@ -7,6 +7,7 @@ import { stageParts, statsPanel } from './watch_stage.js';
 import { sessionBar, toggleFullscreen } from './watch_session.js';
 import { recordingIndicator } from './recording_control.js';
 import { recordingsHref } from './recordings.js';
+import { analysisPanel } from './analysis_panel.js';
 
 export function watchRobot(root, idArg) {
   const video = h('video#robot-video', { autoplay: true, muted: true, playsinline: true, 'aria-label': 'Live video from the robot' });
@@ -23,13 +24,14 @@ export function watchRobot(root, idArg) {
         h('div.toolbar', h('span.muted', 'View: WebRTC'), h('div.toolbar-actions',
           (() => { const b = h('button.btn#fullscreen', { type: 'button', onclick: () => toggleFullscreen(stage, b) }, 'Full screen'); return b; })(),
           h('button.btn#download', { type: 'button', onclick: () => saveVideoFrame(video, title.textContent) }, 'Save still')))),
-      h('aside.watch-side', { 'aria-label': 'Measurements' }, h('section.panel', h('h2', 'Live'), stats.el))));
+      h('aside.watch-side', { 'aria-label': 'Measurements and analysis' }, h('section.panel', h('h2', 'Live'), stats.el))));
   root.append(view);
   focusHeading(view, 'Robot');
 
   let player = null;
   let session = null;
   let rec = null;
+  let live = null;
   let closed = false; // left the page before the robot was found
   setOverlay('connecting', 'Connecting…', 'Looking up the robot.');
 
@@ -51,6 +53,8 @@ export function watchRobot(root, idArg) {
     titleRow.append(rec.el, h('a#robot-recordings', { href: recordingsHref({ resource: `robot:${robot.id}` }) }, 'Recordings'));
     session = sessionBar(`robot:${robot.id}`, setBanner);
     view.children[2].replaceWith(session.el);
+    live = analysisPanel('robot', robot.id, () => robot.name);
+    view.querySelector('.watch-side').append(live.el);
     await session.load();
     player = new RobotPlayer(robot, video, {
       onFrame: (s) => { stats.update(s); stage.dataset.frames = String(s.frames); },
@@ -73,6 +77,7 @@ export function watchRobot(root, idArg) {
     closed = true;
     player?.stop();
     rec?.stop();
+    live?.stop();
     session?.stop();
     if (document.fullscreenElement) document.exitFullscreen().catch(() => {});
   };
