@@ -33,7 +33,7 @@ BUILTINS = ["exposure", "sharpness", "motion", "frozen", "black"]
 def micro(exe, smoke):
     """camgate-bench-analyzers' rows: {name: {cpu_us, real_us, iterations}}."""
     argv = [str(exe), "--benchmark_format=json"]
-    argv += ["--benchmark_min_time=0.05s"] if smoke else ["--benchmark_min_time=1s", "--benchmark_repetitions=3",
+    argv += ["--benchmark_min_time=0.05"] if smoke else ["--benchmark_min_time=1", "--benchmark_repetitions=3",
                                                            "--benchmark_report_aggregates_only=true"]
     p = subprocess.run(argv, capture_output=True, text=True, timeout=600)
     if p.returncode != 0:
