@@ -351,6 +351,62 @@ def recording_section(data):
             f"(`bench/recording/playback.mjs`, {br.get('repeat', '')} tries).", "", p, ""]
 
 
+def analysis_section(data):
+    """The "analysis" scenario's part of the page (also pasted alone into docs/benchmarks.md)."""
+    runs = data.get("analysis")
+    if not runs:
+        return []
+    ph = {r.get("phase"): r for r in runs}
+    out = ["## Analysis: built-in analyzers per picture, 8 cameras at 2 fps", ""]
+    m = ph.get("micro")
+    if m:
+        rows = m["rows"]
+        names = [("decode_luma", "decode to 320x180 grey (libjpeg-turbo DCT scaling)"),
+                 ("exposure", "exposure (histogram, mean, verdict)"), ("sharpness", "sharpness (Laplacian variance)"),
+                 ("black", "black frame"), ("motion", "motion (16x16 cells vs previous picture)"),
+                 ("frozen", "frozen (vs previous picture)"),
+                 ("full_pass", "whole pass: resource_analysis::run, all five + event"),
+                 ("old_analyze_jpeg", "old: full RGB decode + mean + sharpness (analyze_jpeg)")]
+        out += [f"CPU per {m['picture']} picture (`camgate-bench-analyzers`, Google Benchmark, "
+                f"median of {m['repetitions']}; JPEG {rows.get('decode_luma', {}).get('jpeg_kb')} KB):", "",
+                "| step | CPU µs per picture |", "|---|---:|"]
+        out += [f"| {label} | {num(rows[n]['cpu_us'])} |" for n, label in names if n in rows]
+        out += [""]
+    off, on, d, lat = ph.get("cpu-off"), ph.get("cpu-on"), ph.get("cpu-delta"), ph.get("latency")
+    if off and on:
+        n = on["cameras"]
+        out += [f"{n} cameras (one `camgate-camsim` each, {on['picture']}) into one gateway, nobody watching; "
+                f"gateway CPU (`/proc/PID/stat`, {num(on['measured_s'], 0)} s) with analysis off, then with "
+                f"every camera's profile `when=always fps=2` and all five built-ins "
+                f"(`PUT /api/cameras/{{id}}/analysis`):", "",
+                "| | gateway CPU, % of a core | frames in, per camera | analysed, per camera | host busy |",
+                "|---|---:|---:|---:|---:|",
+                f"| ingest only | {num(off['gateway_cpu_percent'])} | {num(off['ingest_fps_per_camera'])} fps | – "
+                f"| {num(off['machine_busy_percent'], 0)} % |",
+                f"| analysis on | {num(on['gateway_cpu_percent'])} | {num(on['ingest_fps_per_camera'])} fps | "
+                f"{num(on['analysis_fps_per_camera'])} fps | {num(on['machine_busy_percent'], 0)} % |", ""]
+        if d:
+            out += [f"Difference: {num(d['gateway_cpu_percent_delta'])} % of a core for {n} cameras, "
+                    f"{num(d['per_camera_percent'], 2)} % per camera, about {num(d['per_pass_us'], 0)} µs "
+                    "per analysed picture.", ""]
+    if lat and lat.get("sse_ms"):
+        out += [f"Capture to viewer of the analysis events (same {lat['cameras']} cameras, {num(lat['measured_s'], 0)} s): "
+                "receipt time in the subscriber minus the event's `captured_at_us`, which is the "
+                "frame's capture time as camsim stamps it (COM segment, the moment it began drawing; "
+                "same host clock). It includes camsim's encode and the transfer, the age of the newest "
+                "frame when the camera's 2 fps turn comes (the service takes `latest()`: up to one frame "
+                "interval, 67 ms at 15 fps), the queue to an analysis worker, the pass and the fan-out. "
+                "One SSE subscriber and one WebSocket viewer (`?format=binary`) per camera "
+                "(`bench/analysis/events.mjs`).", "",
+                "| transport | events | p50 ms | p90 ms | p99 ms | max ms |", "|---|---:|---:|---:|---:|---:|"]
+        for k, label in (("sse_ms", "SSE `/events`"), ("ws_ms", "WebSocket `/ws?format=binary`")):
+            x = lat.get(k)
+            if x:
+                out += [f"| {label} | {x['count']} | {num(x['p50'])} | {num(x['p90'])} | {num(x['p99'])} | {num(x['max'])} |"]
+        out += [""]
+    return out
+
+
 # ---------------------------------------------------------------- plots
 
 def plot_fanout(runs, png):
@@ -483,6 +539,7 @@ def write(data, doc):
                   signaling_table(data["signaling"]), ""]
     parts += robot_section(data)
     parts += recording_section(data)
+    parts += analysis_section(data)
     analysis = Path(__file__).resolve().parent / "analysis.md"
     if analysis.exists():
         parts += [analysis.read_text().strip(), ""]
