@@ -177,6 +177,8 @@ httpd::response events_response(services& s, const httpd::request_context& ctx, 
 
 asio::awaitable<httpd::response> analysis_response(services& s, const httpd::request_context& ctx,
                                                    picture_target t) {
+  // Access first: who may not watch learns nothing, not even the analyzers' names.
+  if (auto denied = deny_unless_allowed(s, ctx, t.resource)) co_return std::move(*denied);
   const auto analyzer = ctx.query_value("analyzer");
   if (analyzer) {
     if (auto refused = check_analyzer_name(s, std::string(*analyzer)))
