@@ -179,17 +179,10 @@ asio::awaitable<response> results(services& s, request_context& ctx, bool robot)
 }  // namespace
 
 void register_analysis_routes(httpd::router& r, services& s) {
-  for (const bool robot : {false, true}) {
-    const std::string base = robot ? "/api/robots/{id}" : "/api/cameras/{id}";
-    r.add(http::verb::get, base + "/analysis",
-          [&s, robot](request_context& ctx) { return get_analysis(s, ctx, robot); });
-    r.add(http::verb::put, base + "/analysis",
-          [&s, robot](request_context& ctx) { return put_analysis(s, ctx, robot); });
-    r.add(http::verb::delete_, base + "/analysis",
-          [&s, robot](request_context& ctx) { return delete_analysis(s, ctx, robot); });
-    r.add(http::verb::get, base + "/analysis/results",
-          [&s, robot](request_context& ctx) { return results(s, ctx, robot); });
-  }
+  add_resource_route(r, s, http::verb::get, "/analysis", get_analysis);
+  add_resource_route(r, s, http::verb::put, "/analysis", put_analysis);
+  add_resource_route(r, s, http::verb::delete_, "/analysis", delete_analysis);
+  add_resource_route(r, s, http::verb::get, "/analysis/results", results);
 }
 
 }  // namespace camgate::api

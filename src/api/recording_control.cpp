@@ -213,19 +213,11 @@ asio::awaitable<response> clip(services& s, request_context& ctx, bool robot) {
 }  // namespace
 
 void register_recording_control(httpd::router& r, services& s) {
-  for (const bool robot : {false, true}) {
-    const std::string base = robot ? "/api/robots/{id}" : "/api/cameras/{id}";
-    r.add(http::verb::get, base + "/recording",
-          [&s, robot](request_context& ctx) { return recording_state(s, ctx, robot); });
-    r.add(http::verb::put, base + "/recording",
-          [&s, robot](request_context& ctx) { return set_policy(s, ctx, robot); });
-    r.add(http::verb::post, base + "/recordings",
-          [&s, robot](request_context& ctx) { return start_recording(s, ctx, robot); });
-    r.add(http::verb::delete_, base + "/recordings/current",
-          [&s, robot](request_context& ctx) { return stop_recording(s, ctx, robot); });
-    r.add(http::verb::get, base + "/clip",
-          [&s, robot](request_context& ctx) { return clip(s, ctx, robot); });
-  }
+  add_resource_route(r, s, http::verb::get, "/recording", recording_state);
+  add_resource_route(r, s, http::verb::put, "/recording", set_policy);
+  add_resource_route(r, s, http::verb::post, "/recordings", start_recording);
+  add_resource_route(r, s, http::verb::delete_, "/recordings/current", stop_recording);
+  add_resource_route(r, s, http::verb::get, "/clip", clip);
 }
 
 }  // namespace camgate::api

@@ -19,4 +19,13 @@ std::variant<access::resource, httpd::response> path_resource(services& s,
   return access::camera_resource(*id);
 }
 
+void add_resource_route(httpd::router& r, services& s, http::verb verb, const std::string& suffix,
+                        resource_handler f) {
+  for (const bool robot : {false, true}) {
+    const std::string base = robot ? "/api/robots/{id}" : "/api/cameras/{id}";
+    r.add(verb, base + suffix,
+          [&s, robot, f](httpd::request_context& ctx) { return f(s, ctx, robot); });
+  }
+}
+
 }  // namespace camgate::api

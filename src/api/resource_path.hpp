@@ -5,6 +5,7 @@
 #include "api/services.hpp"
 #include "http/request_context.hpp"
 #include "http/response.hpp"
+#include "http/router.hpp"
 
 namespace camgate::api {
 
@@ -13,5 +14,12 @@ namespace camgate::api {
 std::variant<access::resource, httpd::response> path_resource(services& s,
                                                               const httpd::request_context& ctx,
                                                               bool robot);
+
+// Registers `f` at /api/cameras/{id}<suffix> and /api/robots/{id}<suffix>, telling it
+// which (robot: true for the second).
+using resource_handler = std::function<asio::awaitable<httpd::response>(
+    services& s, httpd::request_context& ctx, bool robot)>;
+void add_resource_route(httpd::router& r, services& s, http::verb verb, const std::string& suffix,
+                        resource_handler f);
 
 }  // namespace camgate::api
