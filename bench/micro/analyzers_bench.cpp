@@ -46,7 +46,8 @@ void decode_luma(benchmark::State& state) {
   const auto& f = frames();
   std::size_t i = 0;
   std::string error;
-  for (auto _ : state) benchmark::DoNotOptimize(analysis::decode_luma(f[i++ % ring]->bytes(), &error));
+  for (auto _ : state)
+    benchmark::DoNotOptimize(analysis::decode_luma(f[i++ % ring]->bytes(), &error));
   state.counters["luma_w"] = planes()[0].width;
   state.counters["luma_h"] = planes()[0].height;
   state.counters["jpeg_kb"] = static_cast<double>(f[0]->bytes().size()) / 1024.0;
@@ -116,7 +117,8 @@ void old_analyze_jpeg(benchmark::State& state) {
   const auto& f = frames();
   std::size_t i = 0;
   std::string error;
-  for (auto _ : state) benchmark::DoNotOptimize(analysis::analyze_jpeg(f[i++ % ring]->bytes(), &error));
+  for (auto _ : state)
+    benchmark::DoNotOptimize(analysis::analyze_jpeg(f[i++ % ring]->bytes(), &error));
 }
 BENCHMARK(old_analyze_jpeg)->Unit(benchmark::kMicrosecond);
 

@@ -130,10 +130,11 @@ void register_camera_routes(httpd::router& r, services& s) {
   r.add(http::verb::delete_, "/api/cameras/{id}",
         with_camera(
             by_id, [&s](request_context& ctx, cam_ptr cam) { return delete_camera(s, ctx, cam); }));
-  register_camera_reads(r, s,
-                        {"/api/cameras/{id}/snapshot", "/api/cameras/{id}/stream",
-                         "/api/cameras/{id}/ws", "/api/cameras/{id}/analyze", "/api/cameras/{id}/events"},
-                        by_id);
+  register_camera_reads(
+      r, s,
+      {"/api/cameras/{id}/snapshot", "/api/cameras/{id}/stream", "/api/cameras/{id}/ws",
+       "/api/cameras/{id}/analyze", "/api/cameras/{id}/events"},
+      by_id);
   register_camera_settings(r, s, by_id);
 #ifdef CAMGATE_WITH_WEBRTC
   register_whep_routes(r, s, by_id);

@@ -42,10 +42,11 @@ std::variant<picture_target, httpd::response> robot_target(services& s,
 }  // namespace
 
 void register_robot_reads(httpd::router& r, services& s) {
-  register_picture_reads(r, s,
-                         {"/api/robots/{id}/snapshot", "/api/robots/{id}/stream",
-                          "/api/robots/{id}/ws", "/api/robots/{id}/analyze", "/api/robots/{id}/events"},
-                         [&s](const httpd::request_context& ctx) { return robot_target(s, ctx); });
+  register_picture_reads(
+      r, s,
+      {"/api/robots/{id}/snapshot", "/api/robots/{id}/stream", "/api/robots/{id}/ws",
+       "/api/robots/{id}/analyze", "/api/robots/{id}/events"},
+      [&s](const httpd::request_context& ctx) { return robot_target(s, ctx); });
 }
 
 }  // namespace camgate::api
