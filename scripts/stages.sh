@@ -47,3 +47,22 @@ stage_total_check() {
     exit 1
   fi
 }
+
+# Fails at once, with figures, when the disk cannot hold the builds: a full disk otherwise
+# shows up half an hour later as a linker error. `disk_check DIR GIB` needs GIB free under
+# DIR, less 3 GiB for each build directory already there (a rebuild reuses most of it).
+disk_check() {
+  local dir=$1 need=$2 d
+  for d in "$dir"/build "$dir"/build-asan "$dir"/build-tsan; do
+    [[ -d "$d" ]] && need=$((need > 3 ? need - 3 : 0))
+  done
+  local free_kib
+  free_kib=$(df -Pk "$dir" | awk 'NR == 2 { print $4 }')
+  local free_gib=$((free_kib / 1024 / 1024))
+  echo "== disk: ${free_gib} GiB free under ${dir}, ${need} GiB needed"
+  if ((free_gib < need)); then
+    echo "FAILED: only ${free_gib} GiB free on the disk of ${dir}; the three builds need about ${need} GiB more." >&2
+    echo "        Free some space (old build directories, /tmp) and run again." >&2
+    exit 1
+  fi
+}
