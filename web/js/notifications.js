@@ -15,9 +15,16 @@ export function setupNotifications(button) {
   enabled = Notification.permission === 'granted';
   const render = () => {
     const denied = Notification.permission === 'denied';
+    const on = enabled && !denied;
     button.hidden = false;
     button.disabled = denied;
-    button.setAttribute('aria-pressed', String(enabled && !denied));
+    button.setAttribute('aria-pressed', String(on));
+    // The state in words too (not colour alone); the name stays "Notifications", since
+    // aria-pressed already tells a screen reader whether it is on.
+    const state = document.createElement('span');
+    state.setAttribute('aria-hidden', 'true');
+    state.textContent = denied ? 'blocked' : on ? 'on' : 'off';
+    button.replaceChildren('Notifications ', state);
     button.title = denied
       ? 'Notifications are blocked in this browser\'s site settings.'
       : enabled

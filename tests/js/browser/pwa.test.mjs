@@ -71,6 +71,10 @@ async function swControls(page) {
     if (!navigator.serviceWorker.controller) {
       await new Promise((resolve) => navigator.serviceWorker.addEventListener('controllerchange', resolve, { once: true }));
     }
+    // ready resolves while the worker may still be "activating".
+    while (reg.active.state !== 'activated') {
+      await new Promise((resolve) => reg.active.addEventListener('statechange', resolve, { once: true }));
+    }
     return { state: reg.active.state, scope: reg.scope, script: reg.active.scriptURL };
   });
   return state;
