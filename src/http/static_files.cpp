@@ -11,6 +11,8 @@ std::string_view content_type_for(const std::filesystem::path& file) {
   if (ext == ".js" || ext == ".mjs") return "text/javascript; charset=utf-8";
   if (ext == ".css") return "text/css; charset=utf-8";
   if (ext == ".json") return "application/json";
+  // The web app manifest's own type (W3C Web App Manifest, IANA registered).
+  if (ext == ".webmanifest") return "application/manifest+json";
   if (ext == ".svg") return "image/svg+xml";
   if (ext == ".png") return "image/png";
   if (ext == ".jpg" || ext == ".jpeg") return "image/jpeg";
@@ -34,6 +36,8 @@ handler static_files(std::filesystem::path root) {
     std::ifstream in(file, std::ios::binary);
     std::string body{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
     auto res = bytes_response(http::status::ok, content_type_for(file), std::move(body));
+    // no-cache: every file is revalidated, so a new deploy (and a new sw.js, which
+    // browsers fetch to look for an update) is seen on the next load.
     res.message.set(http::field::cache_control, "no-cache");
     res.message.set("X-Content-Type-Options", "nosniff");
     co_return res;

@@ -9,6 +9,8 @@ import { usersView } from './views/users.js';
 import { robotsView } from './views/robots.js';
 import { auditView } from './views/audit.js';
 import { recordingsView } from './views/recordings.js';
+import { registerServiceWorker } from './service_worker.js';
+import { setupNotifications } from './notifications.js';
 
 const main = document.getElementById('main');
 let disposeView = null;
@@ -84,6 +86,9 @@ document.getElementById('logout').addEventListener('click', async () => {
 });
 
 window.addEventListener('hashchange', () => show());
+
+registerServiceWorker();
+setupNotifications(document.getElementById('notifications'));
 
 (async () => {
   await api.restore();

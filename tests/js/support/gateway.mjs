@@ -100,7 +100,8 @@ export async function startCamsim(extraArgs = [], { resolution = '640x480', fps 
 // needs CHROMIUM_WEBRTC_ARGS.
 // CAMGATE_TEST_LOG_LEVEL=info shows the gateway's own log in a failure's message.
 // `dataDir`: an earlier gateway's data folder, kept (a restart); else a fresh one.
-export async function startGateway({ config = '', extraArgs = [], loopbackWebrtc = false, dataDir: reuse } = {}) {
+// `webRoot`: the page's folder (a copy a test changes, as a deploy would); else web/.
+export async function startGateway({ config = '', extraArgs = [], loopbackWebrtc = false, dataDir: reuse, webRoot = path.join(sourceDir, 'web') } = {}) {
   const dataDir = reuse ?? mkdtempSync(path.join(tmpdir(), 'camgate-js-'));
   for (const [u, role] of reuse ? [] : [[ADMIN, 'admin'], [USER, 'user']]) {
     camgateCli(['user', 'add', u.username, '--role', role, '--password-stdin', '--data', dataDir],
@@ -119,7 +120,7 @@ ${loopbackWebrtc ? '\n[webrtc]\nlocal_addresses = ["127.0.0.1"]\n' : ''}${config
   const { child, match, output } = await spawnUntil(
     bin('camgate'),
     ['serve', '--listen', '127.0.0.1:0', '--data', dataDir, '--config', configFile,
-      '--log-level', process.env.CAMGATE_TEST_LOG_LEVEL ?? 'warn', '--web-root', path.join(sourceDir, 'web'), ...extraArgs],
+      '--log-level', process.env.CAMGATE_TEST_LOG_LEVEL ?? 'warn', '--web-root', webRoot, ...extraArgs],
     /listening on (https?):\/\/[^:]+:(\d+)/,
   );
   const port = Number(match[2]);

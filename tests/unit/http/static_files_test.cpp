@@ -43,6 +43,25 @@ TEST_F(StaticFiles, ServesAFile) {
   EXPECT_EQ(r.message.body(), "export {};\n");
 }
 
+// The installable page: browsers read the manifest only with its own type, and take a
+// service worker only when it is JavaScript; no-cache lets a new deploy's sw.js be seen.
+TEST_F(StaticFiles, ServesTheManifestAndServiceWorkerWithTheirTypes) {
+  EXPECT_EQ(content_type_for("manifest.webmanifest"), "application/manifest+json");
+  EXPECT_EQ(content_type_for("icons/icon-192.png"), "image/png");
+  std::ofstream(root_ / "manifest.webmanifest") << R"({"name": "camgate"})";
+  std::ofstream(root_ / "sw.js") << "self.addEventListener('fetch', () => {});\n";
+
+  auto m = serve(static_files(root_), "/manifest.webmanifest");
+  EXPECT_EQ(m.message.result(), http::status::ok);
+  EXPECT_EQ(m.message[http::field::content_type], "application/manifest+json");
+  EXPECT_EQ(nlohmann::json::parse(m.message.body())["name"], "camgate");
+
+  auto sw = serve(static_files(root_), "/sw.js");
+  EXPECT_EQ(sw.message.result(), http::status::ok);
+  EXPECT_EQ(sw.message[http::field::content_type], "text/javascript; charset=utf-8");
+  EXPECT_EQ(sw.message[http::field::cache_control], "no-cache");
+}
+
 // "%00" decodes to a NUL, which the file system calls would take as the name's end.
 TEST_F(StaticFiles, RefusesANulInThePath) {
   using namespace std::string_literals;

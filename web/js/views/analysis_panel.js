@@ -28,9 +28,10 @@ const ENDED_WORDS = {
 
 /**
  * `kind` "camera" | "robot", `id` its number, `name()` its name for the toasts.
- * Returns { el, stop }: stop() closes the event stream (leaving the page).
+ * `onExpiring(ends_at)` gets the stream's session-expiring warning (the only one an MJPEG
+ * or snapshot viewer gets). Returns { el, stop }: stop() closes the event stream.
  */
-export function analysisPanel(kind, id, name = () => `${kind} ${id}`) {
+export function analysisPanel(kind, id, name = () => `${kind} ${id}`, onExpiring = () => {}) {
   const base = `/api/${kind}s/${id}`;
   const status = h('p.analysis-status#analysis-status', { role: 'status' }, 'Loading the analysis…');
   const dd = (key) => h(`dd#an-${key}`, '—');
@@ -119,6 +120,7 @@ export function analysisPanel(kind, id, name = () => `${kind} ${id}`) {
       case 'analysis': showAnalysis(ev); break;
       case 'alert': onAlert(ev); break;
       case 'camera-state': onCameraState(ev); break;
+      case 'session-expiring': onExpiring(ev.ends_at); break;
       case 'session-ended':
         ended = true;
         stopPolling();

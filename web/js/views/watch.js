@@ -33,14 +33,14 @@ function watchCamera(root, cameraId, initialMode) {
   const { stage, setOverlay, setBanner } = stageParts(picture.elements);
   const stats = statsPanel();
   // At the booking's end, a player that can ask why (WebRTC) does so at once.
-  const session = sessionBar(`camera:${cameraId}`, setBanner, () => player?.check?.());
+  const session = sessionBar(`camera:${cameraId}`, setBanner, () => player?.check?.(), () => camera?.name ?? `Camera ${cameraId}`);
   const title = h('h1', `Camera ${cameraId}`);
   const state = h('span#camera-state');
   // "● REC" while the gateway records this camera (hidden when it may not say: 403).
   const rec = recordingIndicator(`camera:${cameraId}`);
   const camMeta = h('p.muted#camera-meta');
   // Live analysis from the event stream, alerts as toasts; an admin edits the profile.
-  const live = analysisPanel('camera', cameraId, () => camera?.name ?? `Camera ${cameraId}`);
+  const live = analysisPanel('camera', cameraId, () => camera?.name ?? `Camera ${cameraId}`, (endsAt) => session.warn(endsAt));
   const settings = api.isAdmin() ? cameraSettings(cameraId) : null;
   const analysis = h('div#analysis', { 'aria-live': 'polite' },
     h('p.muted', 'Run the analysis to measure the current picture.'));

@@ -51,9 +51,9 @@ export function watchRobot(root, idArg) {
     if (closed) return;
     rec = recordingIndicator(`robot:${robot.id}`);
     titleRow.append(rec.el, h('a#robot-recordings', { href: recordingsHref({ resource: `robot:${robot.id}` }) }, 'Recordings'));
-    session = sessionBar(`robot:${robot.id}`, setBanner);
+    session = sessionBar(`robot:${robot.id}`, setBanner, undefined, () => robot.name);
     view.children[2].replaceWith(session.el);
-    live = analysisPanel('robot', robot.id, () => robot.name);
+    live = analysisPanel('robot', robot.id, () => robot.name, (endsAt) => session.warn(endsAt));
     view.querySelector('.watch-side').append(live.el);
     await session.load();
     player = new RobotPlayer(robot, video, {

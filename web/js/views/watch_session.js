@@ -3,14 +3,16 @@
 import * as api from '../api.js';
 import { h, toast, clock, duration, durationWords } from '../ui.js';
 import { bookingWindow } from './booking_util.js';
+import { notifySessionExpiring } from '../notifications.js';
 
 /**
  * The booking countdown for a non-admin: "Booked until 14:30 · 12:04 left", the warning
  * from session-expiring, and the ended state. The booking is read again every 10 s (a
  * view without notices, MJPEG or WebRTC, learns of a changed end that way); onOver runs
- * when its end has come.
+ * when its end has come. The warning also becomes a system notification while the page
+ * is in the background (notifications.js; `name()` names the camera or robot in it).
  */
-export function sessionBar(resource, setBanner = () => {}, onOver = () => {}) {
+export function sessionBar(resource, setBanner = () => {}, onOver = () => {}, name = () => resource) {
   const el = h('div.session-bar#session-bar', { hidden: true });
   const text = h('span.session-text');
   const countdown = h('span.session-countdown#countdown', { 'aria-hidden': 'true' });
@@ -92,6 +94,7 @@ export function sessionBar(resource, setBanner = () => {}, onOver = () => {}) {
       if (endsAt) window = { ...(window ?? {}), ends_at: endsAt };
       render();
       sr.textContent = `Warning: your session ends at ${clock(endsAt)}, in ${durationWords(endsAt - Date.now() / 1000)}.`;
+      notifySessionExpiring({ resource, name: name(), endsAt });
     },
     ended(message) {
       ended = true;
