@@ -42,7 +42,8 @@ refresh_family refresh_repository::add_family(std::int64_t user_id, std::int64_t
               "INSERT INTO refresh_families (user_id, token_gen, created_at, expires_at, remote) "
               "VALUES (?, ?, ?, ?, ?) RETURNING id");
   s.bind_int64(1, user_id).bind_int64(2, token_gen).bind_int64(3, now);
-  s.bind_int64(4, expires_at).bind_text(5, remote);
+  // An empty view may have no data, which SQLite would bind as NULL.
+  s.bind_int64(4, expires_at).bind_text(5, remote.data() ? remote : std::string_view(""));
   s.step();
   refresh_family f;
   f.id = s.column_int64(0);
