@@ -14,6 +14,7 @@
 #include "api/routes.hpp"
 #include "api/token_authenticator.hpp"
 #include "auth/external_jwt_verifier.hpp"
+#include "auth/refresh_service.hpp"
 #include "auth/secret_file.hpp"
 #include "auth/ticket_service.hpp"
 #include "auth/token_service.hpp"
@@ -132,6 +133,10 @@ int serve(const serve_args& args) {
   auth::token_service tokens(secret, cfg.auth.token_ttl_s);
   auth::ticket_service tickets(secret);
   auth::ticket_service playback_tickets(secret, 3600);  // a player asks for ranges all along
+  auth::refresh_service refresh(db, &audit,
+                                {cfg.auth.refresh_ttl_s, cfg.auth.refresh_family_ttl_s});
+  if (auto n = refresh.prune(core::unix_micros() / 1000000))
+    spdlog::info("refresh tokens: forgot {} ended session row(s)", n);
   auto external = external_verifier(cfg.external_jwt);
   auto limits = api::request_limits::from(cfg.limits);
 
@@ -167,6 +172,7 @@ int serve(const serve_args& args) {
                          bookings, audit, robots,         policy,     live,   blocking};
   services.tickets = &tickets;
   services.limits = &limits;
+  services.refresh = &refresh;
   services.admission = &admission;
   services.sync = &sync;
   services.recording_rows = &recording_rows;

@@ -1,4 +1,4 @@
-// POST /auth/login, /auth/logout, /auth/stream-ticket and GET /auth/me.
+// POST /auth/login, /auth/refresh, /auth/logout, /auth/stream-ticket and GET /auth/me.
 #include <spdlog/spdlog.h>
 
 #include "api/access_gate.hpp"
@@ -17,6 +17,53 @@ namespace {
 using httpd::json_error;
 using httpd::request_context;
 using httpd::response;
+
+// The refresh cookie goes only to /auth/ (refresh, logout): no other request carries it.
+constexpr std::string_view refresh_cookie = "camgate_refresh";
+
+std::string cookie_attributes(const services& s, const request_context& ctx) {
+  return std::string("; HttpOnly; SameSite=Strict") +
+         (s.config.auth.cookie_secure || ctx.tls ? "; Secure" : "");
+}
+
+std::string clear_refresh_cookie(const services& s, const request_context& ctx) {
+  return std::string(refresh_cookie) + "=; Path=/auth/; Max-Age=0" + cookie_attributes(s, ctx);
+}
+
+// Login's answer, also refresh's: a new access token for `id` (and the session cookie),
+// and the refresh token when there is one (and its cookie).
+response session_reply(services& s, const request_context& ctx, const auth::identity& id,
+                       std::int64_t now, const std::optional<auth::issued_refresh>& refresh) {
+  // A user another process just added or changed: the index must know them before the
+  // token is used.
+  if (s.sync) s.sync->ensure_user(id.user_id, id.token_gen);
+  auto issued = s.tokens.issue(id, now);
+  // The seed's three fields first; the rest is ours.
+  nlohmann::json body = {
+      {"access_token", issued.token},
+      {"token_type", "bearer"},
+      {"expires_in", issued.expires_in},
+      {"expires_at", issued.expires_at},
+      {"user", {{"id", id.user_id}, {"name", id.name}, {"role", auth::to_string(id.role)}}}};
+  if (refresh) {
+    body["refresh_token"] = refresh->token;
+    body["refresh_expires_in"] = refresh->expires_in;
+    body["refresh_expires_at"] = refresh->expires_at;
+  }
+  auto res = httpd::json_response(http::status::ok, body);
+  // The web page's session: HttpOnly keeps it from scripts, SameSite=Strict from
+  // requests other sites make.
+  res.message.insert(http::field::set_cookie,
+                     std::string(httpd::session_cookie) + "=" + issued.token +
+                         "; Path=/; Max-Age=" + std::to_string(issued.expires_in) +
+                         cookie_attributes(s, ctx));
+  if (refresh)
+    res.message.insert(http::field::set_cookie,
+                       std::string(refresh_cookie) + "=" + refresh->token +
+                           "; Path=/auth/; Max-Age=" + std::to_string(refresh->expires_in) +
+                           cookie_attributes(s, ctx));
+  return res;
+}
 
 // Body {"username", "password"} as JSON, or as the HTML/OAuth2 form FastAPI reads.
 asio::awaitable<response> login(services& s, request_context& ctx) {
@@ -77,45 +124,77 @@ asio::awaitable<response> login(services& s, request_context& ctx) {
   }
   auth::identity id{user->id, user->name,
                     auth::role_from_string(user->role).value_or(auth::role::user), user->token_gen};
-  // A user another process just added or changed: the index must know them before the
-  // token is used.
-  if (s.sync) s.sync->ensure_user(id.user_id, id.token_gen);
-  auto issued = s.tokens.issue(id, core::unix_micros() / 1000000);
   spdlog::info("{} {} logged in from {}", user->role, user->name, ctx.remote_ip);
-  // The seed's three fields first; the rest is ours.
-  auto res = httpd::json_response(
-      http::status::ok,
-      {{"access_token", issued.token},
-       {"token_type", "bearer"},
-       {"expires_in", issued.expires_in},
-       {"expires_at", issued.expires_at},
-       {"user", {{"id", id.user_id}, {"name", id.name}, {"role", auth::to_string(id.role)}}}});
-  // The web page's session: HttpOnly keeps it from scripts, SameSite=Strict from
-  // requests other sites make.
-  res.message.set(http::field::set_cookie,
-                  std::string(httpd::session_cookie) + "=" + issued.token + "; Path=/; Max-Age=" +
-                      std::to_string(issued.expires_in) + "; HttpOnly; SameSite=Strict" +
-                      (s.config.auth.cookie_secure || ctx.tls ? "; Secure" : ""));
-  co_return res;
+  const auto now = core::unix_micros() / 1000000;
+  std::optional<auth::issued_refresh> refresh;
+  if (s.refresh) refresh = s.refresh->issue(id, now, ctx.remote_ip);
+  co_return session_reply(s, ctx, id, now, refresh);
+}
+
+// {"refresh_token": "..."} or the refresh cookie -> a new access token and the next
+// refresh token of the same family (the presented one is used up), answered like login.
+asio::awaitable<response> refresh(services& s, request_context& ctx) {
+  if (!s.refresh) co_return json_error(http::status::not_found, "refresh tokens are off");
+  if (s.limits && s.limits->refresh_by_ip) {
+    if (auto d = s.limits->refresh_by_ip->take(ctx.remote_ip, steady_ms()); !d.allowed)
+      co_return too_many_requests("too many refreshes from this address", d.retry_after_s);
+  }
+  auto body = json_object_body(ctx);
+  if (auto* r = std::get_if<response>(&body)) co_return std::move(*r);
+  auto field = string_field(std::get<nlohmann::json>(body), "refresh_token");
+  if (auto* err = std::get_if<std::string>(&field))
+    co_return json_error(http::status::bad_request, *err);
+  const auto& in_body = std::get<std::optional<std::string>>(field);
+  const bool from_cookie = !in_body;
+  const std::string token =
+      in_body ? *in_body
+              : std::string(httpd::cookie_value(ctx.req[http::field::cookie], refresh_cookie));
+  if (token.empty())
+    co_return json_error(http::status::bad_request,
+                         "refresh_token is required (in the JSON body or the " +
+                             std::string(refresh_cookie) + " cookie)");
+  const auto now = core::unix_micros() / 1000000;
+  auto r = s.refresh->rotate(token, now, ctx.remote_ip);
+  if (!r) {
+    const auto status = r.error == auth::refresh_error::malformed ? http::status::bad_request
+                                                                  : http::status::unauthorized;
+    auto res = json_error(status, r.reason);
+    // A cookie that cannot work any more is dropped, so the page stops sending it.
+    if (from_cookie) res.message.insert(http::field::set_cookie, clear_refresh_cookie(s, ctx));
+    co_return res;
+  }
+  co_return session_reply(s, ctx, r.who, now, r.next);
 }
 
 // Logs out everywhere: a valid token's user gets a new token generation, so every token
 // and ticket issued to them stops working and their live streams end ("token revoked").
 asio::awaitable<response> logout(services& s, request_context& ctx) {
+  const auto now = core::unix_micros() / 1000000;
   const auto token = httpd::find_token(ctx);
-  if (auto v = token.empty() ? auth::verify_result{}
-                             : s.tokens.verify(token, core::unix_micros() / 1000000)) {
+  if (auto v = token.empty() ? auth::verify_result{} : s.tokens.verify(token, now)) {
     if (s.users.revoke_tokens(v.identity->user_id, v.identity->token_gen)) {
       access_changed(s);
       spdlog::info("{} {} logged out everywhere", auth::to_string(v.identity->role),
                    v.identity->name);
     }
   }
+  // The refresh token's family ends too, even when the access token has expired already.
+  if (s.refresh) {
+    std::string refresh_token;
+    auto body = json_object_body(ctx);
+    if (auto* obj = std::get_if<nlohmann::json>(&body)) {
+      if (auto it = obj->find("refresh_token"); it != obj->end() && it->is_string())
+        refresh_token = it->get<std::string>();
+    }
+    if (refresh_token.empty())
+      refresh_token = httpd::cookie_value(ctx.req[http::field::cookie], refresh_cookie);
+    if (!refresh_token.empty()) s.refresh->revoke(refresh_token, now, "logout");
+  }
   auto res = httpd::json_response(http::status::ok, {{"success", true}});
-  res.message.set(http::field::set_cookie,
-                  std::string(httpd::session_cookie) +
-                      "=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict" +
-                      (s.config.auth.cookie_secure || ctx.tls ? "; Secure" : ""));
+  res.message.insert(
+      http::field::set_cookie,
+      std::string(httpd::session_cookie) + "=; Path=/; Max-Age=0" + cookie_attributes(s, ctx));
+  res.message.insert(http::field::set_cookie, clear_refresh_cookie(s, ctx));
   co_return res;
 }
 
@@ -190,7 +269,9 @@ asio::awaitable<response> me(services&, request_context& ctx) {
   co_return httpd::json_response(
       http::status::ok,
       {{"success", true},
-       {"user", {{"id", id.user_id}, {"name", id.name}, {"role", auth::to_string(id.role)}}}});
+       {"user", {{"id", id.user_id}, {"name", id.name}, {"role", auth::to_string(id.role)}}},
+       // When the credential that asked ends (0: it does not say), for the page's refresh.
+       {"expires_at", ctx.token_expires_at}});
 }
 
 }  // namespace
@@ -198,6 +279,10 @@ asio::awaitable<response> me(services&, request_context& ctx) {
 void register_auth_routes(httpd::router& r, services& s) {
   r.add(
       http::verb::post, "/auth/login", [&s](request_context& ctx) { return login(s, ctx); },
+      httpd::access::open);
+  // Open: the access token may be gone; the refresh token is the credential.
+  r.add(
+      http::verb::post, "/auth/refresh", [&s](request_context& ctx) { return refresh(s, ctx); },
       httpd::access::open);
   r.add(http::verb::get, "/auth/me", [&s](request_context& ctx) { return me(s, ctx); });
   // Open: logging out must work with an expired cookie too.

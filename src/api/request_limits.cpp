@@ -27,6 +27,9 @@ request_limits request_limits::from(const core::config::limits_section& c) {
       l.login_failure_delay_ms = c.login_failure_delay_ms;
     }
   }
+  if (c.refresh_per_minute_ip > 0)
+    l.refresh_by_ip = std::make_unique<httpd::rate_limiter>(c.refresh_per_minute_ip / 60.0,
+                                                            c.login_burst, kMaxKeys);
   if (c.api_per_second_user > 0)
     l.api_by_user =
         std::make_unique<httpd::rate_limiter>(c.api_per_second_user, c.api_burst, kMaxKeys);

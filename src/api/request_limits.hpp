@@ -24,6 +24,7 @@ struct request_limits {
   std::unique_ptr<httpd::rate_limiter> login_by_user;        // key name + address; failures only
   std::unique_ptr<httpd::rate_limiter> login_delay_by_name;  // key name; failures only
   std::int64_t login_failure_delay_ms = 0;
+  std::unique_ptr<httpd::rate_limiter> refresh_by_ip;  // POST /auth/refresh, every attempt
   std::unique_ptr<httpd::rate_limiter> api_by_user;
   std::unique_ptr<httpd::concurrency_limiter> streams_by_user;
 

@@ -7,6 +7,7 @@
 #include "access/policy.hpp"
 #include "access/session_registry.hpp"
 #include "api/request_limits.hpp"
+#include "auth/refresh_service.hpp"
 #include "auth/ticket_service.hpp"
 #include "auth/token_service.hpp"
 #include "cameras/camera_admission.hpp"
@@ -67,6 +68,9 @@ struct services {
   // Stream tickets (POST /auth/stream-ticket) and the per-client caps; set by the app.
   const auth::ticket_service* tickets = nullptr;
   const request_limits* limits = nullptr;
+  // Rotating refresh tokens (POST /auth/refresh, sessions); set by the app. Null: login
+  // hands out none.
+  auth::refresh_service* refresh = nullptr;
   // Refreshes the access index and every live deadline; every write of users, robots or
   // bookings calls it (api::access_changed). Set by the app.
   access::access_sync* sync = nullptr;

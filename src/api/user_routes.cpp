@@ -6,6 +6,7 @@
 #include "api/request_body.hpp"
 #include "api/routes.hpp"
 #include "auth/password.hpp"
+#include "core/clock.hpp"
 #include "store/error.hpp"
 
 namespace camgate::api {
@@ -86,6 +87,49 @@ asio::awaitable<response> delete_user(services& s, request_context& ctx) {
   co_return httpd::json_response(http::status::ok, {{"success", true}, {"id", u->id}});
 }
 
+nlohmann::json optional_int(const std::optional<std::int64_t>& v) {
+  return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
+}
+
+// A user's sessions: their refresh-token families that can still be refreshed.
+asio::awaitable<response> list_sessions(services& s, request_context& ctx) {
+  if (auto denied = admins_only(ctx)) co_return std::move(*denied);
+  auto id = parse_id(ctx.param("id"));
+  auto u = id ? s.users.find_by_id(*id) : std::nullopt;
+  if (!u) co_return json_error(http::status::not_found, "no such user");
+  nlohmann::json list = nlohmann::json::array();
+  if (s.refresh) {
+    for (const auto& f : s.refresh->sessions(u->id, core::unix_seconds()))
+      list.push_back({{"id", f.id},
+                      {"created_at", f.created_at},
+                      {"last_used_at", optional_int(f.last_used_at)},
+                      {"expires_at", std::min(f.expires_at, f.token_expires_at)},
+                      {"session_expires_at", f.expires_at},
+                      {"remote", f.remote}});
+  }
+  co_return httpd::json_response(http::status::ok,
+                                 {{"success", true}, {"user_id", u->id}, {"sessions", list}});
+}
+
+// Signs a user out everywhere: every refresh family revoked and, through a new token
+// generation, every access token and live stream ended.
+asio::awaitable<response> revoke_sessions(services& s, request_context& ctx) {
+  if (auto denied = admins_only(ctx)) co_return std::move(*denied);
+  auto id = parse_id(ctx.param("id"));
+  auto u = id ? s.users.find_by_id(*id) : std::nullopt;
+  if (!u) co_return json_error(http::status::not_found, "no such user");
+  std::int64_t revoked = 0;
+  if (s.refresh)
+    revoked =
+        s.refresh->revoke_user(u->id, core::unix_seconds(), "revoked by " + ctx.identity->name);
+  s.users.revoke_tokens(u->id, u->token_gen);
+  access_changed(s);
+  spdlog::info("admin {} ended the sessions of {} ({} refresh families)", ctx.identity->name,
+               u->name, revoked);
+  co_return httpd::json_response(http::status::ok,
+                                 {{"success", true}, {"id", u->id}, {"revoked", revoked}});
+}
+
 }  // namespace
 
 void register_user_routes(httpd::router& r, services& s) {
@@ -93,6 +137,10 @@ void register_user_routes(httpd::router& r, services& s) {
   r.add(http::verb::post, "/api/users", [&s](request_context& ctx) { return add_user(s, ctx); });
   r.add(http::verb::delete_, "/api/users/{id}",
         [&s](request_context& ctx) { return delete_user(s, ctx); });
+  r.add(http::verb::get, "/api/users/{id}/sessions",
+        [&s](request_context& ctx) { return list_sessions(s, ctx); });
+  r.add(http::verb::delete_, "/api/users/{id}/sessions",
+        [&s](request_context& ctx) { return revoke_sessions(s, ctx); });
 }
 
 }  // namespace camgate::api

@@ -133,6 +133,8 @@ config load_config(const std::filesystem::path& file) {
   r.read("auth", "jwt_secret", c.auth.jwt_secret);
   r.read("auth", "token_ttl_s", c.auth.token_ttl_s);
   r.read("auth", "cookie_secure", c.auth.cookie_secure);
+  r.read("auth", "refresh_ttl_s", c.auth.refresh_ttl_s);
+  r.read("auth", "refresh_family_ttl_s", c.auth.refresh_family_ttl_s);
   auto& ext = c.external_jwt;
   r.read("external_jwt", "algorithm", ext.algorithm);
   r.read("external_jwt", "secret", ext.secret);
@@ -150,6 +152,7 @@ config load_config(const std::filesystem::path& file) {
   r.read("limits", "login_per_minute_ip", lim.login_per_minute_ip);
   r.read("limits", "login_per_minute_user", lim.login_per_minute_user);
   r.read("limits", "login_burst", lim.login_burst);
+  r.read("limits", "refresh_per_minute_ip", lim.refresh_per_minute_ip);
   r.read("limits", "api_per_second_user", lim.api_per_second_user);
   r.read("limits", "api_burst", lim.api_burst);
   r.read("limits", "streams_per_user", lim.streams_per_user);
@@ -264,6 +267,14 @@ config load_config(const std::filesystem::path& file) {
   if (lim.login_failure_delay_ms > 60000)
     throw std::runtime_error("limits.login_failure_delay_ms must be <= 60000");
   if (c.auth.token_ttl_s == 0) throw std::runtime_error("auth.token_ttl_s must be positive");
+  if (c.auth.refresh_ttl_s < 60 || c.auth.refresh_ttl_s > 3660 * 86400)
+    throw std::runtime_error("auth.refresh_ttl_s must be in [60, 316224000]");
+  if (c.auth.refresh_family_ttl_s < c.auth.refresh_ttl_s ||
+      c.auth.refresh_family_ttl_s > 3660 * 86400)
+    throw std::runtime_error(
+        "auth.refresh_family_ttl_s must be >= auth.refresh_ttl_s and <= 316224000");
+  if (lim.refresh_per_minute_ip < 0)
+    throw std::runtime_error("limits.refresh_per_minute_ip must not be negative");
   return c;
 }
 

@@ -21,6 +21,10 @@ struct config {
     std::int64_t token_ttl_s = 3600;
     // Marks the session cookie Secure (HTTPS only). Set automatically with --tls-cert.
     bool cookie_secure = false;
+    // Rotating refresh tokens (POST /auth/refresh): one token's lifetime, and a login's
+    // absolute lifetime however often it is refreshed.
+    std::int64_t refresh_ttl_s = 30 * 86400;
+    std::int64_t refresh_family_ttl_s = 90 * 86400;
   } auth;
   // JWTs issued by another service (the dental-AI backend), accepted beside our own when
   // `algorithm` is set. See auth::external_jwt_config.
@@ -45,7 +49,8 @@ struct config {
     double login_per_minute_ip = 30;   // login attempts per client address (NAT: many users)
     double login_per_minute_user = 5;  // login attempts per user name
     double login_burst = 10;
-    double api_per_second_user = 50;  // authenticated requests per user
+    double refresh_per_minute_ip = 60;  // POST /auth/refresh per client address (login_burst)
+    double api_per_second_user = 50;    // authenticated requests per user
     double api_burst = 100;
     std::int64_t streams_per_user = 16;  // concurrent MJPEG + WebSocket + signaling streams
     // Failures for one name from all addresses together only delay its logins (right

@@ -193,7 +193,45 @@ CREATE INDEX analysis_events_by_resource ON analysis_events (resource_kind, reso
 CREATE INDEX analysis_events_by_time ON analysis_events (at_us);
 )sql";
 
-constexpr std::array<std::string_view, 5> kSteps = {kV1, kV2, kV3, kV4, kV5};
+// Rotating refresh tokens (issue 18): a family is one login's chain of refresh tokens;
+// each token is kept only as its SHA-256 (hex) and is used once, replaced by the next.
+// A family carries the user's token generation at login: bumping it (logout, role or
+// password change) revokes the family here, for the sessions list, and the service
+// also refuses any family whose generation is behind. Families go with their user.
+constexpr std::string_view kV6 = R"sql(
+CREATE TABLE refresh_families (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  token_gen INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  last_used_at INTEGER,
+  remote TEXT NOT NULL DEFAULT '',
+  revoked_at INTEGER,
+  reason TEXT
+);
+CREATE INDEX refresh_families_by_user ON refresh_families (user_id);
+CREATE INDEX refresh_families_by_expiry ON refresh_families (expires_at);
+CREATE TABLE refresh_tokens (
+  hash TEXT PRIMARY KEY,
+  family_id INTEGER NOT NULL REFERENCES refresh_families(id) ON DELETE CASCADE,
+  issued_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  used_at INTEGER,
+  replaced_by TEXT
+) WITHOUT ROWID;
+CREATE INDEX refresh_tokens_by_family ON refresh_tokens (family_id);
+CREATE TRIGGER users_revoke_refresh AFTER UPDATE OF token_gen ON users
+WHEN NEW.token_gen > OLD.token_gen
+BEGIN
+  UPDATE refresh_families
+     SET revoked_at = CAST(strftime('%s', 'now') AS INTEGER),
+         reason = 'tokens revoked (logout, role or password change)'
+   WHERE user_id = NEW.id AND revoked_at IS NULL AND token_gen < NEW.token_gen;
+END;
+)sql";
+
+constexpr std::array<std::string_view, 6> kSteps = {kV1, kV2, kV3, kV4, kV5, kV6};
 
 }  // namespace
 

@@ -48,7 +48,12 @@ http_result http_request(std::uint16_t port, http::verb method, const std::strin
   auto res = parser.release();
   http_result out;
   out.status = res.result_int();
-  for (auto& f : res) out.headers[lower(std::string(f.name_string()))] = std::string(f.value());
+  // A repeated field keeps its first value in `headers`; every Set-Cookie is in `cookies`.
+  for (auto& f : res) {
+    const auto name = lower(std::string(f.name_string()));
+    out.headers.emplace(name, std::string(f.value()));
+    if (name == "set-cookie") out.cookies.emplace_back(f.value());
+  }
   out.body = std::move(res.body());
   return out;
 }

@@ -15,10 +15,17 @@ namespace camgate::testing {
 struct http_result {
   unsigned status = 0;
   std::map<std::string, std::string> headers;  // lower-case names
+  std::vector<std::string> cookies;            // every Set-Cookie, in order
   std::string body;
   std::string header(const std::string& name) const {
     auto it = headers.find(name);
     return it == headers.end() ? "" : it->second;
+  }
+  // The Set-Cookie that sets `name` ("" when none).
+  std::string cookie(const std::string& name) const {
+    for (const auto& c : cookies)
+      if (c.starts_with(name + "=")) return c;
+    return "";
   }
 };
 
