@@ -6,8 +6,12 @@
 #     docker build --target turn -t camgate-turn .
 
 FROM debian:12 AS builder
-# Release: no debug info, so the stripped binaries are small.
+# Release: no debug info, so the stripped binaries are small. CAMGATE_CMAKE_ARGS: more
+# -D options. CCACHE_DIR: point it at a cache bind-mounted with `podman build -v` to reuse
+# a host's (docs/container.md).
 ARG CMAKE_BUILD_TYPE=Release
+ARG CAMGATE_CMAKE_ARGS=""
+ARG CCACHE_DIR=/root/.cache/ccache
 WORKDIR /src
 COPY scripts/install-deps scripts/build scripts/
 RUN scripts/install-deps --build-only && rm -rf /var/lib/apt/lists/*
@@ -19,18 +23,19 @@ COPY web/ web/
 # The ccache cache survives between image builds (BuildKit and buildah cache mounts).
 RUN --mount=type=cache,target=/root/.cache/ccache \
     CMAKE_BUILD_TYPE=$CMAKE_BUILD_TYPE scripts/build build \
-      -DCAMGATE_BUILD_TESTS=OFF -DCAMGATE_BUILD_BENCH=OFF \
+      -DCAMGATE_BUILD_TESTS=OFF -DCAMGATE_BUILD_BENCH=OFF $CAMGATE_CMAKE_ARGS \
       --target camgate --target camgate-robot --target camgate-camsim \
  && cmake --install build --prefix /opt/camgate --strip
 
 FROM debian:12-slim AS turn
 RUN apt-get update \
- && apt-get install -y --no-install-recommends coturn \
+ && apt-get install -y --no-install-recommends coturn tini \
  && rm -rf /var/lib/apt/lists/*
-# The package's own unprivileged user; 3478 needs no privilege.
+# The package's own unprivileged user; 3478 needs no privilege. turnserver as PID 1
+# ignores SIGTERM: tini forwards it, so `docker stop` takes a moment, not 10 seconds.
 USER turnserver
 EXPOSE 3478/udp 3478/tcp
-ENTRYPOINT ["turnserver"]
+ENTRYPOINT ["tini", "--", "turnserver"]
 CMD ["-n", "--log-file=stdout", "--no-cli"]
 
 FROM debian:12-slim AS runtime
