@@ -6,7 +6,9 @@ opt-in: CAMGATE_CONTAINER_TEST=1. Exit 77 (skipped, with the reason) otherwise o
 without a working engine.
   CAMGATE_CONTAINER_ENGINE=docker|podman      default: the first whose `info` works
   CAMGATE_CONTAINER_IMAGE / _TURN_IMAGE       use these tags instead of building
-  CAMGATE_CONTAINER_BUILD_ARGS                more `build` arguments (shlex)"""
+  CAMGATE_CONTAINER_BUILD_ARGS                more `build` arguments (shlex)
+With docker (or DOCKER_HOST on podman's socket) and `docker compose` or `docker-compose`,
+it also runs the seed's `compose up -d webrtc-signaling` and gets /health."""
 import base64
 import json
 import os
@@ -136,6 +138,49 @@ class container_image(unittest.TestCase):
         self.assertEqual(result, "success")
         wrong = base64.b64encode(os.urandom(20)).decode()
         self.assertEqual(turn_client.allocate("127.0.0.1", self.turn_port, turn["username"], wrong), 401)
+
+    def test_compose_up_webrtc_signaling(self):
+        compose = compose_command()
+        if compose is None:
+            self.skipTest("no `docker compose` or `docker-compose` talking to an engine")
+        tag = "ctest-" + os.urandom(4).hex()
+        sh("tag", self.image, f"camgate:{tag}")
+        sh("tag", self.turn_image, f"camgate-turn:{tag}")
+        port = free_port()
+        env = dict(os.environ, CAMGATE_TAG=tag, TURN_SECRET=SECRET, TURN_HOST="127.0.0.1",
+                   TURN_PORT=str(free_port(socket.SOCK_DGRAM)), CAMGATE_PORT=str(port))
+        project = ["-p", tag, "-f", os.path.join(SOURCE, "compose.yaml"),
+                   "--project-directory", SOURCE]
+        try:
+            r = subprocess.run([*compose, *project, "up", "-d", "--no-build", "webrtc-signaling"],
+                               env=env, capture_output=True, text=True, timeout=300)
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            deadline, status = time.time() + 60, None
+            while time.time() < deadline and status != 200:
+                try:
+                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2) as h:
+                        status = h.status
+                except OSError:
+                    time.sleep(0.5)
+            self.assertEqual(status, 200)
+            ps = subprocess.run([*compose, *project, "ps"], env=env, capture_output=True, text=True)
+            self.assertIn("webrtc-signaling", ps.stdout)
+            self.assertIn("turn", ps.stdout)
+        finally:
+            subprocess.run([*compose, *project, "down", "-v"], env=env, capture_output=True, timeout=300)
+            subprocess.run([ENGINE, "rmi", f"camgate:{tag}", f"camgate-turn:{tag}"], capture_output=True)
+
+
+def compose_command():
+    if ENGINE != "docker":
+        return None
+    for cmd in (["docker", "compose"], ["docker-compose"]):
+        try:
+            if subprocess.run([*cmd, "version"], capture_output=True, timeout=30).returncode == 0:
+                return cmd
+        except OSError:
+            pass
+    return None
 
 
 if __name__ == "__main__":
