@@ -125,6 +125,10 @@ class container_image(unittest.TestCase):
         owner = sh("exec", self.gw, "stat", "-c", "%U", "/var/lib/camgate").stdout.strip()
         self.assertEqual(owner, "camgate")
 
+    def test_every_library_is_there(self):
+        ldd = sh("exec", self.gw, "sh", "-c", "ldd /opt/camgate/bin/*").stdout
+        self.assertNotIn("not found", ldd)
+
     def test_turn_accepts_the_gateways_credentials(self):
         sh("exec", "-i", self.gw, "camgate", "user", "add", "admin", "--role", "admin",
            "--password-stdin", "--data", "/var/lib/camgate", input="admin-password-1\n")
