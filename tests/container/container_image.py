@@ -100,6 +100,7 @@ class container_image(unittest.TestCase):
                 last = e
             time.sleep(0.5)
         logs = sh("logs", cls.gw, check=False)
+        cls.tearDownClass()  # unittest skips it when setUpClass fails
         raise AssertionError(f"no /health from the container: {last}\n{logs.stdout}{logs.stderr}")
 
     @classmethod
