@@ -237,3 +237,34 @@ TEST(Doctor, GatewayHealthLoginAndCors) {
   EXPECT_TRUE(has(r, kFail + "Login as admin")) << r.out;
   EXPECT_TRUE(has(r, "Wrong user name or password")) << r.out;
 }
+
+TEST(Doctor, GatewayTlsCertificate) {
+  temp_dir dir;
+  const auto cert = dir.path() + "/cert.pem", key = dir.path() + "/key.pem";
+  const auto gen =
+      "openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj /CN=127.0.0.1 "
+      "-addext subjectAltName=IP:127.0.0.1 -keyout " +
+      key + " -out " + cert + " >/dev/null 2>&1";
+  ASSERT_EQ(std::system(gen.c_str()), 0) << "openssl is needed (scripts/install-deps)";
+  gateway gw("", {"--tls-cert", cert, "--tls-key", key});
+  const auto url = "https://" + at(gw.port());
+
+  // A CA this machine does not trust: the check fails and no password is sent.
+  auto r = doctor({"gateway", url, "--user", "admin", "--password-stdin"}, gateway::admin_password);
+  EXPECT_EQ(r.code, 1) << r.out;
+  EXPECT_TRUE(has(r, kFail + "TLS certificate: self-signed certificate")) << r.out;
+  EXPECT_TRUE(has(r, "- Login as admin: not sending a password")) << r.out;
+
+  // Trusted with --ca-file: chain, IP address and dates are fine; the login goes through.
+  r = doctor({"gateway", url, "--ca-file", cert, "--user", "admin", "--password-stdin"},
+             gateway::admin_password);
+  EXPECT_EQ(r.code, 0) << r.out;
+  EXPECT_TRUE(has(r, kOk + "TLS certificate: TLSv1.")) << r.out;
+  EXPECT_TRUE(has(r, "expires in 29 days") || has(r, "expires in 30 days")) << r.out;
+  EXPECT_TRUE(has(r, kOk + "Login as admin")) << r.out;
+
+  // The same certificate reached by another name: the name check fails.
+  r = doctor({"gateway", "https://localhost:" + std::to_string(gw.port()), "--ca-file", cert});
+  EXPECT_EQ(r.code, 1) << r.out;
+  EXPECT_TRUE(has(r, "does not name localhost")) << r.out;
+}
