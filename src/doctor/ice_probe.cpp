@@ -118,8 +118,14 @@ std::variant<ice_url, std::string> parse_ice_url(std::string_view text) {
 }
 
 std::vector<std::uint8_t> stun_binding_request(const stun_txid& id) {
-  std::vector<std::uint8_t> m = {0x00, 0x01, 0x00, 0x00, 0x21, 0x12, 0xA4, 0x42};
-  m.insert(m.end(), id.begin(), id.end());
+  // Type 0x0001 (Binding request), length 0, the magic cookie, the transaction id.
+  std::vector<std::uint8_t> m(20, 0);
+  m[1] = 0x01;
+  m[4] = 0x21;
+  m[5] = 0x12;
+  m[6] = 0xA4;
+  m[7] = 0x42;
+  for (std::size_t i = 0; i < id.size(); ++i) m[8 + i] = id[i];
   return m;
 }
 

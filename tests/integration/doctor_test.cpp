@@ -82,7 +82,7 @@ class hostile_server {
         error_code ec;
         acceptor_.accept(s, ec);
         if (ec || stop_) break;
-        std::thread([s = std::move(s), garbage]() mutable {
+        clients_.emplace_back([s = std::move(s), garbage]() mutable {
           char req[1024];
           error_code e;
           s.read_some(asio::buffer(req), e);
@@ -92,7 +92,7 @@ class hostile_server {
           const std::string line =
               garbage ? std::string(4096, '\x7f') : "X-Junk: " + std::string(1000, 'a') + "\r\n";
           for (int i = 0; i < 100000 && !e; ++i) asio::write(s, asio::buffer(line), e);
-        }).detach();
+        });
       }
     });
   }
@@ -102,6 +102,8 @@ class hostile_server {
     tcp::socket poke(io_);
     poke.connect({asio::ip::make_address("127.0.0.1"), port_}, ec);
     thread_.join();
+    // Each ends once its client (the doctor, gone by now) has closed.
+    for (auto& t : clients_) t.join();
   }
   std::uint16_t port() const { return port_; }
 
@@ -111,6 +113,7 @@ class hostile_server {
   std::uint16_t port_ = 0;
   std::atomic<bool> stop_{false};
   std::thread thread_;
+  std::vector<std::thread> clients_;  // touched by thread_ only, until it is joined
 };
 
 }  // namespace
