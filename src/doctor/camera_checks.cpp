@@ -69,9 +69,11 @@ asio::awaitable<bool> check_capture(report& r, const camera_target& t,
   if (ec) {
     c.status = check_status::fail;
     c.detail = describe(ec);
-    c.advice =
-        "The camera did not answer a picture in time: it may be overloaded (lower the "
-        "resolution) or on a weak Wi-Fi link.";
+    c.advice = ec == beast::error::timeout
+                   ? "The camera did not answer a picture in time: it may be overloaded (lower "
+                     "the resolution) or on a weak Wi-Fi link."
+                   : "That is no camera's answer to /capture: check that this is the camera's "
+                     "web port.";
     r.add(std::move(c));
     co_return false;
   }
