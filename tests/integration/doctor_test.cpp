@@ -271,3 +271,21 @@ TEST(Doctor, GatewayTlsCertificate) {
   EXPECT_EQ(r.code, 1) << r.out;
   EXPECT_TRUE(has(r, "does not name localhost")) << r.out;
 }
+
+TEST(Doctor, GatewayIceServersThatCannotBeReached) {
+  const auto udp = closed_port(), tcp_port = closed_port();
+  gateway gw("[webrtc]\nstun_urls = [\"stun:127.0.0.1:" + std::to_string(udp) +
+             "\"]\nturn_urls = [\"turn:127.0.0.1:" + std::to_string(tcp_port) +
+             "?transport=tcp\"]\n");
+  const auto r = doctor({"gateway", "http://" + at(gw.port()), "--user", "admin",
+                         "--password-stdin", "--timeout-ms", "1000"},
+                        gateway::admin_password);
+  EXPECT_EQ(r.code, 1) << r.out;
+  EXPECT_TRUE(has(r, "ICE servers (GET /api/webrtc/ice-servers)") && has(r, ": 2 URLs")) << r.out;
+  EXPECT_TRUE(has(r, kFail + "stun:127.0.0.1:" + std::to_string(udp))) << r.out;
+  EXPECT_TRUE(has(r, "no STUN answer over UDP")) << r.out;
+  EXPECT_TRUE(has(r, kFail + "turn:127.0.0.1:" + std::to_string(tcp_port) + "?transport=tcp"))
+      << r.out;
+  EXPECT_TRUE(has(r, "cannot reach 127.0.0.1:" + std::to_string(tcp_port) + " over TCP")) << r.out;
+  EXPECT_LT(r.seconds, 10);
+}
