@@ -218,7 +218,6 @@ asio::awaitable<report> check_gateway(gateway_options o) {
   std::optional<ssl::context> tls;
   if (t.https) {
     tls.emplace(ssl::context::tls_client);
-    tls->set_verify_mode(ssl::verify_none);  // judged after the handshake: see fetch()
     error_code ec;
     if (o.ca_file) {
       tls->load_verify_file(*o.ca_file, ec);

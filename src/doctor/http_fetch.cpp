@@ -1,5 +1,9 @@
 #include "doctor/http_fetch.hpp"
 
+#include <algorithm>
+#include <memory>
+#include <vector>
+
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
@@ -16,7 +20,9 @@ std::string name_text(const X509_NAME* name) {
   return printable(buf, 200);
 }
 
-tls_info inspect(SSL* ssl) {
+// `problems`: every verification error the handshake met (the chain, the dates, the name),
+// not only the first.
+tls_info inspect(SSL* ssl, const std::vector<std::string>& problems) {
   tls_info info;
   const long result = SSL_get_verify_result(ssl);
   info.protocol = SSL_get_version(ssl);
@@ -25,8 +31,10 @@ tls_info inspect(SSL* ssl) {
     info.verify_error = "the server sent no certificate";
     return info;
   }
-  info.verified = result == X509_V_OK;
-  if (!info.verified) info.verify_error = X509_verify_cert_error_string(result);
+  info.verified = result == X509_V_OK && problems.empty();
+  for (const auto& p : problems) info.verify_error += (info.verify_error.empty() ? "" : "; ") + p;
+  if (info.verify_error.empty() && result != X509_V_OK)
+    info.verify_error = X509_verify_cert_error_string(result);
   info.subject = name_text(X509_get_subject_name(cert));
   info.issuer = name_text(X509_get_issuer_name(cert));
   int days = 0, secs = 0;
@@ -116,6 +124,19 @@ asio::awaitable<fetch_result> fetch(const gateway_target& t, const fetch_request
   } else {
     X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), t.host.c_str());
   }
+  // Verified, but every problem noted and the handshake let through: the report says
+  // what is wrong, and callers decide what to send over such a connection.
+  auto problems = std::make_shared<std::vector<std::string>>();
+  stream.set_verify_mode(ssl::verify_peer);
+  stream.set_verify_callback([problems](bool preverified, ssl::verify_context& vc) {
+    if (!preverified) {
+      std::string why = X509_verify_cert_error_string(X509_STORE_CTX_get_error(vc.native_handle()));
+      if (problems->size() < 8 &&
+          std::find(problems->begin(), problems->end(), why) == problems->end())
+        problems->push_back(std::move(why));
+    }
+    return true;
+  });
   ec = {};
   lowest.expires_at(deadline);
   co_await stream.async_handshake(ssl::stream_base::client,
@@ -126,7 +147,7 @@ asio::awaitable<fetch_result> fetch(const gateway_target& t, const fetch_request
     out.ms = ms_since(start);
     co_return out;
   }
-  out.tls = inspect(ssl);
+  out.tls = inspect(ssl, *problems);
   co_await exchange(stream, lowest, t, req, deadline, out);
   lowest.close();  // Connection: close; no shutdown dance needed for a diagnosis
   out.ms = ms_since(start);
