@@ -1,10 +1,11 @@
 // camgate: the command line. Subcommands: serve, user add|list|delete|set-role,
-// camera add|list, booking add|list|update|delete, robot add|list.
+// camera add|list, booking add|list|update|delete, robot add|list, doctor camera|gateway.
 #include <CLI/CLI.hpp>
 
 #include <iostream>
 
 #include "commands.hpp"
+#include "doctor.hpp"
 
 int main(int argc, char** argv) {
   using namespace camgate::app;
@@ -101,8 +102,18 @@ int main(int argc, char** argv) {
   auto* robot_list_cmd = robot_cmd->add_subcommand("list", "list robots");
   robot_list_cmd->add_option("--data", data, "data directory");
 
-  CLI11_PARSE(cli, argc, argv);
+  doctor_command doctor(cli);
+
   try {
+    cli.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = cli.exit(e);
+    // doctor's contract: 2 for a usage error (scripts tell it from a failed check).
+    const bool is_doctor = argc > 1 && std::string_view(argv[1]) == "doctor";
+    return rc != 0 && is_doctor ? 2 : rc;
+  }
+  try {
+    if (doctor.parsed()) return doctor.run();
     if (serve_cmd->parsed()) return serve(sa);
     if (user_add_cmd->parsed()) return user_add(data, user_name, role, password_stdin);
     if (user_list_cmd->parsed()) return user_list(data);

@@ -14,6 +14,7 @@
 #include "core/jpeg_markers.hpp"
 #include "sources/camera_url.hpp"
 #include "sources/chunked_decoder.hpp"
+#include "sources/discovery.hpp"
 #include "sources/http_connection.hpp"
 #include "sources/log_throttle.hpp"
 #include "sources/multipart_parser.hpp"
@@ -259,13 +260,7 @@ struct camera_source::impl {
     }
     // Some cameras have no page at /: a bad answer still means somebody is there.
     std::string tried;
-    std::vector<camera_url> candidates{{endpoint.host, endpoint.port, "/stream"}};
-    if (endpoint.port < 65535) {
-      candidates.push_back(
-          {endpoint.host, static_cast<std::uint16_t>(endpoint.port + 1), "/stream"});
-    }
-    candidates.push_back({endpoint.host, endpoint.port, "/capture"});
-    for (const auto& url : candidates) {
+    for (const auto& url : discovery_candidates(endpoint.host, endpoint.port)) {
       if (stopped) co_return "";
       const auto a = co_await open(url, url.path == "/capture");
       if (a.answered) co_return a.error;
