@@ -14,6 +14,8 @@ set(CAMGATE_PACKAGE_MAINTAINER "camgate maintainers <camgate@example.invalid>"
 set(CAMGATE_PACKAGE_VENDOR "the camgate authors"
     CACHE STRING "Copyright holder named in /usr/share/doc/camgate*/copyright")
 
+set(CAMGATE_PACKAGE_RELEASE 1 CACHE STRING "Debian revision of the packages (version-RELEASE)")
+
 set(pkg_src ${PROJECT_SOURCE_DIR}/packaging)
 set(pkg_gen ${CMAKE_BINARY_DIR}/packaging)
 set(has_robot FALSE)
@@ -49,6 +51,8 @@ install(FILES README.md docs/configuration.md docs/packaging.md
         DESTINATION share/doc/camgate COMPONENT gateway)
 install(FILES ${pkg_gen}/camgate/copyright ${pkg_gen}/camgate/changelog.Debian.gz
         DESTINATION share/doc/camgate COMPONENT gateway-system EXCLUDE_FROM_ALL)
+install(FILES ${pkg_src}/debian/camgate/lintian-overrides RENAME camgate
+        DESTINATION share/lintian/overrides COMPONENT gateway-system EXCLUDE_FROM_ALL)
 install(FILES ${pkg_src}/camgate.toml
         DESTINATION /etc/camgate COMPONENT gateway-system EXCLUDE_FROM_ALL)
 install(FILES ${pkg_src}/systemd/camgate.service
@@ -57,6 +61,8 @@ if(has_robot)
   install(FILES docs/robot.md DESTINATION share/doc/camgate-robot COMPONENT robot)
   install(FILES ${pkg_gen}/camgate-robot/copyright ${pkg_gen}/camgate-robot/changelog.Debian.gz
           DESTINATION share/doc/camgate-robot COMPONENT robot-system EXCLUDE_FROM_ALL)
+  install(FILES ${pkg_src}/debian/camgate-robot/lintian-overrides RENAME camgate-robot
+          DESTINATION share/lintian/overrides COMPONENT robot-system EXCLUDE_FROM_ALL)
   install(FILES ${pkg_src}/robot.toml
           DESTINATION /etc/camgate COMPONENT robot-system EXCLUDE_FROM_ALL)
   install(FILES ${pkg_src}/systemd/camgate-robot.service
@@ -77,7 +83,9 @@ if(has_robot)
   list(APPEND CPACK_COMPONENTS_ALL robot robot-system)
 endif()
 
-set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)  # name_version_arch.deb
+set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)  # name_version-release_arch.deb
+# A Debian revision: the package is not "native" (its changelog is changelog.Debian.gz).
+set(CPACK_DEBIAN_PACKAGE_RELEASE ${CAMGATE_PACKAGE_RELEASE})
 set(CPACK_DEBIAN_PACKAGE_MAINTAINER ${CAMGATE_PACKAGE_MAINTAINER})
 set(CPACK_DEBIAN_PACKAGE_SECTION net)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)

@@ -111,7 +111,7 @@ TEST(conffile, EveryCommentedValueIsTheDefault) {
     }
     out += line + "\n";
   }
-  EXPECT_GT(uncommented, 100);
+  EXPECT_GT(uncommented, 80);
   config c;
   ASSERT_NO_THROW(c = load_text(out)) << out;
   EXPECT_TRUE(c == package_defaults());
@@ -120,7 +120,7 @@ TEST(conffile, EveryCommentedValueIsTheDefault) {
 TEST(conffile, NamesExactlyTheDocumentedKeys) {
   const auto doc = keys_of(documented_block());
   const auto file = keys_of(conffile());
-  EXPECT_GT(doc.size(), 100u);
+  EXPECT_GT(doc.size(), 90u);
   EXPECT_TRUE(doc.contains("store.data_dir"));
   EXPECT_TRUE(doc.contains("analysis.analyzers.NAME.url"));
   EXPECT_EQ(missing(doc, file), "") << "documented, not in packaging/camgate.toml";
