@@ -112,7 +112,8 @@ int serve(const serve_args& args) {
     throw std::runtime_error("--listen must be HOST:PORT, got '" + cfg.server.listen + "'");
 
   // --data wins over [store] data_dir, which defaults to ./data.
-  const std::filesystem::path data = args.data ? *args.data : cfg.store.data_dir;
+  const std::filesystem::path data =
+      args.data ? *args.data : std::filesystem::path(cfg.store.data_dir);
   store::create_private_directories(data);  // 0700: the database's hashes
   store::database db(data / "camgate.db");
   store::user_repository users(db);
