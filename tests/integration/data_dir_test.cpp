@@ -24,7 +24,7 @@ void serve_once(const fs::path& config, std::vector<std::string> extra) {
                                   std::chrono::seconds(20));
   ASSERT_TRUE(m) << gw.output();
   const auto port = static_cast<std::uint16_t>(std::stoi((*m)[1]));
-  EXPECT_EQ(http_request(port, http::verb::get, "/health").status, 200u);
+  EXPECT_EQ(http_request(port, boost::beast::http::verb::get, "/health").status, 200u);
   gw.signal(SIGTERM);
   EXPECT_EQ(gw.wait(), 0) << gw.output();
 }
