@@ -8,7 +8,7 @@ namespace camgate::app {
 
 struct serve_args {
   std::optional<std::string> listen;
-  std::filesystem::path data = "data";
+  std::optional<std::filesystem::path> data;  // unset: [store] data_dir
   std::optional<std::filesystem::path> config_file;
   std::optional<std::string> log_level;
   std::optional<std::string> web_root;

@@ -17,7 +17,8 @@ int main(int argc, char** argv) {
   auto* serve_cmd = cli.add_subcommand("serve", "run the gateway");
   serve_cmd->add_option("--listen", sa.listen,
                         "HOST:PORT to listen on (default 0.0.0.0:8080; port 0 picks one)");
-  serve_cmd->add_option("--data", sa.data, "data directory (database, secrets)");
+  serve_cmd->add_option("--data", sa.data,
+                        "data directory (database, secrets); overrides [store] data_dir");
   serve_cmd->add_option("--config", sa.config_file, "TOML configuration file")
       ->check(CLI::ExistingFile);
   serve_cmd->add_option("--log-level", sa.log_level, "trace, debug, info, warn, error");

@@ -112,8 +112,11 @@ int serve(const serve_args& args) {
   if (!listen)
     throw std::runtime_error("--listen must be HOST:PORT, got '" + cfg.server.listen + "'");
 
-  store::create_private_directories(args.data);  // 0700: the database's hashes
-  store::database db(args.data / "camgate.db");
+  // --data wins over [store] data_dir, which defaults to ./data.
+  const std::filesystem::path data =
+      args.data ? *args.data : std::filesystem::path(cfg.store.data_dir);
+  store::create_private_directories(data);  // 0700: the database's hashes
+  store::database db(data / "camgate.db");
   store::user_repository users(db);
   store::camera_repository camera_records(db);
   store::selection_repository selections(db);
@@ -126,10 +129,10 @@ int serve(const serve_args& args) {
     spdlog::info("audit: closed {} session(s) left open by an earlier run", n);
   if (users.count() == 0)
     spdlog::warn("no users yet: add one with `camgate user add NAME --role admin --data {}`",
-                 args.data.string());
+                 data.string());
 
   const std::string secret =
-      cfg.auth.jwt_secret.empty() ? auth::load_or_create_secret(args.data) : cfg.auth.jwt_secret;
+      cfg.auth.jwt_secret.empty() ? auth::load_or_create_secret(data) : cfg.auth.jwt_secret;
   auth::token_service tokens(secret, cfg.auth.token_ttl_s);
   auth::ticket_service tickets(secret);
   auth::ticket_service playback_tickets(secret, 3600);  // a player asks for ranges all along
@@ -252,8 +255,8 @@ int serve(const serve_args& args) {
 #ifdef CAMGATE_WITH_RECORDING
   // Recording by policy (bookings, continuous) and on demand; after a crash, the files
   // that were being written are repaired first.
-  auto recordings = app::start_recordings(services, recording_rows, access_index, args.data,
-                                          relay_ptr, robot_online);
+  auto recordings =
+      app::start_recordings(services, recording_rows, access_index, data, relay_ptr, robot_online);
   recording::service* recording_service = recordings.service.get();
 #else
   void* recording_service = nullptr;

@@ -9,13 +9,20 @@
 namespace camgate::core {
 
 // Everything an operator can set in the TOML file (docs/configuration.md lists it).
-// Defaults are what `camgate serve` runs with when no file is given.
+// Defaults are what `camgate serve` runs with when no file is given. Every section compares
+// with ==, so a test can prove a file (packaging/camgate.toml) gives exactly the defaults.
 struct config {
   struct server_section {
     std::string listen = "0.0.0.0:8080";
     int threads = 0;       // 0: one per core
     std::string web_root;  // empty: bin/../share/camgate/web beside the binary
+    bool operator==(const server_section&) const = default;
   } server;
+  // Where the gateway keeps its state: camgate.db, jwt_secret, recordings/.
+  struct store_section {
+    std::string data_dir = "data";  // relative to the working directory; `serve --data` wins
+    bool operator==(const store_section&) const = default;
+  } store;
   struct auth_section {
     std::string jwt_secret;  // empty: generated once into <data>/jwt_secret
     std::int64_t token_ttl_s = 3600;
@@ -25,6 +32,7 @@ struct config {
     // absolute lifetime however often it is refreshed.
     std::int64_t refresh_ttl_s = 30 * 86400;
     std::int64_t refresh_family_ttl_s = 90 * 86400;
+    bool operator==(const auth_section&) const = default;
   } auth;
   // JWTs issued by another service (the dental-AI backend), accepted beside our own when
   // `algorithm` is set. See auth::external_jwt_config.
@@ -38,11 +46,13 @@ struct config {
     std::string role_claim = "role";
     std::string admin_role_value = "admin";
     std::int64_t leeway_s = 30;
+    bool operator==(const external_jwt_section&) const = default;
   } external_jwt;
   struct cors_section {
     std::vector<std::string> allowed_origins;  // empty: no cross-origin access
     bool allow_credentials = true;
     std::int64_t max_age_s = 600;
+    bool operator==(const cors_section&) const = default;
   } cors;
   // Caps per client; 0 turns a cap off.
   struct limits_section {
@@ -56,6 +66,7 @@ struct config {
     // Failures for one name from all addresses together only delay its logins (right
     // and wrong passwords alike), so strangers cannot lock a user out.
     std::int64_t login_failure_delay_ms = 1000;
+    bool operator==(const limits_section&) const = default;
   } limits;
   struct cameras_section {
     std::int64_t connect_timeout_ms = 3000;
@@ -71,10 +82,12 @@ struct config {
     std::int64_t viewer_write_timeout_s = 10;
     // CIDRs in which a non-admin may add cameras; empty: only admins add cameras.
     std::vector<std::string> allowed_networks;
+    bool operator==(const cameras_section&) const = default;
   } cameras;
   struct access_section {
     std::int64_t warn_before_s =
         60;  // live streams get "session-expiring" this long before the end
+    bool operator==(const access_section&) const = default;
   } access;
   // ICE servers handed to WebRTC peers by GET /api/webrtc/ice-servers.
   struct webrtc_section {
@@ -88,6 +101,7 @@ struct config {
     std::int64_t camera_bitrate_kbps = 1500;  // target of each camera's encoder
     std::int64_t encoder_linger_s = 10;       // an encoder stays this long after its last viewer
     std::int64_t max_sessions = 200;          // WebRTC viewers of cameras, all cameras (503)
+    bool operator==(const webrtc_section&) const = default;
   } webrtc;
   struct robots_section {
     // "p2p": each viewer's peer connection goes to the robot; "relay": the gateway is the
@@ -97,6 +111,7 @@ struct config {
     // Relay: keep every online robot's upstream open, viewers or not: a viewer's first
     // picture then needs only its own connection (~0.3 s), for the robot's upload all along.
     bool relay_keep_warm = false;
+    bool operator==(const robots_section&) const = default;
   } robots;
   // Recordings (src/recording): what is recorded, where, and how long it is kept.
   struct recording_section {
@@ -120,6 +135,7 @@ struct config {
     // Brings {remote} back to {path} for playback (e.g. `rclone copyto {remote} {path}`).
     std::string fetch_command;
     std::int64_t offload_timeout_s = 600;  // a hook running longer is killed
+    bool operator==(const recording_section&) const = default;
   } recording;
   // The signaling server (/socket.io/ and /signaling).
   struct signaling_section {
@@ -135,6 +151,7 @@ struct config {
     std::int64_t pending_per_address = 8;         // pending sessions per client address (429)
     std::int64_t max_pending_connections = 1000;  // all pending sessions (503)
     std::int64_t connect_timeout_ms = 10000;      // pending this long without CONNECT: dropped
+    bool operator==(const signaling_section&) const = default;
   } signaling;
   // Analysis of live pictures (src/analysis): [analysis], [analysis.default] and one
   // [analysis.analyzers.NAME] per external analyzer (config_analysis.cpp reads them).
@@ -148,6 +165,7 @@ struct config {
       std::string when = "off";  // off | always | watched | bookings
       double fps = 2;
       std::vector<std::string> analyzers{"exposure", "sharpness", "motion", "frozen", "black"};
+      bool operator==(const profile_section&) const = default;
     } defaults;
     // Built-in analyzers' thresholds.
     double motion_threshold = 0.01;       // share of changed cells that is motion
@@ -161,8 +179,10 @@ struct config {
       std::string auth_header;           // "Authorization: Bearer ..." sent as is; "" none
       std::int64_t timeout_ms = 5000;
       std::int64_t max_response_bytes = 1024 * 1024;
+      bool operator==(const external_section&) const = default;
     };
     std::map<std::string, external_section> external;  // by analyzer name
+    bool operator==(const analysis_section&) const = default;
   } analysis;
   // Where events (analysis results, alerts, camera states) go besides viewers.
   struct integrations_section {
@@ -172,6 +192,7 @@ struct config {
       std::vector<std::string> events{"alert", "camera-state"};  // event types sent
       std::int64_t timeout_ms = 5000;
       std::int64_t max_queue = 1000;  // events waiting; the oldest are dropped past it
+      bool operator==(const webhook_section&) const = default;
     };
     std::map<std::string, webhook_section> webhooks;  // [integrations.webhooks.NAME]
     struct mqtt_section {
@@ -183,11 +204,15 @@ struct config {
       std::string topic_prefix = "camgate";  // <prefix>/cameras/<id>/<type>
       std::int64_t qos = 0;
       std::vector<std::string> events{"analysis", "alert", "camera-state"};
+      bool operator==(const mqtt_section&) const = default;
     } mqtt;
+    bool operator==(const integrations_section&) const = default;
   } integrations;
   struct log_section {
     std::string level = "info";
+    bool operator==(const log_section&) const = default;
   } log;
+  bool operator==(const config&) const = default;
 };
 
 // Reads a TOML file over the defaults; throws std::runtime_error naming the file,
