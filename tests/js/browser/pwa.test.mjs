@@ -12,6 +12,7 @@ import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { startCamsim, startGateway, waitFor, ADMIN, USER } from '../support/gateway.mjs';
 import { readShell, webDir } from '../support/shell.mjs';
+import { logIn } from '../support/page.mjs';
 
 const artifacts = process.env.CAMGATE_ARTIFACTS ?? '/tmp/camgate-artifacts';
 mkdirSync(artifacts, { recursive: true });
@@ -56,13 +57,7 @@ async function newPage(options = {}) {
   return { context, page, errors, responses };
 }
 
-async function login(page, user) {
-  await page.goto(`${gw.url}/`);
-  await page.getByLabel('User name').fill(user.username);
-  await page.getByLabel('Password').fill(user.password);
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await page.getByRole('heading', { level: 1, name: 'Cameras' }).waitFor();
-}
+const login = (page, user) => logIn(page, gw.url, user);
 
 // Waits until the page's service worker is active and controls the page.
 async function swControls(page) {

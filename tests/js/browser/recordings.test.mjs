@@ -9,6 +9,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { startCamsim, startGateway, ADMIN, USER, waitFor } from '../support/gateway.mjs';
+import { logIn } from '../support/page.mjs';
 
 const artifacts = process.env.CAMGATE_ARTIFACTS ?? '/tmp/camgate-artifacts';
 mkdirSync(artifacts, { recursive: true });
@@ -32,13 +33,7 @@ async function newPage() {
   return { context, page };
 }
 
-async function login(page, user) {
-  await page.goto(`${gw.url}/`);
-  await page.getByLabel('User name').fill(user.username);
-  await page.getByLabel('Password').fill(user.password);
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await page.getByRole('heading', { level: 1, name: 'Cameras' }).waitFor();
-}
+const login = (page, user) => logIn(page, gw.url, user);
 
 async function shot(page, name) {
   await page.evaluate(() => window.scrollTo(0, 0));

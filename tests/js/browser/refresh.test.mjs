@@ -8,6 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 import { startGateway, ADMIN } from '../support/gateway.mjs';
+import { logIn } from '../support/page.mjs';
 
 const TTL = 4; // seconds: the page renews about every TTL/2
 let gw;
@@ -32,13 +33,7 @@ function refreshLog(context) {
   return log;
 }
 
-async function login(page) {
-  await page.goto(`${gw.url}/`);
-  await page.getByLabel('User name').fill(ADMIN.username);
-  await page.getByLabel('Password').fill(ADMIN.password);
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await page.getByRole('heading', { level: 1, name: 'Cameras' }).waitFor();
-}
+const login = (page) => logIn(page, gw.url, ADMIN);
 
 // What the page's own cookie session says now: status and the access token's expiry.
 const me = (page) => page.evaluate(async () => {

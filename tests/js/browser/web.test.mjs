@@ -10,6 +10,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { startCamsim, startGateway, ADMIN, USER, CHROMIUM_WEBRTC_ARGS } from '../support/gateway.mjs';
+import { logIn } from '../support/page.mjs';
 
 const artifacts = process.env.CAMGATE_ARTIFACTS ?? '/tmp/camgate-artifacts';
 mkdirSync(artifacts, { recursive: true });
@@ -46,13 +47,7 @@ async function newPage({ viewport = { width: 1280, height: 860 } } = {}) {
   return { context, page };
 }
 
-async function login(page, user) {
-  await page.goto(`${gw.url}/`);
-  await page.getByLabel('User name').fill(user.username);
-  await page.getByLabel('Password').fill(user.password);
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await page.getByRole('heading', { level: 1, name: 'Cameras' }).waitFor();
-}
+const login = (page, user) => logIn(page, gw.url, user);
 
 // Reads the picture's natural size once it has one.
 async function pictureSize(page) {
