@@ -15,6 +15,7 @@
 
 #include <unistd.h>
 
+#include "config_text.hpp"
 #include "core/config.hpp"
 
 namespace camgate::core {
@@ -33,14 +34,9 @@ std::string read(const std::filesystem::path& file) {
 }
 
 config load_text(const std::string& text) {
-  const auto file = std::filesystem::temp_directory_path() /
-                    ("camgate-conffile-test-" + std::to_string(::getpid()) + ".toml");
-  std::ofstream(file) << text;
-  struct remove_after {
-    std::filesystem::path p;
-    ~remove_after() { std::filesystem::remove(p); }
-  } cleanup{file};
-  return load_config(file);
+  return load_config_text(std::filesystem::temp_directory_path() /
+                              ("camgate-conffile-test-" + std::to_string(::getpid()) + ".toml"),
+                          text);
 }
 
 // What the package's file changes: the data folder systemd gives the service.

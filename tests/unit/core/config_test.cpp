@@ -1,4 +1,5 @@
 #include "core/config.hpp"
+#include "config_text.hpp"
 
 #include <gtest/gtest.h>
 
@@ -20,13 +21,7 @@ std::filesystem::path test_file() {
 
 // Writes `text` to the test's TOML file and loads it.
 config load(const std::string& text) {
-  const auto file = test_file();
-  std::ofstream(file) << text;
-  struct remove_after {
-    std::filesystem::path p;
-    ~remove_after() { std::filesystem::remove(p); }
-  } cleanup{file};
-  return load_config(file);
+  return load_config_text(test_file(), text);
 }
 
 std::string error_of(const std::string& text) {
