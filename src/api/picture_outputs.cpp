@@ -97,6 +97,7 @@ httpd::response mjpeg_response(services& s, const httpd::request_context& ctx, p
   outputs::mjpeg_options opts;
   opts.write_timeout = std::chrono::seconds(s.config.cameras.viewer_write_timeout_s);
   opts.on_closed = link.on_closed;
+  opts.zero_copy = s.config.server.zero_copy;
   res.takeover = [&s, ch = t.channel, what = t.resource, opts, link,
                   v = viewer_of(ctx)](httpd::connection&& c) {
     auto out = outputs::start_mjpeg(std::move(c), ch, opts);

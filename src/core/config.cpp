@@ -130,6 +130,7 @@ config load_config(const std::filesystem::path& file) {
   r.read("server", "listen", c.server.listen);
   r.read("server", "threads", c.server.threads);
   r.read("server", "web_root", c.server.web_root);
+  r.read("server", "zero_copy", c.server.zero_copy);
   r.read("store", "data_dir", c.store.data_dir);
   r.read("auth", "jwt_secret", c.auth.jwt_secret);
   r.read("auth", "token_ttl_s", c.auth.token_ttl_s);

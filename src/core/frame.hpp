@@ -1,10 +1,13 @@
 #pragma once
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <mutex>
 #include <span>
 #include <string>
 #include <vector>
+
+#include "core/sealed_pages.hpp"
 
 namespace camgate::core {
 
@@ -28,6 +31,17 @@ class frame {
   // frame on first use, however many viewers ask.
   const std::string& data_url() const;
 
+  // What a protocol sends for this frame, the same bytes for every viewer, kept in sealed
+  // pages for sendfile (core::sealed_pages): made by `build(*this)` once per frame on the
+  // first zero-copy viewer's use. Null when pages cannot be made: the caller copies.
+  enum class wire { mjpeg_part };
+  template <typename Build>
+  const sealed_pages_ptr& pages(wire w, Build&& build) const {
+    const auto i = static_cast<std::size_t>(w);
+    std::call_once(pages_once_[i], [&] { pages_[i] = build(*this); });
+    return pages_[i];
+  }
+
  private:
   std::vector<std::uint8_t> jpeg_;
   std::uint64_t seq_;
@@ -38,6 +52,8 @@ class frame {
   int height_ = 0;
   mutable std::once_flag data_url_once_;
   mutable std::string data_url_;
+  mutable std::array<std::once_flag, 1> pages_once_;
+  mutable std::array<sealed_pages_ptr, 1> pages_;
 };
 
 using frame_ptr = std::shared_ptr<const frame>;

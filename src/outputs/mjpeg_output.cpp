@@ -3,9 +3,9 @@
 #include <spdlog/spdlog.h>
 
 #include <array>
-#include <cstdio>
 
 #include "hub/latest_frame_slot.hpp"
+#include "outputs/page_sender.hpp"
 
 namespace camgate::outputs {
 namespace {
@@ -18,7 +18,10 @@ class mjpeg_session : public output_session,
       : stream_(std::move(stream)),
         channel_(std::move(channel)),
         options_(std::move(options)),
-        write_timer_(stream_.get_executor()) {}
+        sweep_timer_(stream_.get_executor()) {
+    if constexpr (std::is_same_v<Stream, httpd::plain_stream>)
+      send_pages_ = options_.zero_copy && prepare_page_sends(stream_.socket());
+  }
 
   auto executor() { return stream_.get_executor(); }
 
@@ -35,11 +38,13 @@ class mjpeg_session : public output_session,
         "X-Content-Type-Options: nosniff\r\n"
         "\r\n";
     writing_ = true;
+    write_started_ = std::chrono::steady_clock::now();
     asio::async_write(stream_, asio::buffer(head),
                       [self = this->shared_from_this()](error_code ec, std::size_t n) {
                         self->write_done(ec, n);
                       });
     watch_for_close();
+    sweep();
     // Show the latest picture at once instead of waiting for the next one.
     if (auto latest = channel_->latest()) slot_.offer(latest);
     channel_->subscribe(this->shared_from_this());
@@ -69,35 +74,45 @@ class mjpeg_session : public output_session,
     if (writing_ || closed_) return;
     in_flight_ = slot_.take();
     if (!in_flight_) return;
-    const auto ts = in_flight_->capture_us();
-    char header[256];
-    const int n = std::snprintf(header, sizeof header,
-                                "--%.*s\r\nContent-Type: image/jpeg\r\nContent-Length: %zu\r\n"
-                                "X-Timestamp: %lld.%06lld\r\nX-Frame-Seq: %llu\r\n\r\n",
-                                static_cast<int>(mjpeg_boundary.size()), mjpeg_boundary.data(),
-                                in_flight_->size(), static_cast<long long>(ts / 1000000),
-                                static_cast<long long>(ts % 1000000),
-                                static_cast<unsigned long long>(in_flight_->seq()));
-    part_header_.assign(header, static_cast<std::size_t>(n));
+    writing_ = true;
+    write_started_ = std::chrono::steady_clock::now();
+    auto done = [self = this->shared_from_this()](error_code ec, std::size_t n) {
+      self->write_done(ec, n);
+    };
+    if constexpr (std::is_same_v<Stream, httpd::plain_stream>) {
+      if (send_pages_) {
+        if (const auto& pages = mjpeg_part_pages(*in_flight_)) {
+          async_send_pages(stream_.socket(), pages, std::move(done));
+          return;
+        }
+      }
+    }
+    part_header_ = mjpeg_part_header(*in_flight_);
     static constexpr char crlf[] = "\r\n";
-    // Scatter-gather: the frame's bytes go out from the shared frame, never copied.
+    // Scatter-gather: the frame's bytes go out from the shared frame, never copied here.
     const std::array<asio::const_buffer, 3> buffers{
         asio::buffer(part_header_), asio::buffer(in_flight_->bytes().data(), in_flight_->size()),
         asio::buffer(crlf, 2)};
-    writing_ = true;
-    write_timer_.expires_after(options_.write_timeout);
-    write_timer_.async_wait([self = this->shared_from_this()](error_code ec) {
-      if (!ec) self->close(core::end_reason::viewer_closed, "write timeout");
+    asio::async_write(stream_, buffers, std::move(done));
+  }
+
+  // One timer per session, once a second, instead of arming and cancelling one per part
+  // (30 times a second per viewer): a part not drained within write_timeout ends it.
+  void sweep() {
+    sweep_timer_.expires_after(std::chrono::seconds(1));
+    sweep_timer_.async_wait([self = this->shared_from_this()](error_code ec) {
+      if (ec || self->closed_) return;
+      if (self->writing_ &&
+          std::chrono::steady_clock::now() - self->write_started_ >= self->options_.write_timeout) {
+        self->close(core::end_reason::viewer_closed, "write timeout");
+        return;
+      }
+      self->sweep();
     });
-    asio::async_write(stream_, buffers,
-                      [self = this->shared_from_this()](error_code ec, std::size_t n) {
-                        self->write_done(ec, n);
-                      });
   }
 
   void write_done(error_code ec, std::size_t bytes) {
     writing_ = false;
-    write_timer_.cancel();
     in_flight_.reset();
     if (ec) {
       close(core::end_reason::viewer_closed, "write failed");
@@ -127,7 +142,7 @@ class mjpeg_session : public output_session,
     closed_ = true;
     spdlog::debug("mjpeg viewer of camera {} ends: {}", channel_->camera_id(), detail);
     channel_->unsubscribe(this);
-    write_timer_.cancel();
+    sweep_timer_.cancel();
     error_code ec;
     auto& socket = beast::get_lowest_layer(stream_).socket();
     socket.shutdown(tcp::socket::shutdown_both, ec);
@@ -139,13 +154,15 @@ class mjpeg_session : public output_session,
   std::shared_ptr<hub::channel> channel_;
   mjpeg_options options_;
   hub::latest_frame_slot slot_;
-  asio::steady_timer write_timer_;
+  asio::steady_timer sweep_timer_;
+  std::chrono::steady_clock::time_point write_started_;
   core::frame_ptr in_flight_;
   std::string part_header_;
   std::array<char, 512> read_buffer_{};
   std::uint64_t skipped_reported_ = 0;
   bool writing_ = false;
   bool closed_ = false;
+  bool send_pages_ = false;  // plain TCP with zero_copy: parts go out with sendfile
 };
 
 }  // namespace

@@ -5,16 +5,18 @@
 
 #include "http/connection.hpp"
 #include "hub/channel.hpp"
+#include "outputs/mjpeg_part.hpp"
 #include "outputs/output_session.hpp"
 
 namespace camgate::outputs {
-
-inline constexpr std::string_view mjpeg_boundary = "camgateframe";
 
 struct mjpeg_options {
   std::chrono::seconds write_timeout{10};  // one part not drained by then: the viewer is gone
   output_session::closed_handler on_closed;
   std::size_t unsent_limit = 128 * 1024;  // httpd::limit_unsent: about one frame
+  // Plain TCP sends each part from the frame's sealed pages with sendfile (no copy into
+  // the socket); TLS always copies. config [server] zero_copy.
+  bool zero_copy = true;
 };
 
 // Answers the request with a multipart/x-mixed-replace stream of `channel`: one JPEG

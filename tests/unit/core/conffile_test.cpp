@@ -132,6 +132,7 @@ TEST(conffile, EachDefaultCountsInTheComparison) {
     return !(a == b);
   };
   EXPECT_TRUE(differs([](config& c) { c.server.threads = 3; }));
+  EXPECT_TRUE(differs([](config& c) { c.server.zero_copy = false; }));
   EXPECT_TRUE(differs([](config& c) { c.store.data_dir = "x"; }));
   EXPECT_TRUE(differs([](config& c) { c.analysis.defaults.fps = 1; }));
   EXPECT_TRUE(differs([](config& c) { c.analysis.external["a"].url = "http://x/"; }));

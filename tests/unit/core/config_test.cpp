@@ -35,13 +35,14 @@ std::string error_of(const std::string& text) {
 
 TEST(config, ReadsEveryKindOfValue) {
   const auto c = load(
-      "[server]\nlisten = \"127.0.0.1:9000\"\nthreads = 2\n"
+      "[server]\nlisten = \"127.0.0.1:9000\"\nthreads = 2\nzero_copy = false\n"
       "[auth]\ncookie_secure = true\n"
       "[cors]\nallowed_origins = [\"https://a.example\", \"https://b.example\"]\n"
       "allow_credentials = false\n"
       "[limits]\nlogin_per_minute_ip = 12.5\nstreams_per_user = 0\n");
   EXPECT_EQ(c.server.listen, "127.0.0.1:9000");
   EXPECT_EQ(c.server.threads, 2);
+  EXPECT_FALSE(c.server.zero_copy);
   EXPECT_TRUE(c.auth.cookie_secure);
   ASSERT_EQ(c.cors.allowed_origins.size(), 2u);
   EXPECT_EQ(c.cors.allowed_origins[1], "https://b.example");
@@ -53,6 +54,7 @@ TEST(config, ReadsEveryKindOfValue) {
 TEST(config, KeysLeftOutKeepTheirDefaults) {
   const auto c = load("[server]\nthreads = 1\n");
   EXPECT_EQ(c.server.listen, "0.0.0.0:8080");
+  EXPECT_TRUE(c.server.zero_copy);
   EXPECT_TRUE(c.cors.allow_credentials);
   EXPECT_EQ(c.limits.streams_per_user, 16);
 }

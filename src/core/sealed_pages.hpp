@@ -1,0 +1,35 @@
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+
+namespace camgate::core {
+
+// Bytes in a sealed memfd, for sendfile(2). The seals (no write, no shrink, no grow, no
+// more seals) mean the pages can never change once made: a socket's queued skbs still
+// reference them after sendfile returns, and the fd may be closed while they do (the
+// kernel holds its own page references), so no viewer can ever be sent other bytes.
+class sealed_pages {
+ public:
+  // The pieces written one after another and sealed; nullptr when the kernel refuses
+  // (no memfd, EMFILE, ...), logged once per process: callers fall back to copying.
+  static std::shared_ptr<const sealed_pages> make(
+      std::span<const std::span<const std::uint8_t>> pieces);
+
+  ~sealed_pages();
+  sealed_pages(const sealed_pages&) = delete;
+  sealed_pages& operator=(const sealed_pages&) = delete;
+
+  int fd() const { return fd_; }
+  std::size_t size() const { return size_; }
+
+ private:
+  sealed_pages(int fd, std::size_t size) : fd_(fd), size_(size) {}
+  int fd_;
+  std::size_t size_;
+};
+
+using sealed_pages_ptr = std::shared_ptr<const sealed_pages>;
+
+}  // namespace camgate::core
