@@ -134,7 +134,11 @@ httpd::response websocket_with(services& s, const httpd::request_context& ctx, p
   auto forward = events && s.events ? forward_events_until_closed(link) : nullptr;
   res.takeover = [&s, ch = t.channel, what = t.resource, format, link, forward,
                   v = viewer_of(ctx)](httpd::connection&& c) {
-    auto out = outputs::start_websocket(std::move(c), ch, {format, link.on_closed});
+    outputs::websocket_options o;
+    o.format = format;
+    o.on_closed = link.on_closed;
+    o.zero_copy = s.config.server.zero_copy;
+    auto out = outputs::start_websocket(std::move(c), ch, std::move(o));
     if (forward) forward->start(*s.events, what, out);
     register_live(s, link, std::move(out), v, what,
                   format == outputs::ws_format::binary ? "websocket-binary" : "websocket");

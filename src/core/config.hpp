@@ -16,7 +16,7 @@ struct config {
     std::string listen = "0.0.0.0:8080";
     int threads = 0;       // 0: one per core
     std::string web_root;  // empty: bin/../share/camgate/web beside the binary
-    // MJPEG parts on plain TCP go out with sendfile from sealed
+    // MJPEG parts and binary WebSocket messages on plain TCP go out with sendfile from sealed
     // pages (docs/architecture.md); false copies them into every socket, as TLS does.
     bool zero_copy = true;
     bool operator==(const server_section&) const = default;

@@ -34,7 +34,7 @@ class frame {
   // What a protocol sends for this frame, the same bytes for every viewer, kept in sealed
   // pages for sendfile (core::sealed_pages): made by `build(*this)` once per frame on the
   // first zero-copy viewer's use. Null when pages cannot be made: the caller copies.
-  enum class wire { mjpeg_part };
+  enum class wire { mjpeg_part, websocket_binary };
   template <typename Build>
   const sealed_pages_ptr& pages(wire w, Build&& build) const {
     const auto i = static_cast<std::size_t>(w);
@@ -52,8 +52,8 @@ class frame {
   int height_ = 0;
   mutable std::once_flag data_url_once_;
   mutable std::string data_url_;
-  mutable std::array<std::once_flag, 1> pages_once_;
-  mutable std::array<sealed_pages_ptr, 1> pages_;
+  mutable std::array<std::once_flag, 2> pages_once_;
+  mutable std::array<sealed_pages_ptr, 2> pages_;
 };
 
 using frame_ptr = std::shared_ptr<const frame>;

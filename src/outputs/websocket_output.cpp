@@ -7,6 +7,9 @@
 #include <tuple>
 
 #include "hub/latest_frame_slot.hpp"
+#include "outputs/page_sender.hpp"
+#include "outputs/page_stream.hpp"
+#include "outputs/websocket_message.hpp"
 
 namespace camgate::outputs {
 namespace {
@@ -101,6 +104,10 @@ class websocket_session : public output_session,
     if (!in_flight_) return;
     writing_ = true;
     if (options_.format == ws_format::binary) {
+      if constexpr (std::is_same_v<Stream, page_stream>) {
+        if (const auto& pages = websocket_binary_pages(*in_flight_))
+          ws_.next_layer().arm(pages, websocket_binary_header(in_flight_->size()));
+      }
       ws_.binary(true);
       ws_.async_write(asio::buffer(in_flight_->bytes().data(), in_flight_->size()), done);
     } else {
@@ -111,6 +118,7 @@ class websocket_session : public output_session,
 
   void write_done(error_code ec, std::size_t bytes) {
     writing_ = false;
+    if constexpr (std::is_same_v<Stream, page_stream>) ws_.next_layer().disarm();
     const bool was_frame = static_cast<bool>(in_flight_);
     in_flight_.reset();
     if (ec) {
@@ -193,10 +201,19 @@ std::shared_ptr<output_session> start_websocket(httpd::connection&& c,
   return std::visit(
       [&](auto&& stream) -> std::shared_ptr<output_session> {
         using stream_type = std::decay_t<decltype(stream)>;
-        auto s = std::make_shared<websocket_session<stream_type>>(
-            std::move(stream), std::move(c.req), std::move(channel), std::move(options));
-        asio::dispatch(s->executor(), [s] { s->begin(); });
-        return s;
+        auto start = [&](auto&& next) -> std::shared_ptr<output_session> {
+          using next_type = std::decay_t<decltype(next)>;
+          auto s = std::make_shared<websocket_session<next_type>>(
+              std::move(next), std::move(c.req), std::move(channel), std::move(options));
+          asio::dispatch(s->executor(), [s] { s->begin(); });
+          return s;
+        };
+        if constexpr (std::is_same_v<stream_type, httpd::plain_stream>) {
+          if (options.format == ws_format::binary && options.zero_copy &&
+              prepare_page_sends(stream.socket()))
+            return start(page_stream(std::move(stream)));
+        }
+        return start(std::move(stream));
       },
       std::move(c.stream));
 }

@@ -17,6 +17,9 @@ struct websocket_options {
   ws_format format = ws_format::data_url;
   output_session::closed_handler on_closed;
   std::size_t unsent_limit = 128 * 1024;  // httpd::limit_unsent: about one frame
+  // Binary messages on plain TCP go out with sendfile from the frame's sealed pages
+  // (outputs::page_stream); TLS and text messages are copied. config [server] zero_copy.
+  bool zero_copy = true;
 };
 
 // Accepts the WebSocket handshake of `c` and sends `channel`'s frames, latest-frame

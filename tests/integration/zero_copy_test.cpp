@@ -162,3 +162,37 @@ TEST(ZeroCopy, ASlowViewerSkipsAndAStalledOneIsCut) {
   EXPECT_GT(camera.at("camera").at("frames_skipped").get<std::uint64_t>(), 0u) << camera.dump();
   EXPECT_GT(camera.at("camera").at("bytes_out").get<std::uint64_t>(), before) << camera.dump();
 }
+
+TEST(ZeroCopy, BinaryWebSocketMessagesAreWholeJpegsWithAndWithoutIt) {
+  camsim cam;
+  for (const bool zero_copy : {true, false}) {
+    SCOPED_TRACE(zero_copy ? "zero_copy = true" : "zero_copy = false");
+    gateway gw{std::string("[server]\nzero_copy = ") + (zero_copy ? "true" : "false") + "\n"};
+    const auto id = gw.add_camera(cam.port, gw.admin_token());
+    ws_client ws(gw.port(), "/api/cameras/" + std::to_string(id) +
+                                "/ws?format=binary&access_token=" + gw.admin_token());
+    ASSERT_TRUE(ws.handshake_ok());
+    for (int i = 0; i < 10; ++i) {
+      bool binary = false;
+      const auto m = ws.next_message(std::chrono::seconds(5), &binary);
+      ASSERT_TRUE(m);
+      EXPECT_TRUE(binary);
+      ASSERT_GT(m->size(), 4u);
+      EXPECT_EQ(m->substr(0, 2), "\xff\xd8");
+      EXPECT_EQ(m->substr(m->size() - 2), "\xff\xd9");
+      // The viewer may talk; the server's reads (and Beast's replies) go on alongside.
+      if (i == 5) EXPECT_TRUE(ws.send("hello"));
+    }
+    if (zero_copy)
+      EXPECT_GT(frame_pages_open(gw.pid()), 0);
+    else
+      EXPECT_EQ(frame_pages_open(gw.pid()), 0);
+    // The close frame after zero-copy messages arrives whole: Beast serializes it.
+    ASSERT_EQ(gw.del("/api/cameras/" + std::to_string(id), gw.admin_token()).status, 200u);
+    for (int i = 0; i < 100 && ws.next_message(std::chrono::milliseconds(100)); ++i) {
+    }
+    EXPECT_TRUE(ws.closed());
+    EXPECT_EQ(ws.close_reason().code, 4004);
+    EXPECT_EQ(ws.close_reason().reason, "camera removed");
+  }
+}
