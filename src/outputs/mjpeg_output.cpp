@@ -119,10 +119,16 @@ class mjpeg_session : public output_session,
       return;
     }
     channel_->count_bytes_out(bytes);
+    report_skipped();
+    pump();
+  }
+
+  // Frames the slot replaced since the last report, for /metrics; a viewer whose write
+  // never completes reports them when it ends.
+  void report_skipped() {
     const auto skipped = slot_.skipped();
     channel_->count_skipped(skipped - skipped_reported_);
     skipped_reported_ = skipped;
-    pump();
   }
 
   void watch_for_close() {
@@ -142,6 +148,7 @@ class mjpeg_session : public output_session,
     closed_ = true;
     spdlog::debug("mjpeg viewer of camera {} ends: {}", channel_->camera_id(), detail);
     channel_->unsubscribe(this);
+    report_skipped();
     sweep_timer_.cancel();
     error_code ec;
     auto& socket = beast::get_lowest_layer(stream_).socket();

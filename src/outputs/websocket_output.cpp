@@ -127,12 +127,18 @@ class websocket_session : public output_session,
     }
     if (was_frame) {
       channel_->count_bytes_out(bytes);
-      const auto skipped = slot_.skipped();
-      channel_->count_skipped(skipped - skipped_reported_);
-      skipped_reported_ = skipped;
+      report_skipped();
     }
     if (closing_) return;
     pump();
+  }
+
+  // Frames the slot replaced since the last report, for /metrics; a viewer whose write
+  // never completes reports them when it ends.
+  void report_skipped() {
+    const auto skipped = slot_.skipped();
+    channel_->count_skipped(skipped - skipped_reported_);
+    skipped_reported_ = skipped;
   }
 
   void read_next() {
@@ -168,6 +174,7 @@ class websocket_session : public output_session,
     if (stopped_) return;
     stopped_ = true;
     channel_->unsubscribe(this);
+    report_skipped();
     error_code ec;
     beast::get_lowest_layer(ws_).socket().close(ec);
     if (options_.on_closed) options_.on_closed(why);

@@ -14,6 +14,7 @@
 
 #include "support/gateway_fixture.hpp"
 
+using namespace camgate;
 using namespace camgate::testing;
 using json = nlohmann::json;
 
