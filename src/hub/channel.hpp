@@ -50,7 +50,12 @@ class channel {
   std::uint64_t frames_published() const { return published_.load(std::memory_order_relaxed); }
 
  private:
-  using list = std::vector<std::weak_ptr<subscriber>>;
+  struct entry {
+    std::weak_ptr<subscriber> who;
+    asio::io_context* home;  // subscriber::home(), asked once
+  };
+  // Sorted by home, so the subscribers of one thread are one run for publish().
+  using list = std::vector<entry>;
 
   std::string camera_id_;
   mutable std::mutex mutex_;

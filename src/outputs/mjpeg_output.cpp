@@ -18,7 +18,8 @@ class mjpeg_session : public output_session,
       : stream_(std::move(stream)),
         channel_(std::move(channel)),
         options_(std::move(options)),
-        sweep_timer_(stream_.get_executor()) {
+        sweep_timer_(stream_.get_executor()),
+        home_(single_thread_home(stream_.get_executor())) {
     if constexpr (std::is_same_v<Stream, httpd::plain_stream>)
       send_pages_ = options_.zero_copy && prepare_page_sends(stream_.socket());
   }
@@ -53,6 +54,12 @@ class mjpeg_session : public output_session,
   void deliver(const core::frame_ptr& f) override {
     if (slot_.offer(f))
       asio::post(stream_.get_executor(), [self = this->shared_from_this()] { self->pump(); });
+  }
+
+  asio::io_context* home() const override { return home_; }
+
+  void deliver_here(const core::frame_ptr& f) override {
+    if (slot_.offer(f)) pump();
   }
 
   void end(core::end_reason why) override {
@@ -162,6 +169,7 @@ class mjpeg_session : public output_session,
   mjpeg_options options_;
   hub::latest_frame_slot slot_;
   asio::steady_timer sweep_timer_;
+  asio::io_context* home_;
   std::chrono::steady_clock::time_point write_started_;
   core::frame_ptr in_flight_;
   std::string part_header_;

@@ -4,6 +4,7 @@
 #include <memory>
 #include <string>
 
+#include "core/asio.hpp"
 #include "hub/subscriber.hpp"
 
 namespace camgate::outputs {
@@ -26,5 +27,14 @@ class output_session : public hub::subscriber {
   // `code` and `reason`; an MJPEG response is closed.
   virtual void finish(std::uint16_t code, std::string reason) = 0;
 };
+
+// The io_context under a connection's executor (a strand on one io_context, as
+// httpd::server makes them), for hub::subscriber::home(): core::io_pool runs each context
+// on one thread. nullptr for any other executor: frames are then posted per viewer.
+inline asio::io_context* single_thread_home(const asio::any_io_executor& ex) {
+  if (const auto* strand = ex.target<asio::strand<asio::io_context::executor_type>>())
+    return &strand->get_inner_executor().context();
+  return nullptr;
+}
 
 }  // namespace camgate::outputs

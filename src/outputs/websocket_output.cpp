@@ -23,7 +23,8 @@ class websocket_session : public output_session,
       : ws_(std::move(stream)),
         req_(std::move(req)),
         channel_(std::move(channel)),
-        options_(std::move(options)) {}
+        options_(std::move(options)),
+        home_(single_thread_home(ws_.get_executor())) {}
 
   auto executor() { return ws_.get_executor(); }
 
@@ -42,6 +43,12 @@ class websocket_session : public output_session,
   void deliver(const core::frame_ptr& f) override {
     if (slot_.offer(f))
       asio::post(ws_.get_executor(), [self = this->shared_from_this()] { self->pump(); });
+  }
+
+  asio::io_context* home() const override { return home_; }
+
+  void deliver_here(const core::frame_ptr& f) override {
+    if (slot_.offer(f)) pump();
   }
 
   void end(core::end_reason why) override {
@@ -185,6 +192,7 @@ class websocket_session : public output_session,
   std::shared_ptr<hub::channel> channel_;
   websocket_options options_;
   hub::latest_frame_slot slot_;
+  asio::io_context* home_;
   core::frame_ptr in_flight_;
   std::string notice_in_flight_;
   std::deque<std::string> notices_;

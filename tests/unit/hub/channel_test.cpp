@@ -1,8 +1,11 @@
 #include "hub/channel.hpp"
 
+#include <boost/asio/io_context.hpp>
+
 #include <gtest/gtest.h>
 
 #include <optional>
+#include <thread>
 
 using camgate::core::end_reason;
 using camgate::core::frame_ptr;
@@ -78,4 +81,48 @@ TEST(Channel, EndClosesSubscribersWaitersAndLateComers) {
   ch.publish(frame_n(1));
   EXPECT_EQ(ch.latest(), nullptr);
   EXPECT_TRUE(a->seqs.empty());
+}
+
+namespace {
+// A subscriber on one io_context's thread, as the MJPEG and WebSocket sessions are.
+struct threaded_subscriber : camgate::hub::subscriber {
+  explicit threaded_subscriber(boost::asio::io_context& io) : io(io) {}
+  boost::asio::io_context& io;
+  std::vector<std::uint64_t> seqs;
+  int posted = 0;  // deliver() calls: there should be none
+  void deliver(const frame_ptr&) override { ++posted; }
+  void deliver_here(const frame_ptr& f) override {
+    EXPECT_TRUE(io.get_executor().running_in_this_thread());
+    seqs.push_back(f->seq());
+  }
+  void end(end_reason) override {}
+  boost::asio::io_context* home() const override { return &io; }
+};
+}  // namespace
+
+TEST(Channel, OneTaskPerThreadPerFrame) {
+  channel ch("cam1");
+  boost::asio::io_context io1, io2;
+  std::vector<std::shared_ptr<threaded_subscriber>> subs;
+  // Interleaved on purpose: the channel keeps each thread's subscribers together.
+  for (int i = 0; i < 6; ++i) {
+    subs.push_back(std::make_shared<threaded_subscriber>(i % 2 ? io2 : io1));
+    ch.subscribe(subs.back());
+  }
+  auto plain = std::make_shared<recording_subscriber>();
+  ch.subscribe(plain);
+  subs[4].reset();  // gone: skipped, the others of its thread still served
+  for (std::uint64_t n = 1; n <= 3; ++n) ch.publish(frame_n(n));
+  EXPECT_EQ(plain->seqs, (std::vector<std::uint64_t>{1, 2, 3}));
+  std::size_t tasks1 = 0, tasks2 = 0;
+  std::thread t([&] { tasks2 = io2.run(); });
+  tasks1 = io1.run();
+  t.join();
+  EXPECT_EQ(tasks1, 3u);  // one handler per frame for all of io1's viewers
+  EXPECT_EQ(tasks2, 3u);
+  for (const auto& s : subs) {
+    if (!s) continue;
+    EXPECT_EQ(s->seqs, (std::vector<std::uint64_t>{1, 2, 3}));
+    EXPECT_EQ(s->posted, 0);
+  }
 }
