@@ -549,7 +549,7 @@ def write(data, doc):
         parts += [analysis.read_text().strip(), ""]
     parts += ["## Reproduce", "",
               "```sh", "scripts/install-deps --with-tests", "scripts/build build -DCAMGATE_BUILD_BENCH=ON",
-              "bench/run --doc            # about 8-10 minutes; writes bench/results/run-<time>.json",
+              "bench/run --doc            # about 12-14 minutes; writes bench/results/run-<time>.json",
               "bench/run --from-json bench/results/run-<time>.json --doc   # the page again", "```", ""]
     doc.parent.mkdir(parents=True, exist_ok=True)
     doc.write_text("\n".join(parts))
