@@ -15,9 +15,9 @@ def esp32_section(data, img_dir):
            f"MJPEG fan-out from a camera like an ESP32-CAM: `camgate-camsim` at {res}, JPEG "
            f"quality {cam.get('quality')} ({report.num(cam.get('frame_kb'))} KB a frame on average), "
            f"{report.num(float(fps), 0)} fps, to {', '.join(str(n) for n in cam.get('steps', []))} viewers "
-           "from one `camgate-viewers` on the same host (every connection from 127.0.0.1; the "
-           "gateway's `[limits] streams_per_user = 0`, the per-user cap being the only one that "
-           "applies to one user's streams). A server that lost more than half its viewers is not "
+           "from one `camgate-viewers` on the same host (every connection from 127.0.0.1, one user: "
+           "the gateway's `[limits] streams_per_user` and `api_per_second_user` are 0). A server "
+           "that lost more than half its viewers is not "
            f"pushed further. *viewers at ≥ {min_fps:g} fps* counts the viewers that kept up; motion "
            f"re-encodes at the same quality ({cam.get('quality')}).", ""]
     png = img_dir / "esp32.png"
