@@ -34,6 +34,7 @@
 #include "store/booking_repository.hpp"
 #include "store/change_watch.hpp"
 #include "store/database.hpp"
+#include "store/error.hpp"
 #include "store/private_files.hpp"
 #include "store/recording_repository.hpp"
 #include "store/robot_repository.hpp"
@@ -116,7 +117,11 @@ int serve(const serve_args& args) {
   const std::filesystem::path data =
       args.data ? *args.data : std::filesystem::path(cfg.store.data_dir);
   store::create_private_directories(data);  // 0700: the database's hashes
-  store::database db(data / "camgate.db");
+  // SQLite in the data directory, or the PostgreSQL of [store] url; an unreachable server
+  // stops the start here with host, port and libpq's reason.
+  const auto db_owner = store::database::open(cfg.store.url, data);
+  store::database& db = *db_owner;
+  if (!cfg.store.url.empty()) spdlog::info("store: {}", db.describe());
   store::user_repository users(db);
   store::camera_repository camera_records(db);
   store::selection_repository selections(db);
@@ -289,6 +294,12 @@ int serve(const serve_args& args) {
   httpd::server_options http_options;
   http_options.connection_context = [&io]() -> asio::io_context& { return io.next(); };
   http_options.websocket_origins = httpd::websocket_origin(cfg.cors.allowed_origins);
+  // PostgreSQL out of reach: writes (and reads the index does not hold) answer 503;
+  // streams and access checks go on from memory.
+  http_options.error_answer = [](const std::exception& e) -> std::optional<httpd::response> {
+    if (dynamic_cast<const store::unavailable*>(&e) == nullptr) return std::nullopt;
+    return httpd::json_error(http::status::service_unavailable, "database unavailable");
+  };
   std::shared_ptr<httpd::cors_policy> cors;
   if (!cfg.cors.allowed_origins.empty()) {
     httpd::cors_options co;

@@ -131,6 +131,7 @@ config load_config(const std::filesystem::path& file) {
   r.read("server", "threads", c.server.threads);
   r.read("server", "web_root", c.server.web_root);
   r.read("store", "data_dir", c.store.data_dir);
+  r.read("store", "url", c.store.url);
   r.read("auth", "jwt_secret", c.auth.jwt_secret);
   r.read("auth", "token_ttl_s", c.auth.token_ttl_s);
   r.read("auth", "cookie_secure", c.auth.cookie_secure);
@@ -243,6 +244,9 @@ config load_config(const std::filesystem::path& file) {
   if (rec.keep_days < 0 || rec.max_disk_gb < 0 || rec.min_free_disk_gb < 0)
     throw std::runtime_error("recording.keep_days, max_disk_gb and min_free_disk_gb must be >= 0");
   if (c.store.data_dir.empty()) throw std::runtime_error("store.data_dir must not be empty");
+  if (!c.store.url.empty() && !c.store.url.starts_with("postgresql://") &&
+      !c.store.url.starts_with("postgres://"))
+    throw std::runtime_error("store.url must be empty (SQLite) or postgresql://...");
   if (rec.dir.empty()) throw std::runtime_error("recording.dir must not be empty");
   if (!rec.remote_url.empty() && rec.on_complete.empty())
     throw std::runtime_error("recording.remote_url needs on_complete (the command that copies)");

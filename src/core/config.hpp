@@ -21,6 +21,9 @@ struct config {
   // Where the gateway keeps its state: camgate.db, jwt_secret, recordings/.
   struct store_section {
     std::string data_dir = "data";  // relative to the working directory; `serve --data` wins
+    // Empty: SQLite at <data_dir>/camgate.db; "postgresql://user:pass@host:port/db":
+    // that PostgreSQL database (docs/postgresql.md). data_dir still holds the rest.
+    std::string url;
     bool operator==(const store_section&) const = default;
   } store;
   struct auth_section {
