@@ -3,12 +3,16 @@
 #include <openssl/rand.h>
 #include <spdlog/spdlog.h>
 
+#include <unistd.h>
+
 #include <vector>
 
 #include "auth/base64url.hpp"
 #include "core/clock.hpp"
 #include "core/io_pool.hpp"
+#include "signaling/hub_client.hpp"
 #include "signaling/packet_codec.hpp"
+#include "signaling/relay_scan.hpp"
 #include "signaling/ws_channel.hpp"
 
 namespace camgate::signaling {
@@ -41,6 +45,28 @@ std::string sio_packet(std::string_view text) {
   return eio::encode(eio::packet_type::message, text);
 }
 
+// Moves a plain TCP connection's socket to `ex` (the signaling thread): the descriptor
+// leaves this thread's epoll for that one. False, with the stream unusable, on failure.
+bool rehome(std::variant<httpd::plain_stream, httpd::tls_stream>& stream,
+            const asio::any_io_executor& ex) {
+  auto* plain = std::get_if<httpd::plain_stream>(&stream);
+  if (!plain) return false;
+  error_code ec;
+  auto& old = plain->socket();
+  const auto protocol = old.local_endpoint(ec).protocol();
+  if (ec) return false;
+  const auto fd = old.release(ec);
+  if (ec) return false;
+  tcp::socket moved(ex);
+  moved.assign(protocol, fd, ec);
+  if (ec) {
+    ::close(fd);
+    return false;
+  }
+  stream.emplace<httpd::plain_stream>(std::move(moved));
+  return true;
+}
+
 }  // namespace
 
 class eio_session;
@@ -50,9 +76,12 @@ class eio_link : public peer_link {
  public:
   explicit eio_link(std::weak_ptr<eio_session> s) : session_(std::move(s)) {}
   void send(std::string_view type, const json& payload) override;
+  void send_relayed(std::string_view type, std::string_view from, std::string_view field,
+                    std::string_view body) override;
   void close(std::uint16_t code, std::string reason) override;
 
  private:
+  void deliver(std::shared_ptr<eio_session> s, std::string text);
   std::weak_ptr<eio_session> session_;
 };
 
@@ -60,25 +89,34 @@ class eio_session : public std::enable_shared_from_this<eio_session> {
  public:
   enum class transport_kind { polling, websocket };
 
-  // home: the io_context of the connection that opened the session, so that its
-  // WebSocket and the session run on one thread.
-  eio_session(engineio_server& server, asio::io_context& home, std::string sid, transport_kind t,
-              std::optional<httpd::authenticated> handshake, std::optional<std::string> query_token,
-              std::string remote, bool pending)
+  // home: the server's single-threaded home (the session runs on its executor, no
+  // strand), or else the io_context of the connection that opened the session (a strand
+  // of it, so that its WebSocket and the session run on one thread).
+  eio_session(engineio_server& server, asio::io_context& home, bool single_thread, std::string sid,
+              transport_kind t, std::optional<httpd::authenticated> handshake,
+              std::optional<std::string> query_token, std::string remote, bool pending)
       : server_(server),
+        single_(single_thread ? &home : nullptr),
         strand_(asio::make_strand(home)),
+        ex_(single_ ? asio::any_io_executor(home.get_executor()) : asio::any_io_executor(strand_)),
         sid_(std::move(sid)),
         transport_(t),
         handshake_(std::move(handshake)),
         query_token_(std::move(query_token)),
         remote_(std::move(remote)),
-        poll_timer_(strand_),
-        heartbeat_(strand_),
-        expiry_(strand_),
-        connect_deadline_(strand_),
+        poll_timer_(ex_),
+        heartbeat_(ex_),
+        expiry_(ex_),
+        connect_deadline_(ex_),
         pending_(pending) {}
 
-  strand_type& strand() { return strand_; }
+  const asio::any_io_executor& executor() const { return ex_; }
+  bool single_thread() const { return single_ != nullptr; }
+  // Running on this session's executor now (so its state may be touched directly).
+  bool on_own_thread() const {
+    return single_ ? single_->get_executor().running_in_this_thread()
+                   : strand_.running_in_this_thread();
+  }
   const std::string& sid() const { return sid_; }
 
   std::string open_packet(bool polling) const {
@@ -94,7 +132,7 @@ class eio_session : public std::enable_shared_from_this<eio_session> {
   // On the strand from here on.
   void start() {
     link_ = std::make_shared<eio_link>(weak_from_this());
-    asio::co_spawn(strand_, heartbeat(shared_from_this()), asio::detached);
+    asio::co_spawn(ex_, heartbeat(shared_from_this()), asio::detached);
     if (pending_) {
       connect_deadline_.expires_after(server_.options_.connect_timeout);
       connect_deadline_.async_wait([weak = weak_from_this()](error_code ec) {
@@ -107,7 +145,7 @@ class eio_session : public std::enable_shared_from_this<eio_session> {
   void push(std::string encoded) {
     if (closed_) return;
     if (transport_ == transport_kind::websocket && ws_) {
-      ws_->send(std::move(encoded));
+      send_ws(ws_, ws_direct_, std::move(encoded));
       return;
     }
     outbox_bytes_ += encoded.size();
@@ -118,7 +156,7 @@ class eio_session : public std::enable_shared_from_this<eio_session> {
       // Posted: push() may run under the hub's lock, and close() calls the hub.
       outbox_.clear();
       outbox_bytes_ = 0;
-      asio::post(strand_, [self = shared_from_this()] { self->close("too slow"); });
+      asio::post(ex_, [self = shared_from_this()] { self->close("too slow"); });
       return;
     }
     poll_timer_.cancel();
@@ -178,14 +216,16 @@ class eio_session : public std::enable_shared_from_this<eio_session> {
   }
 
   // A WebSocket for this session: the only transport (no sid), or a probe to upgrade to.
-  void attach_websocket(std::shared_ptr<ws_channel> ch) {
+  // direct: the channel runs on this session's executor (send_now, no hop).
+  void attach_websocket(std::shared_ptr<ws_channel> ch, bool direct) {
     if (closed_) {
       ch->close(1000, "session closed");
       return;
     }
     if (transport_ == transport_kind::websocket && !ws_) {
       ws_ = std::move(ch);
-      ws_->send(open_packet(false));
+      ws_direct_ = direct;
+      send_ws(ws_, ws_direct_, open_packet(false));
       return;
     }
     if (transport_ != transport_kind::polling || probe_) {
@@ -193,6 +233,7 @@ class eio_session : public std::enable_shared_from_this<eio_session> {
       return;
     }
     probe_ = std::move(ch);
+    probe_direct_ = direct;
   }
 
   void ws_message(const std::shared_ptr<ws_channel>& ch, std::string&& text, bool binary) {
@@ -205,8 +246,9 @@ class eio_session : public std::enable_shared_from_this<eio_session> {
       } else if (!binary && text == "5") {
         transport_ = transport_kind::websocket;
         ws_ = std::move(probe_);
+        ws_direct_ = probe_direct_;
         probe_.reset();
-        for (auto& p : outbox_) ws_->send(std::move(p));
+        for (auto& p : outbox_) send_ws(ws_, ws_direct_, std::move(p));
         outbox_.clear();
         outbox_bytes_ = 0;
         poll_timer_.cancel();
@@ -219,6 +261,11 @@ class eio_session : public std::enable_shared_from_this<eio_session> {
     if (ch != ws_) return;
     if (binary) {
       send_error("", "binary messages are not supported");
+      return;
+    }
+    // A message packet (nearly all of them): its data as it is, not copied.
+    if (!text.empty() && text.front() == static_cast<char>(eio::packet_type::message)) {
+      on_socketio(std::string_view(text).substr(1));
       return;
     }
     auto p = eio::parse_packet(text);
@@ -343,6 +390,28 @@ class eio_session : public std::enable_shared_from_this<eio_session> {
       send_error("", "message too big");
       return;
     }
+    // The relay's fast path: an offer, answer or candidate, scanned and forwarded as sent.
+    if (connected_ && client_) {
+      if (auto ev = scan_relay(text, 32, kMaxPeerId)) {
+        auto reply = server_.hub_.relay(client_, ev->type, ev->to, ev->body);
+        if (ev->id) {
+          if (!reply) {
+            // sio::encode of [{"request": type, "type": "ok"}], without the JSON tree.
+            std::string ack = "43" + std::to_string(*ev->id) + "[{\"request\":\"";
+            ack += ev->type;
+            ack += "\",\"type\":\"ok\"}]";
+            push(std::move(ack));
+          } else {
+            sio::packet a;
+            a.type = sio::packet_type::ack;
+            a.id = ev->id;
+            a.data = json::array({std::move(*reply)});
+            push(sio_packet(sio::encode(a)));
+          }
+        }
+        return;
+      }
+    }
     auto r = sio::parse(text);
     if (!r.value) {
       if (connected_)
@@ -447,8 +516,18 @@ class eio_session : public std::enable_shared_from_this<eio_session> {
     server_.release_pending(remote_);
   }
 
+  // A channel's send: directly when it runs on this session's executor.
+  static void send_ws(const std::shared_ptr<ws_channel>& ch, bool direct, std::string text) {
+    if (direct)
+      ch->send_now(std::move(text));
+    else
+      ch->send(std::move(text));
+  }
+
   engineio_server& server_;
+  asio::io_context* single_;
   strand_type strand_;
+  asio::any_io_executor ex_;
   std::string sid_;
   transport_kind transport_;
   std::optional<httpd::authenticated> handshake_;
@@ -462,6 +541,8 @@ class eio_session : public std::enable_shared_from_this<eio_session> {
   std::shared_ptr<eio_link> link_;
   std::shared_ptr<ws_channel> ws_;
   std::shared_ptr<ws_channel> probe_;
+  bool ws_direct_ = false;
+  bool probe_direct_ = false;
   std::vector<std::string> outbox_;
   std::size_t outbox_bytes_ = 0;
   std::shared_ptr<client> client_;
@@ -477,20 +558,43 @@ class eio_session : public std::enable_shared_from_this<eio_session> {
 void eio_link::send(std::string_view type, const json& payload) {
   auto s = session_.lock();
   if (!s) return;
-  auto text = sio_packet(sio::encode_event(type, payload));
-  // From the session's own strand (the hub answering this client), in order with the
-  // packets the session writes itself; from elsewhere, deferred (kept on this thread
-  // rather than waking another: see ws_channel::send).
-  if (s->strand().running_in_this_thread())
+  deliver(std::move(s), sio_packet(sio::encode_event(type, payload)));
+}
+
+void eio_link::send_relayed(std::string_view type, std::string_view from, std::string_view field,
+                            std::string_view body) {
+  auto s = session_.lock();
+  if (!s) return;
+  // 42["type",{"from":"...","field":<body as sent>}]
+  std::string text;
+  text.reserve(body.size() + type.size() + from.size() + field.size() + 24);
+  text += "42[\"";
+  text += type;
+  text += "\",{\"from\":";
+  append_json_string(text, from);
+  text += ",\"";
+  text += field;
+  text += "\":";
+  text += body;
+  text += "}]";
+  deliver(std::move(s), std::move(text));
+}
+
+void eio_link::deliver(std::shared_ptr<eio_session> s, std::string text) {
+  // On the session's own executor (the hub answering this client; with a single-threaded
+  // home, any session of the server), in order with the packets the session writes
+  // itself; from elsewhere, deferred (kept on this thread rather than waking another:
+  // see ws_channel::send).
+  if (s->on_own_thread())
     s->push(std::move(text));
   else
-    asio::defer(s->strand(), [s, t = std::move(text)]() mutable { s->push(std::move(t)); });
+    asio::defer(s->executor(), [s, t = std::move(text)]() mutable { s->push(std::move(t)); });
 }
 
 void eio_link::close(std::uint16_t, std::string) {
   auto s = session_.lock();
   if (!s) return;
-  asio::post(s->strand(), [s] { s->disconnect_by_server(); });
+  asio::post(s->executor(), [s] { s->disconnect_by_server(); });
 }
 
 engineio_server::engineio_server(hub& h, engineio_options options)
@@ -532,7 +636,7 @@ void engineio_server::close_all() {
     std::lock_guard lock(mutex_);
     for (auto& [sid, s] : sessions_) all.push_back(s);
   }
-  for (auto& s : all) asio::post(s->strand(), [s] { s->close("gateway stopping"); });
+  for (auto& s : all) asio::post(s->executor(), [s] { s->close("gateway stopping"); });
 }
 
 asio::awaitable<httpd::response> engineio_server::handle(
@@ -549,14 +653,19 @@ asio::awaitable<httpd::response> engineio_server::handle(
   const auto method = ctx.req.method();
   const auto sid = ctx.query_value("sid");
 
+  // direct: the channel runs on the session's executor, so a message is handled at once.
   auto ws_handlers = [](std::weak_ptr<eio_session> weak,
-                        std::shared_ptr<std::weak_ptr<ws_channel>> self_ch) {
+                        std::shared_ptr<std::weak_ptr<ws_channel>> self_ch, bool direct) {
     ws_channel_handlers h;
-    h.on_message = [weak, self_ch](std::string&& text, bool binary) {
+    h.on_message = [weak, self_ch, direct](std::string&& text, bool binary) {
       auto s = weak.lock();
       auto ch = self_ch->lock();
       if (!s || !ch) return;
-      asio::defer(s->strand(), [s, ch, t = std::move(text), binary]() mutable {
+      if (direct) {
+        s->ws_message(ch, std::move(text), binary);
+        return;
+      }
+      asio::defer(s->executor(), [s, ch, t = std::move(text), binary]() mutable {
         s->ws_message(ch, std::move(t), binary);
       });
     };
@@ -564,7 +673,7 @@ asio::awaitable<httpd::response> engineio_server::handle(
       auto s = weak.lock();
       auto ch = self_ch->lock();
       if (!s || !ch) return;
-      asio::post(s->strand(), [s, ch] { s->ws_closed(ch); });
+      asio::post(s->executor(), [s, ch] { s->ws_closed(ch); });
     };
     return h;
   };
@@ -575,10 +684,13 @@ asio::awaitable<httpd::response> engineio_server::handle(
   const auto websocket_takeover = [&ws_handlers, &ch_options](std::shared_ptr<eio_session> s) {
     httpd::response res;
     res.takeover = [s, ws_handlers, ch_options](httpd::connection&& c) {
+      // Plain TCP moves to the session's thread; TLS stays where it is (an SSL stream
+      // cannot change executors) and its messages hop to the session.
+      const bool direct = s->single_thread() && rehome(c.stream, s->executor());
       auto self_ch = std::make_shared<std::weak_ptr<ws_channel>>();
-      auto ch = make_ws_channel(std::move(c), ch_options, ws_handlers(s, self_ch));
+      auto ch = make_ws_channel(std::move(c), ch_options, ws_handlers(s, self_ch, direct));
       *self_ch = ch;
-      asio::post(s->strand(), [s, ch] { s->attach_websocket(ch); });
+      asio::post(s->executor(), [s, ch, direct] { s->attach_websocket(ch, direct); });
       ch->start();
     };
     return res;
@@ -596,9 +708,10 @@ asio::awaitable<httpd::response> engineio_server::handle(
       if (auto* a = std::get_if<httpd::authenticated>(&outcome)) handshake = *a;
     }
     const bool pending = !handshake;
-    auto& home = core::io_context_of(co_await asio::this_coro::executor);
+    auto& home =
+        options_.home ? *options_.home : core::io_context_of(co_await asio::this_coro::executor);
     auto s = std::make_shared<eio_session>(
-        *this, home, random_id(),
+        *this, home, options_.home != nullptr, random_id(),
         websocket_transport ? eio_session::transport_kind::websocket
                             : eio_session::transport_kind::polling,
         std::move(handshake), std::move(query_token), ctx.remote_ip, pending);
@@ -622,7 +735,7 @@ asio::awaitable<httpd::response> engineio_server::handle(
       }
       sessions_[s->sid()] = s;
     }
-    asio::post(s->strand(), [s] { s->start(); });
+    asio::post(s->executor(), [s] { s->start(); });
     if (!websocket_transport) co_return text_response(s->open_packet(true));
     co_return websocket_takeover(s);
   }
@@ -635,9 +748,9 @@ asio::awaitable<httpd::response> engineio_server::handle(
   auto home = co_await asio::this_coro::executor;
   eio_session::poll_result r;
   if (method == http::verb::get) {
-    r = co_await asio::co_spawn(s->strand(), eio_session::poll(s), asio::use_awaitable);
+    r = co_await asio::co_spawn(s->executor(), eio_session::poll(s), asio::use_awaitable);
   } else if (method == http::verb::post) {
-    r = co_await asio::co_spawn(s->strand(), eio_session::post(s, std::move(ctx.req.body())),
+    r = co_await asio::co_spawn(s->executor(), eio_session::post(s, std::move(ctx.req.body())),
                                 asio::use_awaitable);
   } else {
     co_return eio_error(http::status::bad_request, 2, "Bad request method");

@@ -29,6 +29,8 @@ class channel_impl : public ws_channel, public std::enable_shared_from_this<chan
                 });
   }
 
+  void send_now(std::string text) override { enqueue(std::move(text)); }
+
   void close(std::uint16_t code, std::string reason) override {
     asio::post(ws_.get_executor(),
                [self = this->shared_from_this(), code, r = std::move(reason)]() mutable {

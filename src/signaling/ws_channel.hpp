@@ -33,6 +33,9 @@ class ws_channel {
   virtual ~ws_channel() = default;
   virtual void start() = 0;
   virtual void send(std::string text) = 0;
+  // send() from code already running on executor() (and only from there): queued and
+  // written at once, without a hop through the executor's queue.
+  virtual void send_now(std::string text) = 0;
   // Sends what is queued, then the close frame.
   virtual void close(std::uint16_t code, std::string reason) = 0;
   virtual asio::any_io_executor executor() = 0;
