@@ -45,26 +45,25 @@ std::string sio_packet(std::string_view text) {
   return eio::encode(eio::packet_type::message, text);
 }
 
-// Moves a plain TCP connection's socket to `ex` (the signaling thread): the descriptor
-// leaves this thread's epoll for that one. False, with the stream unusable, on failure.
-bool rehome(std::variant<httpd::plain_stream, httpd::tls_stream>& stream,
-            const asio::any_io_executor& ex) {
-  auto* plain = std::get_if<httpd::plain_stream>(&stream);
-  if (!plain) return false;
+// Moves a plain TCP connection's socket to `home` (the signaling thread): the descriptor
+// leaves this thread's epoll for that one. nullopt for TLS, or when it fails (then the
+// connection is lost: its descriptor is closed).
+std::optional<direct_socket> rehome(httpd::connection& c, asio::io_context& home) {
+  auto* plain = std::get_if<httpd::plain_stream>(&c.stream);
+  if (!plain) return std::nullopt;
   error_code ec;
   auto& old = plain->socket();
   const auto protocol = old.local_endpoint(ec).protocol();
-  if (ec) return false;
+  if (ec) return std::nullopt;
   const auto fd = old.release(ec);
-  if (ec) return false;
-  tcp::socket moved(ex);
+  if (ec) return std::nullopt;
+  direct_socket moved(home.get_executor());
   moved.assign(protocol, fd, ec);
   if (ec) {
     ::close(fd);
-    return false;
+    return std::nullopt;
   }
-  stream.emplace<httpd::plain_stream>(std::move(moved));
-  return true;
+  return moved;
 }
 
 }  // namespace
@@ -111,7 +110,8 @@ class eio_session : public std::enable_shared_from_this<eio_session> {
         pending_(pending) {}
 
   const asio::any_io_executor& executor() const { return ex_; }
-  bool single_thread() const { return single_ != nullptr; }
+  // The single-threaded home, if the server has one.
+  asio::io_context* single_thread() const { return single_; }
   // Running on this session's executor now (so its state may be touched directly).
   bool on_own_thread() const {
     return single_ ? single_->get_executor().running_in_this_thread()
@@ -686,9 +686,12 @@ asio::awaitable<httpd::response> engineio_server::handle(
     res.takeover = [s, ws_handlers, ch_options](httpd::connection&& c) {
       // Plain TCP moves to the session's thread; TLS stays where it is (an SSL stream
       // cannot change executors) and its messages hop to the session.
-      const bool direct = s->single_thread() && rehome(c.stream, s->executor());
+      auto moved = s->single_thread() ? rehome(c, *s->single_thread()) : std::nullopt;
+      const bool direct = moved.has_value();
       auto self_ch = std::make_shared<std::weak_ptr<ws_channel>>();
-      auto ch = make_ws_channel(std::move(c), ch_options, ws_handlers(s, self_ch, direct));
+      auto ch = direct ? make_ws_channel(std::move(*moved), std::move(c.req), ch_options,
+                                         ws_handlers(s, self_ch, true))
+                       : make_ws_channel(std::move(c), ch_options, ws_handlers(s, self_ch, false));
       *self_ch = ch;
       asio::post(s->executor(), [s, ch, direct] { s->attach_websocket(ch, direct); });
       ch->start();

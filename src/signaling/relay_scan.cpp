@@ -1,5 +1,6 @@
 #include "signaling/relay_scan.hpp"
 
+#include <array>
 #include <charconv>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -8,6 +9,16 @@
 
 namespace camgate::signaling {
 namespace {
+
+// Bytes inside a JSON string: 0 ordinary, 1 '"', 2 '\\', 3 outside the subset
+// (control characters, which JSON forbids; non-ASCII, left to the general path).
+constexpr auto string_bytes = [] {
+  std::array<unsigned char, 256> t{};
+  for (int c = 0; c < 256; ++c) t[c] = c < 0x20 || c >= 0x80 ? 3 : 0;
+  t['"'] = 1;
+  t['\\'] = 2;
+  return t;
+}();
 
 // A strict JSON scanner over the subset described in relay_scan.hpp. Every function
 // returns false for "not in the subset" (malformed or merely unusual alike).
@@ -33,30 +44,30 @@ class scanner {
   bool open() { return ++depth_ <= max_depth_; }
   void close() { --depth_; }
 
+  void skip_ordinary() {
+    while (i_ < s_.size() && string_bytes[static_cast<unsigned char>(s_[i_])] == 0) ++i_;
+  }
+
   // A string without escapes (keys, the event name, the target): its bytes.
   bool plain_string(std::string_view& out) {
     if (!eat('"')) return false;
     const auto start = i_;
-    for (; i_ < s_.size(); ++i_) {
-      const auto c = static_cast<unsigned char>(s_[i_]);
-      if (c == '"') {
-        out = s_.substr(start, i_ - start);
-        ++i_;
-        return true;
-      }
-      if (c < 0x20 || c >= 0x80 || c == '\\') return false;
-    }
-    return false;
+    skip_ordinary();
+    if (i_ >= s_.size() || s_[i_] != '"') return false;
+    out = s_.substr(start, i_ - start);
+    ++i_;
+    return true;
   }
 
   // Any string of the subset: ASCII, simple escapes, \u outside the surrogates.
   bool string() {
     if (!eat('"')) return false;
-    while (i_ < s_.size()) {
+    for (;;) {
+      skip_ordinary();
+      if (i_ >= s_.size()) return false;
       const auto c = static_cast<unsigned char>(s_[i_++]);
       if (c == '"') return true;
-      if (c < 0x20 || c >= 0x80) return false;
-      if (c != '\\') continue;
+      if (c != '\\') return false;
       if (i_ >= s_.size()) return false;
       const char e = s_[i_++];
       if (e == 'u') {
@@ -71,7 +82,6 @@ class scanner {
         return false;
       }
     }
-    return false;
   }
 
   // -?(0|[1-9][0-9]*)(.[0-9]+)? and short: exponents and long numbers, which may not
