@@ -93,3 +93,26 @@ TEST(RelayScan, JsonStringsForPeerIds) {
   append_json_string(out, "zoë#2");
   EXPECT_EQ(json::parse(out), "zoë#2");
 }
+
+// Strings are skipped eight bytes at a time: a special byte anywhere must still be seen.
+TEST(RelayScan, SeesASpecialByteAtEveryPositionOfAString) {
+  const std::string plain(40, 'a');
+  auto packet = [](const std::string& s) {
+    return R"(2["offer",{"to":"r","offer":{"sdp":")" + s + R"("}}])";
+  };
+  const std::string ok = packet(plain);
+  ASSERT_TRUE(scan_relay(ok));
+  for (std::size_t pos = 0; pos < plain.size(); ++pos) {
+    for (const char bad : {'\x01', '\x1f', '\x80', '\xff', '"', '\\'}) {
+      auto s = plain;
+      s[pos] = bad;
+      const auto text = packet(s);
+      EXPECT_FALSE(scan_relay(text))
+          << "byte " << int(static_cast<unsigned char>(bad)) << " at " << pos;
+    }
+    auto s = plain;
+    s.replace(pos, 2, "\\n");  // a valid escape anywhere
+    const auto text = packet(s);
+    EXPECT_TRUE(scan_relay(text)) << pos;
+  }
+}
