@@ -218,7 +218,9 @@ int serve(const serve_args& args) {
   std::shared_ptr<webrtc::camera_signaling> cameras_over_signaling;
 #endif
   // WebRTC signaling: Socket.IO at /socket.io/, plain WebSocket at /signaling.
-  signaling::signaling_server signaling(cfg, robots, policy, live, wall_clock, authenticator);
+  // Every Socket.IO session on one thread: a relayed message never crosses threads.
+  signaling::signaling_server signaling(cfg, robots, policy, live, wall_clock, authenticator,
+                                        &io.signaling());
   services.signaling = &signaling;
 #ifdef CAMGATE_WITH_WEBRTC
   // Cameras over /signaling: a viewer offers to "camera:<id>", the camera's encoder answers.
