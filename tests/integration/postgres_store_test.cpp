@@ -51,12 +51,24 @@ TEST(PostgresStore, ApiWritesThereAndAnOutageGives503WhileStreamsGoOn) {
 
   camsim cam;
   gateway gw("[store]\nurl = \"" + url + "\"\n");
+  const nlohmann::json bob = {{"username", "bob"}, {"password", "bob-password-1"}};
+  const auto added = gw.post("/api/users", bob.dump(), gw.admin_token());
+  ASSERT_EQ(added.status, 201u) << added.body;
+  EXPECT_FALSE(gw.login("bob", "bob-password-1").empty());
   const auto camera = gw.add_camera(cam.port, gw.admin_token());
+  EXPECT_GT(gw.book("bob", camera, now() + 3600, now() + 7200), 0);
   const auto booking = gw.book("alice", camera, now() - 1, now() + 3600);
   EXPECT_GT(booking, 0);
-  auto users = gw.get("/api/users", gw.admin_token());
-  ASSERT_EQ(users.status, 200u) << users.body;
-  EXPECT_THAT(users.body, HasSubstr("\"alice\""));
+  // All of it is in PostgreSQL: another client (the CLI) reads it back from there.
+  const std::string list = "'" + bin_path("camgate") + "' booking list --data /nonexistent";
+  FILE* cli = ::popen(list.c_str(), "r");
+  ASSERT_NE(cli, nullptr);
+  std::string listed;
+  char line[4096];
+  for (std::size_t n; (n = std::fread(line, 1, sizeof line, cli)) > 0;) listed.append(line, n);
+  EXPECT_EQ(::pclose(cli), 0);
+  EXPECT_THAT(listed, HasSubstr("\tbob\t"));
+  EXPECT_THAT(listed, HasSubstr("\talice\t"));
 
   mjpeg_reader mjpeg(gw.port(), "/api/cameras/" + std::to_string(camera) +
                                     "/stream?access_token=" + gw.user_token());
