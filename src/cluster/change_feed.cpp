@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <utility>
+
 namespace camgate::cluster {
 namespace {
 
@@ -20,6 +22,7 @@ change_feed::~change_feed() {
 
 void change_feed::start() {
   thread_ = std::thread([this] { run(); });
+  publisher_thread_ = std::thread([this] { run_publisher(); });
 }
 
 void change_feed::stop() {
@@ -30,22 +33,46 @@ void change_feed::stop() {
   }
   wake_.notify_all();
   if (thread_.joinable()) thread_.join();
+  {
+    std::lock_guard lock(publish_mutex_);
+    stopping_publisher_ = true;
+  }
+  publish_wake_.notify_all();
+  if (publisher_thread_.joinable()) publisher_thread_.join();
 }
 
 void change_feed::publish(const std::string& what) {
-  std::lock_guard lock(publish_mutex_);
-  // Two tries: the kept connection may have died since the last write.
-  for (int attempt = 0; attempt < 2; ++attempt) {
-    try {
-      if (!publisher_) publisher_ = std::make_unique<redis_connection>(where_, kTimeout);
-      publisher_->command({"PUBLISH", kChannel, node_id_ + "\n" + what});
-      return;
-    } catch (const redis_error& e) {
-      publisher_.reset();
-      if (attempt == 1)
-        spdlog::warn("cluster: cannot publish a change ({}): other nodes resync on reconnect",
-                     e.what());
+  {
+    std::lock_guard lock(publish_mutex_);
+    pending_.insert(what);
+  }
+  publish_wake_.notify_one();
+}
+
+void change_feed::run_publisher() {
+  std::unique_ptr<redis_connection> conn;
+  std::unique_lock lock(publish_mutex_);
+  while (true) {
+    publish_wake_.wait(lock, [this] { return stopping_publisher_ || !pending_.empty(); });
+    if (stopping_publisher_) return;
+    auto batch = std::exchange(pending_, {});
+    lock.unlock();
+    for (const auto& what : batch) {
+      // Two tries: the kept connection may have died since the last notice.
+      for (int attempt = 0; attempt < 2; ++attempt) {
+        try {
+          if (!conn) conn = std::make_unique<redis_connection>(where_, kTimeout);
+          conn->command({"PUBLISH", kChannel, node_id_ + "\n" + what});
+          break;
+        } catch (const redis_error& e) {
+          conn.reset();
+          if (attempt == 1)
+            spdlog::warn("cluster: cannot publish a change ({}): other nodes resync on reconnect",
+                         e.what());
+        }
+      }
     }
+    lock.lock();
   }
 }
 

@@ -4,6 +4,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -27,12 +28,15 @@ class change_feed {
 
   void start();
   void stop();
-  // Never throws: a Redis outage is logged (the others resync when it is back).
+  // Queues the notice and returns: a thread of the feed sends it, so a request never
+  // waits on Redis. Notices not yet sent are merged (they carry no rows). A Redis outage
+  // is logged; the others resync when it is back.
   void publish(const std::string& what);
   bool connected() const { return connected_; }
 
  private:
   void run();
+  void run_publisher();
 
   const redis_endpoint where_;
   const std::string node_id_;
@@ -42,9 +46,12 @@ class change_feed {
   std::condition_variable wake_;
   redis_connection* subscriber_ = nullptr;
   bool stopping_ = false;
-  std::mutex publish_mutex_;
-  std::unique_ptr<redis_connection> publisher_;  // guarded by publish_mutex_
+  std::mutex publish_mutex_;  // pending_, stopping_publisher_
+  std::condition_variable publish_wake_;
+  std::set<std::string> pending_;
+  bool stopping_publisher_ = false;
   std::thread thread_;
+  std::thread publisher_thread_;
 };
 
 }  // namespace camgate::cluster
