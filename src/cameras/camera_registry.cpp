@@ -24,7 +24,10 @@ std::shared_ptr<camera> camera_registry::start(store::camera_record record) {
   cam->source =
       std::make_shared<sources::camera_source>(asio::make_strand(ioc_), ep, options_, cam->channel);
   cam->record = std::move(record);
-  if (!held_) cam->source->start();
+  if (held_)
+    cam->from = upstream::held;
+  else
+    cam->source->start();
   spdlog::info("camera {} ({}) started: {}:{}{}", cam->record.id, cam->record.name,
                cam->record.host, cam->record.port,
                cam->record.url.empty() ? "" : " " + cam->record.url);
@@ -54,6 +57,7 @@ bool camera_registry::set_upstream(std::int64_t id, upstream mode,
     next = std::make_shared<sources::camera_source>(asio::make_strand(ioc_), std::move(ep),
                                                     options_, cam->channel);
     old = std::exchange(cam->source, next);
+    cam->from = mode;
     it->second = std::move(cam);
   }
   // The old connection closes before the new one opens: an ESP32 serves one client.

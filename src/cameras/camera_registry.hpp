@@ -13,17 +13,18 @@
 
 namespace camgate::cameras {
 
+// Where a camera's frames come from. In a cluster only the node holding the camera's
+// lease pulls it (direct); the others relay from that node, or hold while no node does.
+enum class upstream { direct, relay, held };
+
 // A registered camera: its stored record, its hub channel and the one source that
 // feeds it. Viewers hold the channel; the record and pointers never change.
 struct camera {
   store::camera_record record;
   std::shared_ptr<hub::channel> channel;
   std::shared_ptr<sources::camera_source> source;
+  upstream from = upstream::direct;  // a cluster node's choice (set_upstream)
 };
-
-// Where a camera's frames come from. In a cluster only the node holding the camera's
-// lease pulls it (direct); the others relay from that node, or hold while no node does.
-enum class upstream { direct, relay, held };
 
 // The cameras the gateway serves, kept in step with the store: adding one persists
 // it and starts its upstream connection; removing one ends its viewers and stops it.
