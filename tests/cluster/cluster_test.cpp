@@ -47,6 +47,17 @@ std::uint16_t free_port() {
   return ntohs(a.sin_port);
 }
 
+// How old a camsim frame is: its JPEG comment holds the capture time (camgate-ts=<µs>).
+double age_ms(const std::string& jpeg) {
+  const auto at = jpeg.find("camgate-ts=");
+  if (at == std::string::npos) return -1;
+  const auto ts = std::stoll(jpeg.substr(at + 11, 20));
+  const auto now_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  return static_cast<double>(now_us - ts) / 1000.0;
+}
+
 bool have_redis() {
   return ::access("/usr/bin/redis-server", X_OK) == 0;
 }
@@ -194,6 +205,24 @@ TEST_F(Cluster, ViewersOnEveryNodeShareOneUpstream) {
   EXPECT_EQ(stats.at("active_stream_clients"), 1) << stats.dump();
   EXPECT_EQ(stats.at("waiting_stream_clients"), 0) << stats.dump();
   const int own = owner();
+  // What the node-to-node hop adds: frame age at the viewer, owner vs relaying nodes,
+  // each viewer read on its own thread so that none waits in its socket's buffer.
+  std::vector<double> sum(viewers.size());
+  std::vector<int> n(viewers.size());
+  {
+    std::vector<std::jthread> readers;
+    for (std::size_t i = 0; i < viewers.size(); ++i)
+      readers.emplace_back([&, i] {
+        for (int k = 0; k < 60; ++k)
+          if (auto f = viewers[i]->next_frame(2s); f && k >= 30 && age_ms(*f) >= 0)
+            sum[i] += age_ms(*f), ++n[i];
+      });
+  }
+  for (std::size_t i = 0; i < viewers.size(); ++i) {
+    ASSERT_GT(n[i], 0) << "camsim's frames carry their capture time";
+    std::printf("%s (%s): mean frame age %.1f ms over %d frames\n", nodes[i]->name.c_str(),
+                static_cast<int>(i) == own ? "owner" : "relay", sum[i] / n[i], n[i]);
+  }
   ASSERT_GE(own, 0) << "exactly one node holds the lease";
   for (std::size_t i = 0; i < nodes.size(); ++i) {
     const auto h = nodes[i]->health().at("cluster");
