@@ -54,7 +54,8 @@ void change_feed::run_publisher() {
   std::unique_lock lock(publish_mutex_);
   while (true) {
     publish_wake_.wait(lock, [this] { return stopping_publisher_ || !pending_.empty(); });
-    if (stopping_publisher_) return;
+    // Leaving: what is still queued goes out first (the last write before SIGTERM).
+    if (stopping_publisher_ && pending_.empty()) return;
     auto batch = std::exchange(pending_, {});
     lock.unlock();
     for (const auto& what : batch) {
