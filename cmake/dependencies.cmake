@@ -15,6 +15,8 @@ pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
 pkg_check_modules(TURBOJPEG REQUIRED IMPORTED_TARGET libturbojpeg)
 # The MQTT event sink (src/integrations).
 pkg_check_modules(MOSQUITTO REQUIRED IMPORTED_TARGET libmosquitto)
+# hiredis: the cluster's Redis client (src/cluster, [cluster] redis).
+pkg_check_modules(HIREDIS REQUIRED IMPORTED_TARGET hiredis)
 if(CAMGATE_BUILD_TESTS)
   find_package(GTest REQUIRED)
 endif()

@@ -20,6 +20,7 @@
 #include "auth/token_service.hpp"
 #include "cameras/camera_admission.hpp"
 #include "cameras/camera_registry.hpp"
+#include "cluster/cluster_node.hpp"
 #include "commands.hpp"
 #include "core/clock.hpp"
 #include "core/config.hpp"
@@ -164,6 +165,9 @@ int serve(const serve_args& args) {
     return admission.is_gateway(ep);
   };
   cameras::camera_registry registry(ioc, camera_records, source_options);
+  // In a cluster a camera is pulled only by the node holding its lease (cluster/).
+  const bool clustered = !cfg.cluster.redis.empty();
+  if (clustered) registry.hold_sources();
   registry.load();
 
   access::system_clock_source wall_clock;
@@ -277,9 +281,22 @@ int serve(const serve_args& args) {
 #endif
   });
   // Declared after everything its refreshes reach, so it stops first; the second refresh
-  // covers writes made before it took its first reading.
-  store::change_watch watch(db, std::chrono::milliseconds(250), [&sync] { sync.refresh(); });
+  // covers writes made before it took its first reading. In a cluster the nodes' writes
+  // arrive over the change feed at once; the watch is then the slower backstop for the
+  // CLI's writes and for a feed message lost with Redis.
+  store::change_watch watch(db, std::chrono::milliseconds(clustered ? 2000 : 250),
+                            [&sync] { sync.refresh(); });
   sync.refresh();
+  // Several gateways on one store and Redis: the other nodes' writes arrive over the
+  // change feed, and each camera has one owner that pulls it (docs/cluster.md).
+  std::unique_ptr<cluster::cluster_node> node;
+  if (clustered) {
+    node = std::make_unique<cluster::cluster_node>(cfg, registry, [&sync] { sync.refresh(); });
+    services.publish_change = [&node] { node->changed("access"); };
+    services.cluster_status = [&node] { return node->status(); };
+    services.cluster_metrics = [&node] { return node->metrics(); };
+    node->start(router);
+  }
   services.presence_of = [&signaling](std::string_view name) {
     const auto st = signaling.robot_state_of(name);
     return api::robot_presence{st.online, static_cast<int>(st.viewers)};
@@ -358,6 +375,7 @@ int serve(const serve_args& args) {
 #ifdef CAMGATE_WITH_RECORDING
   recordings.service->stop();  // every file closed and its row complete
 #endif
+  if (node) node->stop();  // frees this node's leases for the others
   watch.stop();
   live.stop();
   blocking.join();

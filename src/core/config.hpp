@@ -211,6 +211,15 @@ struct config {
     } mqtt;
     bool operator==(const integrations_section&) const = default;
   } integrations;
+  // Several gateways on one PostgreSQL and Redis (docs/cluster.md).
+  struct cluster_section {
+    std::string redis;          // "redis://host:port"; empty: a single node, no Redis
+    std::string node_id;        // empty: <hostname>-<pid>
+    std::string secret;         // the cluster secret for node-to-node calls...
+    std::string secret_file;    // ...or the file holding it
+    std::string advertise_url;  // how other nodes reach this node's HTTP
+    bool operator==(const cluster_section&) const = default;
+  } cluster;
   struct log_section {
     std::string level = "info";
     bool operator==(const log_section&) const = default;
