@@ -40,8 +40,8 @@ CMD ["-n", "--log-file=stdout", "--no-cli"]
 
 FROM debian:12-slim AS runtime
 # What the binaries link (ldd build/bin/camgate* | dpkg -S), nothing else:
-#   libboost-system1.74.0 libssl3 libjwt0 libsodium23 libsqlite3-0 libturbojpeg0
-#   libspdlog1.10 libfmt9 libtomlplusplus3 libmosquitto1 libgstreamer1.0-0 libgstreamer-plugins-base1.0-0
+#   libboost-system1.74.0 libssl3 libjwt0 libsodium23 libsqlite3-0 libpq5 libturbojpeg0
+#   libspdlog1.10 libfmt9 libtomlplusplus3 libmosquitto1 libhiredis0.14 libgstreamer1.0-0 libgstreamer-plugins-base1.0-0
 #   libgstreamer-plugins-bad1.0-0 libglib2.0-0 (and libc6, libstdc++6, libgcc-s1 from the base).
 # The GStreamer elements camgate creates at run time (src/media, src/recording, src/webrtc):
 #   plugins-base: appsrc/appsink, videoconvert, videoscale, videotestsrc
@@ -53,8 +53,8 @@ FROM debian:12-slim AS runtime
 # ca-certificates: external analyzers, webhooks and JWT keys over HTTPS.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
-      libboost-system1.74.0 libssl3 libjwt0 libsodium23 libsqlite3-0 libturbojpeg0 \
-      libspdlog1.10 libfmt9 libtomlplusplus3 libmosquitto1 libglib2.0-0 \
+      libboost-system1.74.0 libssl3 libjwt0 libsodium23 libsqlite3-0 libpq5 libturbojpeg0 \
+      libspdlog1.10 libfmt9 libtomlplusplus3 libmosquitto1 libhiredis0.14 libglib2.0-0 \
       libgstreamer1.0-0 libgstreamer-plugins-base1.0-0 libgstreamer-plugins-bad1.0-0 \
       gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad \
       gstreamer1.0-plugins-ugly gstreamer1.0-nice gstreamer1.0-libav \

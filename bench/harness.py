@@ -225,6 +225,30 @@ def wait_http(url, timeout, want=200, token=None):
         time.sleep(0.1)
 
 
+def open_stream(url, timeout):
+    """A socket that has sent GET for an http:// stream URL; reads time out after timeout s."""
+    host, port, path = re.match(r"http://([^:/]+):(\d+)(/.*)", url).groups()
+    s = socket.create_connection((host, int(port)), timeout=timeout)
+    s.sendall(f"GET {path} HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
+    return s
+
+
+def wait_stream(url, timeout, frames=5):
+    """Reads an MJPEG stream until `frames` pictures (JPEG end markers) arrived."""
+    deadline = time.monotonic() + timeout
+    seen = 0
+    with open_stream(url, timeout) as s:
+        tail = b""
+        while seen < frames:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{url}: {seen} of {frames} pictures within {timeout} s")
+            chunk = s.recv(262144)
+            if not chunk:
+                raise RuntimeError(f"{url}: the stream ended")
+            seen += (tail + chunk).count(b"\xff\xd9")
+            tail = chunk[-1:]
+
+
 def gateway_metrics(base, token):
     """camgate_* samples of the gateway's /metrics as {name{labels}: value}; {} when it
     does not answer."""

@@ -7,6 +7,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+import report_cameras
+
 REPO = Path(__file__).resolve().parent.parent
 NAMES = {"camgate": "camgate", "mjpeg-proxy": "npm mjpeg-proxy", "motion": "motion"}
 
@@ -77,8 +79,8 @@ def by_server(runs):
 
 # ---------------------------------------------------------------- tables
 
-def fanout_table(runs):
-    rows = ["| viewers | server | viewers at ≥ 29 fps | fps min / p50 | latency p50 / p99 ms | "
+def fanout_table(runs, min_fps=29):
+    rows = [f"| viewers | server | viewers at ≥ {min_fps:g} fps | fps min / p50 | latency p50 / p99 ms | "
             "server CPU % | CPU ÷ camgate | server RSS MB | RSS ÷ camgate | errors |",
             "|---:|---|---:|---|---|---:|---:|---:|---:|---:|"]
     steps = sorted({r["all"]["viewers"] for r in runs})
@@ -409,7 +411,7 @@ def analysis_section(data):
 
 # ---------------------------------------------------------------- plots
 
-def plot_fanout(runs, png):
+def plot_fanout(runs, png, title="MJPEG fan-out of one 1280x720 camera at 30 fps", fps_max=32):
     """Four panels against the viewer count: fps, latency, CPU, RSS; one line a server."""
     gnuplot = shutil.which("gnuplot")
     if not gnuplot or not runs:
@@ -434,13 +436,13 @@ def plot_fanout(runs, png):
     script = f"""
 set terminal pngcairo size 1200,860 font 'sans,10'
 set output '{png}'
-set multiplot layout 2,2 title 'MJPEG fan-out of one 1280x720 camera at 30 fps (one host, one run)'
+set multiplot layout 2,2 title '{title} (one host, one run)'
 set logscale x
 set grid
 set key left bottom
 set xlabel 'viewers'
 set title 'slowest viewer, frames/s'
-set yrange [0:32]
+set yrange [0:{fps_max}]
 plot {plots(2)}
 set yrange [*:*]
 set key left top
@@ -540,12 +542,14 @@ def write(data, doc):
     parts += robot_section(data)
     parts += recording_section(data)
     parts += analysis_section(data)
+    parts += report_cameras.esp32_section(data, img_dir)
+    parts += report_cameras.multicam_section(data)
     analysis = Path(__file__).resolve().parent / "analysis.md"
     if analysis.exists():
         parts += [analysis.read_text().strip(), ""]
     parts += ["## Reproduce", "",
               "```sh", "scripts/install-deps --with-tests", "scripts/build build -DCAMGATE_BUILD_BENCH=ON",
-              "bench/run --doc            # about 8-10 minutes; writes bench/results/run-<time>.json",
+              "bench/run --doc            # about 12-14 minutes; writes bench/results/run-<time>.json",
               "bench/run --from-json bench/results/run-<time>.json --doc   # the page again", "```", ""]
     doc.parent.mkdir(parents=True, exist_ok=True)
     doc.write_text("\n".join(parts))

@@ -7,12 +7,16 @@ find_package(spdlog REQUIRED)
 find_package(CLI11 REQUIRED)
 find_package(tomlplusplus REQUIRED)
 find_package(SQLite3 REQUIRED)
+# libpq: the PostgreSQL store backend ([store] url).
+find_package(PostgreSQL REQUIRED)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(JWT REQUIRED IMPORTED_TARGET libjwt)
 pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
 pkg_check_modules(TURBOJPEG REQUIRED IMPORTED_TARGET libturbojpeg)
 # The MQTT event sink (src/integrations).
 pkg_check_modules(MOSQUITTO REQUIRED IMPORTED_TARGET libmosquitto)
+# hiredis: the cluster's Redis client (src/cluster, [cluster] redis).
+pkg_check_modules(HIREDIS REQUIRED IMPORTED_TARGET hiredis)
 if(CAMGATE_BUILD_TESTS)
   find_package(GTest REQUIRED)
 endif()

@@ -3,6 +3,7 @@
 // its live streams and token checks.
 #include <ctime>
 #include <iostream>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -23,10 +24,19 @@
 
 namespace camgate::app {
 namespace {
-store::database open_db(const std::filesystem::path& data) {
-  return store::database(data / "camgate.db");
+std::string& store_url() {
+  static std::string url;
+  return url;
+}
+
+std::unique_ptr<store::database> open_db(const std::filesystem::path& data) {
+  return store::database::open(store_url(), data);
 }
 }  // namespace
+
+void use_store_url(std::string url) {
+  store_url() = std::move(url);
+}
 
 int user_add(const std::filesystem::path& data, const std::string& name, const std::string& role,
              bool password_stdin) {
@@ -49,7 +59,8 @@ int user_add(const std::filesystem::path& data, const std::string& name, const s
     std::cerr << "camgate: the password must have at least 8 characters\n";
     return 2;
   }
-  auto db = open_db(data);
+  auto db_owner = open_db(data);
+  auto& db = *db_owner;
   store::user_repository users(db);
   try {
     auto u = users.add(name, role, auth::hash_password(password));
@@ -62,14 +73,16 @@ int user_add(const std::filesystem::path& data, const std::string& name, const s
 }
 
 int user_list(const std::filesystem::path& data) {
-  auto db = open_db(data);
+  auto db_owner = open_db(data);
+  auto& db = *db_owner;
   store::user_repository users(db);
   for (const auto& u : users.list()) std::cout << u.id << "\t" << u.name << "\t" << u.role << "\n";
   return 0;
 }
 
 int user_delete(const std::filesystem::path& data, const std::string& name) {
-  auto db = open_db(data);
+  auto db_owner = open_db(data);
+  auto& db = *db_owner;
   store::user_repository users(db);
   auto u = users.find_by_name(name);
   if (!u) {
@@ -87,7 +100,8 @@ int user_delete(const std::filesystem::path& data, const std::string& name) {
 
 int user_set_role(const std::filesystem::path& data, const std::string& name,
                   const std::string& role) {
-  auto db = open_db(data);
+  auto db_owner = open_db(data);
+  auto& db = *db_owner;
   store::user_repository users(db);
   auto u = users.find_by_name(name);
   if (!u || u->role == "robot") {
@@ -100,7 +114,8 @@ int user_set_role(const std::filesystem::path& data, const std::string& name,
 }
 
 int robot_add(const std::filesystem::path& data, const std::string& name) {
-  auto db = open_db(data);
+  auto db_owner = open_db(data);
+  auto& db = *db_owner;
   store::user_repository users(db);
   store::robot_repository robots(db);
   try {
@@ -120,7 +135,8 @@ int robot_add(const std::filesystem::path& data, const std::string& name) {
 }
 
 int robot_list(const std::filesystem::path& data) {
-  auto db = open_db(data);
+  auto db_owner = open_db(data);
+  auto& db = *db_owner;
   store::robot_repository robots(db);
   for (const auto& r : robots.list()) std::cout << r.id << "\t" << r.name << "\n";
   return 0;
@@ -161,7 +177,8 @@ int camera_add(const std::filesystem::path& data, const std::string& name, const
     return 2;
   }
   if (rec.name.empty()) rec.name = "Camera " + rec.host;
-  auto db = open_db(data);
+  auto db_owner = open_db(data);
+  auto& db = *db_owner;
   store::camera_repository cams(db);
   auto stored = cams.add(rec);
   std::cout << "camera " << stored.id << " (" << stored.name << ") added\n";
@@ -169,7 +186,8 @@ int camera_add(const std::filesystem::path& data, const std::string& name, const
 }
 
 int camera_list(const std::filesystem::path& data) {
-  auto db = open_db(data);
+  auto db_owner = open_db(data);
+  auto& db = *db_owner;
   store::camera_repository cams(db);
   for (const auto& c : cams.list())
     std::cout << c.id << "\t" << c.name << "\t" << c.host << ":" << c.port << "\t" << c.url << "\n";
@@ -190,7 +208,8 @@ std::optional<std::int64_t> parse_time(const std::string& text) {
 int booking_add(const std::filesystem::path& data, const std::string& user,
                 const std::string& resource, const std::string& start, const std::string& end,
                 const std::string& note) {
-  auto db = open_db(data);
+  auto db_owner = open_db(data);
+  auto& db = *db_owner;
   store::user_repository users(db);
   auto u = users.find_by_name(user);
   if (!u) {
@@ -237,7 +256,8 @@ std::string iso_time(std::int64_t t) {
 }  // namespace
 
 int booking_list(const std::filesystem::path& data, const std::string& user) {
-  auto db = open_db(data);
+  auto db_owner = open_db(data);
+  auto& db = *db_owner;
   store::user_repository users(db);
   store::booking_filter f;
   if (!user.empty()) {
@@ -260,7 +280,8 @@ int booking_list(const std::filesystem::path& data, const std::string& user) {
 
 int booking_update(const std::filesystem::path& data, std::int64_t id, const std::string& start,
                    const std::string& end) {
-  auto db = open_db(data);
+  auto db_owner = open_db(data);
+  auto& db = *db_owner;
   store::booking_repository bookings(db);
   auto b = bookings.get(id);
   if (!b) {
@@ -294,7 +315,8 @@ int booking_update(const std::filesystem::path& data, std::int64_t id, const std
 }
 
 int booking_delete(const std::filesystem::path& data, std::int64_t id) {
-  auto db = open_db(data);
+  auto db_owner = open_db(data);
+  auto& db = *db_owner;
   store::booking_repository bookings(db);
   if (!bookings.remove(id)) {
     std::cerr << "camgate: no booking " << id << "\n";

@@ -18,6 +18,10 @@ struct serve_args {
 
 int serve(const serve_args& args);
 
+// The database the admin commands below use: empty (the default) for <data>/camgate.db,
+// else a PostgreSQL URL ([store] url).
+void use_store_url(std::string url);
+
 int user_add(const std::filesystem::path& data, const std::string& name, const std::string& role,
              bool password_stdin);
 int user_list(const std::filesystem::path& data);

@@ -31,6 +31,14 @@ int main(int argc, char** argv) {
       ->check(CLI::ExistingFile);
 
   std::filesystem::path data = "data";
+  // The admin commands' PostgreSQL ([store] url of the gateway); from the environment
+  // by preference, so the password stays out of `ps`.
+  std::string store_url;
+  auto store_url_option = [&store_url](CLI::App* cmd) {
+    cmd->add_option("--store-url", store_url,
+                    "PostgreSQL database (postgresql://...) instead of the data directory's")
+        ->envname("CAMGATE_STORE_URL");
+  };
   auto* user_cmd = cli.add_subcommand("user", "manage users")->require_subcommand(1);
   std::string user_name, role = "user";
   bool password_stdin = false;
@@ -41,12 +49,15 @@ int main(int argc, char** argv) {
   user_add_cmd->add_flag("--password-stdin", password_stdin,
                          "read the password from standard input");
   user_add_cmd->add_option("--data", data, "data directory");
+  store_url_option(user_add_cmd);
   auto* user_list_cmd = user_cmd->add_subcommand("list", "list users");
   user_list_cmd->add_option("--data", data, "data directory");
+  store_url_option(user_list_cmd);
   auto* user_delete_cmd =
       user_cmd->add_subcommand("delete", "delete a user (their tokens and streams end)");
   user_delete_cmd->add_option("name", user_name, "user name")->required();
   user_delete_cmd->add_option("--data", data, "data directory");
+  store_url_option(user_delete_cmd);
   auto* user_role_cmd =
       user_cmd->add_subcommand("set-role", "make a user admin or user (revokes their tokens)");
   user_role_cmd->add_option("name", user_name, "user name")->required();
@@ -54,6 +65,7 @@ int main(int argc, char** argv) {
       ->required()
       ->check(CLI::IsMember({"admin", "user"}));
   user_role_cmd->add_option("--data", data, "data directory");
+  store_url_option(user_role_cmd);
 
   auto* camera_cmd = cli.add_subcommand("camera", "manage cameras")->require_subcommand(1);
   std::string cam_name, cam_url, cam_host;
@@ -65,8 +77,10 @@ int main(int argc, char** argv) {
   camera_add_cmd->add_option("--host", cam_host, "IP address or host name")->excludes(url_opt);
   camera_add_cmd->add_option("--port", cam_port, "port")->check(CLI::Range(1, 65535));
   camera_add_cmd->add_option("--data", data, "data directory");
+  store_url_option(camera_add_cmd);
   auto* camera_list_cmd = camera_cmd->add_subcommand("list", "list cameras");
   camera_list_cmd->add_option("--data", data, "data directory");
+  store_url_option(camera_list_cmd);
 
   auto* booking_cmd = cli.add_subcommand("booking", "manage bookings")->require_subcommand(1);
   std::string b_user, b_resource, b_start, b_end, b_note;
@@ -79,9 +93,11 @@ int main(int argc, char** argv) {
   booking_add_cmd->add_option("--end", b_end, "unix seconds or ISO 8601 UTC")->required();
   booking_add_cmd->add_option("--note", b_note, "free text");
   booking_add_cmd->add_option("--data", data, "data directory");
+  store_url_option(booking_add_cmd);
   auto* booking_list_cmd = booking_cmd->add_subcommand("list", "list bookings (by start)");
   booking_list_cmd->add_option("--user", b_user, "only this user's");
   booking_list_cmd->add_option("--data", data, "data directory");
+  store_url_option(booking_list_cmd);
   std::int64_t b_id = 0;
   auto* booking_update_cmd =
       booking_cmd->add_subcommand("update", "move a booking's start or end (live streams follow)");
@@ -89,10 +105,12 @@ int main(int argc, char** argv) {
   booking_update_cmd->add_option("--start", b_start, "unix seconds or ISO 8601 UTC");
   booking_update_cmd->add_option("--end", b_end, "unix seconds or ISO 8601 UTC");
   booking_update_cmd->add_option("--data", data, "data directory");
+  store_url_option(booking_update_cmd);
   auto* booking_delete_cmd =
       booking_cmd->add_subcommand("delete", "delete a booking (its live streams end)");
   booking_delete_cmd->add_option("id", b_id, "booking id")->required();
   booking_delete_cmd->add_option("--data", data, "data directory");
+  store_url_option(booking_delete_cmd);
 
   auto* robot_cmd = cli.add_subcommand("robot", "manage robots")->require_subcommand(1);
   std::string robot_name;
@@ -100,8 +118,10 @@ int main(int argc, char** argv) {
       robot_cmd->add_subcommand("add", "enrol a robot; prints its device credential once");
   robot_add_cmd->add_option("name", robot_name, "robot name (its signaling id)")->required();
   robot_add_cmd->add_option("--data", data, "data directory");
+  store_url_option(robot_add_cmd);
   auto* robot_list_cmd = robot_cmd->add_subcommand("list", "list robots");
   robot_list_cmd->add_option("--data", data, "data directory");
+  store_url_option(robot_list_cmd);
 
   doctor_command doctor(cli);
 
@@ -116,6 +136,7 @@ int main(int argc, char** argv) {
   try {
     if (doctor.parsed()) return doctor.run();
     if (serve_cmd->parsed()) return serve(sa);
+    use_store_url(store_url);
     if (user_add_cmd->parsed()) return user_add(data, user_name, role, password_stdin);
     if (user_list_cmd->parsed()) return user_list(data);
     if (user_delete_cmd->parsed()) return user_delete(data, user_name);

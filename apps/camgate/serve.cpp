@@ -20,6 +20,7 @@
 #include "auth/token_service.hpp"
 #include "cameras/camera_admission.hpp"
 #include "cameras/camera_registry.hpp"
+#include "cluster/cluster_node.hpp"
 #include "commands.hpp"
 #include "core/clock.hpp"
 #include "core/config.hpp"
@@ -34,6 +35,7 @@
 #include "store/booking_repository.hpp"
 #include "store/change_watch.hpp"
 #include "store/database.hpp"
+#include "store/error.hpp"
 #include "store/private_files.hpp"
 #include "store/recording_repository.hpp"
 #include "store/robot_repository.hpp"
@@ -116,7 +118,11 @@ int serve(const serve_args& args) {
   const std::filesystem::path data =
       args.data ? *args.data : std::filesystem::path(cfg.store.data_dir);
   store::create_private_directories(data);  // 0700: the database's hashes
-  store::database db(data / "camgate.db");
+  // SQLite in the data directory, or the PostgreSQL of [store] url; an unreachable server
+  // stops the start here with host, port and libpq's reason.
+  const auto db_owner = store::database::open(cfg.store.url, data);
+  store::database& db = *db_owner;
+  if (!cfg.store.url.empty()) spdlog::info("store: {}", db.describe());
   store::user_repository users(db);
   store::camera_repository camera_records(db);
   store::selection_repository selections(db);
@@ -159,6 +165,9 @@ int serve(const serve_args& args) {
     return admission.is_gateway(ep);
   };
   cameras::camera_registry registry(ioc, camera_records, source_options);
+  // In a cluster a camera is pulled only by the node holding its lease (cluster/).
+  const bool clustered = !cfg.cluster.redis.empty();
+  if (clustered) registry.hold_sources();
   registry.load();
 
   access::system_clock_source wall_clock;
@@ -213,7 +222,9 @@ int serve(const serve_args& args) {
   std::shared_ptr<webrtc::camera_signaling> cameras_over_signaling;
 #endif
   // WebRTC signaling: Socket.IO at /socket.io/, plain WebSocket at /signaling.
-  signaling::signaling_server signaling(cfg, robots, policy, live, wall_clock, authenticator);
+  // Every Socket.IO session on one thread: a relayed message never crosses threads.
+  signaling::signaling_server signaling(cfg, robots, policy, live, wall_clock, authenticator,
+                                        &io.signaling());
   services.signaling = &signaling;
 #ifdef CAMGATE_WITH_WEBRTC
   // Cameras over /signaling: a viewer offers to "camera:<id>", the camera's encoder answers.
@@ -270,9 +281,22 @@ int serve(const serve_args& args) {
 #endif
   });
   // Declared after everything its refreshes reach, so it stops first; the second refresh
-  // covers writes made before it took its first reading.
-  store::change_watch watch(db, std::chrono::milliseconds(250), [&sync] { sync.refresh(); });
+  // covers writes made before it took its first reading. In a cluster the nodes' writes
+  // arrive over the change feed at once; the watch is then the slower backstop for the
+  // CLI's writes and for a feed message lost with Redis.
+  store::change_watch watch(db, std::chrono::milliseconds(clustered ? 2000 : 250),
+                            [&sync] { sync.refresh(); });
   sync.refresh();
+  // Several gateways on one store and Redis: the other nodes' writes arrive over the
+  // change feed, and each camera has one owner that pulls it (docs/cluster.md).
+  std::unique_ptr<cluster::cluster_node> node;
+  if (clustered) {
+    node = std::make_unique<cluster::cluster_node>(cfg, registry, [&sync] { sync.refresh(); });
+    services.publish_change = [&node] { node->changed("access"); };
+    services.cluster_status = [&node] { return node->status(); };
+    services.cluster_metrics = [&node] { return node->metrics(); };
+    node->start(router);
+  }
   services.presence_of = [&signaling](std::string_view name) {
     const auto st = signaling.robot_state_of(name);
     return api::robot_presence{st.online, static_cast<int>(st.viewers)};
@@ -289,6 +313,12 @@ int serve(const serve_args& args) {
   httpd::server_options http_options;
   http_options.connection_context = [&io]() -> asio::io_context& { return io.next(); };
   http_options.websocket_origins = httpd::websocket_origin(cfg.cors.allowed_origins);
+  // PostgreSQL out of reach: writes (and reads the index does not hold) answer 503;
+  // streams and access checks go on from memory.
+  http_options.error_answer = [](const std::exception& e) -> std::optional<httpd::response> {
+    if (dynamic_cast<const store::unavailable*>(&e) == nullptr) return std::nullopt;
+    return httpd::json_error(http::status::service_unavailable, "database unavailable");
+  };
   std::shared_ptr<httpd::cors_policy> cors;
   if (!cfg.cors.allowed_origins.empty()) {
     httpd::cors_options co;
@@ -345,6 +375,7 @@ int serve(const serve_args& args) {
 #ifdef CAMGATE_WITH_RECORDING
   recordings.service->stop();  // every file closed and its row complete
 #endif
+  if (node) node->stop();  // frees this node's leases for the others
   watch.stop();
   live.stop();
   blocking.join();

@@ -24,6 +24,8 @@ void access_changed(services& s) {
   } catch (const std::exception& e) {
     spdlog::error("access: cannot refresh the access index: {}", e.what());
   }
+  // The other nodes reload even when our own reload failed: the write did happen.
+  if (s.publish_change) s.publish_change();
 }
 
 viewer viewer_of(const httpd::request_context& ctx) {

@@ -17,7 +17,8 @@ std::optional<httpd::response> deny_unless_allowed(services& s, const httpd::req
 
 // After a write of users, robots or bookings: the access index, token checks and live
 // streams follow before the response goes out. A failure is logged (the store's change
-// watch does not see our own writes, so the next write or restart catches up).
+// watch does not see our own writes, so the next write or restart catches up). In a
+// cluster the other nodes are told (services.publish_change).
 void access_changed(services& s);
 
 // Who opened a live stream, kept for registering it once the output has started.

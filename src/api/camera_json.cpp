@@ -50,6 +50,12 @@ nlohmann::json camera_json(const cameras::camera& cam, bool upstream) {
         {"ws", base + "/ws"},
         {"analyze", base + "/analyze"}}},
   };
+  if (upstream && cam.from != cameras::upstream::direct) {
+    // A cluster node relaying (or waiting for) the camera's owner: which, not the
+    // signature of the internal URL.
+    j["upstream_url"] = st.active_url.substr(0, st.active_url.find('?'));
+    j["upstream"] = cam.from == cameras::upstream::relay ? "relay" : "held";
+  }
   if (!upstream)
     for (const char* key : {"host", "port", "url", "camera_url", "upstream_url", "last_error"})
       j.erase(key);

@@ -3,6 +3,8 @@
 #include <functional>
 #include <string_view>
 
+#include <nlohmann/json.hpp>
+
 #include "access/access_sync.hpp"
 #include "access/policy.hpp"
 #include "access/session_registry.hpp"
@@ -74,6 +76,13 @@ struct services {
   // Refreshes the access index and every live deadline; every write of users, robots or
   // bookings calls it (api::access_changed). Set by the app.
   access::access_sync* sync = nullptr;
+  // In a cluster: tells the other nodes after such a write (they reload their index).
+  // Unset: a single node.
+  std::function<void()> publish_change;
+  // In a cluster: this node's part for /health ({"node_id", "role", "redis", "leases"})
+  // and its lines for /metrics. Unset: a single node.
+  std::function<nlohmann::json()> cluster_status;
+  std::function<std::string()> cluster_metrics;
   // Whether robot `name` is connected to signaling, and with how many viewers.
   std::function<robot_presence(std::string_view name)> presence_of;
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();

@@ -24,11 +24,16 @@ asio::awaitable<response> health(services& s, request_context&) {
   }
   const auto uptime = std::chrono::duration_cast<std::chrono::seconds>(
       std::chrono::steady_clock::now() - s.started);
-  co_return httpd::json_response(http::status::ok, {{"status", "ok"},
-                                                    {"version", CAMGATE_VERSION},
-                                                    {"cameras_online", online},
-                                                    {"cameras_total", total},
-                                                    {"uptime_s", uptime.count()}});
+  nlohmann::json body{{"status", "ok"},
+                      {"version", CAMGATE_VERSION},
+                      {"cameras_online", online},
+                      {"cameras_total", total},
+                      {"uptime_s", uptime.count()}};
+  // A single node says so; a cluster node names itself, its role, Redis and its leases.
+  body["cluster"] = s.cluster_status
+                        ? s.cluster_status()
+                        : nlohmann::json{{"role", "single"}, {"leases", nlohmann::json::array()}};
+  co_return httpd::json_response(http::status::ok, body);
 }
 
 asio::awaitable<response> metrics(services& s, request_context& ctx) {
@@ -127,6 +132,7 @@ asio::awaitable<response> metrics(services& s, request_context& ctx) {
     out += lines;
   }
 #endif
+  if (s.cluster_metrics) out += s.cluster_metrics();
   auto res = httpd::bytes_response(http::status::ok, "text/plain; version=0.0.4", std::move(out));
   res.message.set(http::field::cache_control, "no-store");
   co_return res;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <set>
 
 #include <spdlog/spdlog.h>
 
@@ -23,7 +24,10 @@ std::shared_ptr<camera> camera_registry::start(store::camera_record record) {
   cam->source =
       std::make_shared<sources::camera_source>(asio::make_strand(ioc_), ep, options_, cam->channel);
   cam->record = std::move(record);
-  cam->source->start();
+  if (held_)
+    cam->from = upstream::held;
+  else
+    cam->source->start();
   spdlog::info("camera {} ({}) started: {}:{}{}", cam->record.id, cam->record.name,
                cam->record.host, cam->record.port,
                cam->record.url.empty() ? "" : " " + cam->record.url);
@@ -38,12 +42,83 @@ void camera_registry::load() {
   }
 }
 
+bool camera_registry::set_upstream(std::int64_t id, upstream mode,
+                                   sources::camera_endpoint relay_from) {
+  std::shared_ptr<sources::camera_source> old, next;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = cameras_.find(id);
+    if (it == cameras_.end()) return false;
+    auto cam = std::make_shared<camera>(*it->second);
+    const auto& r = cam->record;
+    auto ep = mode == upstream::relay
+                  ? std::move(relay_from)
+                  : sources::camera_endpoint{r.host, static_cast<std::uint16_t>(r.port), r.url};
+    next = std::make_shared<sources::camera_source>(asio::make_strand(ioc_), std::move(ep),
+                                                    options_, cam->channel);
+    old = std::exchange(cam->source, next);
+    cam->from = mode;
+    it->second = std::move(cam);
+  }
+  // The old connection closes before the new one opens: an ESP32 serves one client.
+  old->stop();
+  if (mode != upstream::held) next->start();
+  return true;
+}
+
 std::shared_ptr<const camera> camera_registry::add(store::camera_record record) {
   auto stored = repository_.add(std::move(record));
   auto cam = start(std::move(stored));
-  std::lock_guard lock(mutex_);
-  cameras_[cam->record.id] = cam;
+  {
+    std::lock_guard lock(mutex_);
+    // reload() may have started it first (another node's notice of our own write).
+    auto [it, inserted] = cameras_.try_emplace(cam->record.id, cam);
+    if (!inserted) {
+      cam->source->stop();
+      return it->second;
+    }
+  }
+  if (on_change_) on_change_();
   return cam;
+}
+
+void camera_registry::reload() {
+  const auto records = repository_.list();
+  std::set<std::int64_t> stored;
+  for (const auto& r : records) {
+    stored.insert(r.id);
+    if (auto have = get(r.id)) {
+      if (have->record.name != r.name) {
+        std::lock_guard lock(mutex_);
+        if (auto it = cameras_.find(r.id); it != cameras_.end()) {
+          auto renamed = std::make_shared<camera>(*it->second);
+          renamed->record.name = r.name;
+          it->second = std::move(renamed);
+        }
+      }
+      continue;
+    }
+    auto cam = start(r);
+    std::lock_guard lock(mutex_);
+    if (!cameras_.try_emplace(r.id, cam).second) cam->source->stop();
+  }
+  std::vector<std::shared_ptr<camera>> gone;
+  {
+    std::lock_guard lock(mutex_);
+    for (auto it = cameras_.begin(); it != cameras_.end();) {
+      if (stored.contains(it->first)) {
+        ++it;
+        continue;
+      }
+      gone.push_back(std::move(it->second));
+      it = cameras_.erase(it);
+    }
+  }
+  for (auto& cam : gone) {
+    cam->source->stop();
+    cam->channel->end(core::end_reason::camera_removed);
+    spdlog::info("camera {} removed on another node", cam->record.id);
+  }
 }
 
 bool camera_registry::remove(std::int64_t id, core::end_reason why) {
@@ -59,17 +134,21 @@ bool camera_registry::remove(std::int64_t id, core::end_reason why) {
   cam->source->stop();
   cam->channel->end(why);
   spdlog::info("camera {} removed: {}", id, core::to_string(why));
+  if (on_change_) on_change_();
   return true;
 }
 
 bool camera_registry::rename(std::int64_t id, const std::string& name) {
   if (!repository_.rename(id, name)) return false;
-  std::lock_guard lock(mutex_);
-  auto it = cameras_.find(id);
-  if (it == cameras_.end()) return false;
-  auto renamed = std::make_shared<camera>(*it->second);
-  renamed->record.name = name;
-  it->second = std::move(renamed);
+  {
+    std::lock_guard lock(mutex_);
+    auto it = cameras_.find(id);
+    if (it == cameras_.end()) return false;
+    auto renamed = std::make_shared<camera>(*it->second);
+    renamed->record.name = name;
+    it->second = std::move(renamed);
+  }
+  if (on_change_) on_change_();
   return true;
 }
 

@@ -132,6 +132,12 @@ config load_config(const std::filesystem::path& file) {
   r.read("server", "web_root", c.server.web_root);
   r.read("server", "zero_copy", c.server.zero_copy);
   r.read("store", "data_dir", c.store.data_dir);
+  r.read("store", "url", c.store.url);
+  r.read("cluster", "redis", c.cluster.redis);
+  r.read("cluster", "node_id", c.cluster.node_id);
+  r.read("cluster", "secret", c.cluster.secret);
+  r.read("cluster", "secret_file", c.cluster.secret_file);
+  r.read("cluster", "advertise_url", c.cluster.advertise_url);
   r.read("auth", "jwt_secret", c.auth.jwt_secret);
   r.read("auth", "token_ttl_s", c.auth.token_ttl_s);
   r.read("auth", "cookie_secure", c.auth.cookie_secure);
@@ -244,6 +250,22 @@ config load_config(const std::filesystem::path& file) {
   if (rec.keep_days < 0 || rec.max_disk_gb < 0 || rec.min_free_disk_gb < 0)
     throw std::runtime_error("recording.keep_days, max_disk_gb and min_free_disk_gb must be >= 0");
   if (c.store.data_dir.empty()) throw std::runtime_error("store.data_dir must not be empty");
+  if (!c.store.url.empty() && !c.store.url.starts_with("postgresql://") &&
+      !c.store.url.starts_with("postgres://"))
+    throw std::runtime_error("store.url must be empty (SQLite) or postgresql://...");
+  const auto& cl = c.cluster;
+  if (!cl.redis.empty()) {
+    if (!cl.redis.starts_with("redis://"))
+      throw std::runtime_error("cluster.redis must be empty or redis://host:port");
+    if (cl.secret.empty() == cl.secret_file.empty())
+      throw std::runtime_error("cluster.redis needs exactly one of cluster.secret and secret_file");
+    if (!cl.secret.empty() && cl.secret.size() < 32)
+      throw std::runtime_error("cluster.secret must be at least 32 characters");
+    if (!cl.advertise_url.starts_with("http://"))
+      throw std::runtime_error(
+          "cluster.redis needs cluster.advertise_url, http://host:port (how other nodes reach this "
+          "one)");
+  }
   if (rec.dir.empty()) throw std::runtime_error("recording.dir must not be empty");
   if (!rec.remote_url.empty() && rec.on_complete.empty())
     throw std::runtime_error("recording.remote_url needs on_complete (the command that copies)");

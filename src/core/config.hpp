@@ -24,6 +24,9 @@ struct config {
   // Where the gateway keeps its state: camgate.db, jwt_secret, recordings/.
   struct store_section {
     std::string data_dir = "data";  // relative to the working directory; `serve --data` wins
+    // Empty: SQLite at <data_dir>/camgate.db; "postgresql://user:pass@host:port/db":
+    // that PostgreSQL database (docs/postgresql.md). data_dir still holds the rest.
+    std::string url;
     bool operator==(const store_section&) const = default;
   } store;
   struct auth_section {
@@ -211,6 +214,15 @@ struct config {
     } mqtt;
     bool operator==(const integrations_section&) const = default;
   } integrations;
+  // Several gateways on one PostgreSQL and Redis (docs/cluster.md).
+  struct cluster_section {
+    std::string redis;          // "redis://host:port"; empty: a single node, no Redis
+    std::string node_id;        // empty: <hostname>-<pid>
+    std::string secret;         // the cluster secret for node-to-node calls...
+    std::string secret_file;    // ...or the file holding it
+    std::string advertise_url;  // how other nodes reach this node's HTTP
+    bool operator==(const cluster_section&) const = default;
+  } cluster;
   struct log_section {
     std::string level = "info";
     bool operator==(const log_section&) const = default;

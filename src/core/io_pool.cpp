@@ -12,6 +12,10 @@ io_pool::io_pool(int threads) {
     contexts_.push_back(std::make_unique<asio::io_context>(1));
     guards_.emplace_back(asio::make_work_guard(*contexts_.back()));
   }
+  if (n > 1) {
+    signaling_ = std::make_unique<asio::io_context>(1);
+    signaling_guard_.emplace(asio::make_work_guard(*signaling_));
+  }
 }
 
 io_pool::~io_pool() {
@@ -26,6 +30,7 @@ void io_pool::run() {
   std::vector<std::thread> threads;
   for (std::size_t i = 1; i < contexts_.size(); ++i)
     threads.emplace_back([this, i] { contexts_[i]->run(); });
+  if (signaling_) threads.emplace_back([this] { signaling_->run(); });
   contexts_.front()->run();
   for (auto& t : threads) t.join();
 }
@@ -33,6 +38,8 @@ void io_pool::run() {
 void io_pool::stop() {
   for (auto& g : guards_) g.reset();
   for (auto& c : contexts_) c->stop();
+  signaling_guard_.reset();
+  if (signaling_) signaling_->stop();
 }
 
 asio::io_context& io_context_of(const asio::any_io_executor& ex) {

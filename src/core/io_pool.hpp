@@ -23,6 +23,10 @@ class io_pool {
   io_pool& operator=(const io_pool&) = delete;
 
   asio::io_context& main() { return *contexts_.front(); }
+  // The signaling's context (every Socket.IO session and its WebSocket): a thread of its
+  // own beside the others when there are several, so a relayed message never hops
+  // between threads nor waits behind video writes; main() when there is one thread.
+  asio::io_context& signaling() { return signaling_ ? *signaling_ : main(); }
   // The context for a new connection (round robin).
   asio::io_context& next();
   std::size_t size() const { return contexts_.size(); }
@@ -36,6 +40,8 @@ class io_pool {
   using guard = asio::executor_work_guard<asio::io_context::executor_type>;
   std::vector<std::unique_ptr<asio::io_context>> contexts_;
   std::vector<std::optional<guard>> guards_;  // keeps idle contexts running
+  std::unique_ptr<asio::io_context> signaling_;
+  std::optional<guard> signaling_guard_;
   std::atomic<std::size_t> next_{0};
 };
 

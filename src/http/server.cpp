@@ -172,7 +172,9 @@ asio::awaitable<void> server::serve(Stream& stream, beast::flat_buffer& buffer,
           res = co_await router_.dispatch(ctx);
       } catch (const std::exception& e) {
         spdlog::error("{} {}: {}", std::string(req.method_string()), ctx.path, e.what());
-        res = json_error(http::status::internal_server_error, "internal error");
+        auto answer = options_.error_answer ? options_.error_answer(e) : std::nullopt;
+        res = answer ? std::move(*answer)
+                     : json_error(http::status::internal_server_error, "internal error");
       }
     }
     spdlog::debug("{} {} {} -> {}", remote_ip, std::string(req.method_string()), ctx.path,

@@ -2,8 +2,10 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "core/asio.hpp"
@@ -27,6 +29,9 @@ struct server_options {
   websocket_origin websocket_origins;
   // Adds headers to every answer (CORS); may be empty.
   std::function<void(const request&, response_message&)> decorate;
+  // Turns an exception a handler let escape into an answer (a store that is out of reach:
+  // 503); empty or nullopt: 500 "internal error".
+  std::function<std::optional<response>(const std::exception&)> error_answer;
   // The io_context a new connection lives on (core::io_pool::next); empty: the server's.
   std::function<asio::io_context&()> connection_context;
 };

@@ -30,6 +30,11 @@ struct engineio_options {
   std::size_t pending_per_address = 8;
   std::size_t max_pending = 1000;
   std::chrono::milliseconds connect_timeout{10000};  // pending longer than this: dropped
+  // Where the sessions live. Set: one io_context run by exactly one thread; every
+  // session, and the WebSocket of each plain-TCP connection (moved there at the upgrade),
+  // runs on it, so a relayed message never hops between threads and needs no strand.
+  // Null: each session on a strand of the io_context of the connection that opened it.
+  asio::io_context* home = nullptr;
   // A token sent in the CONNECT payload or as ?token=: who it proves, or why not.
   std::function<httpd::auth_outcome(std::string_view token)> verify_token;
 };

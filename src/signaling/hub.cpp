@@ -61,6 +61,32 @@ json hub::error_locked(const std::shared_ptr<client>& c, std::string_view reques
   return e;
 }
 
+std::optional<json> hub::admit_locked(const std::shared_ptr<client>& c, std::string_view type) {
+  if (c->closed) return json{{"type", "error"}, {"error", "connection closed"}};
+  // Token bucket: refill, then take one.
+  const auto now = options_.now_ms();
+  if (options_.messages_per_second > 0) {
+    c->tokens =
+        std::min(options_.message_burst,
+                 c->tokens + (now - c->refilled_ms) * options_.messages_per_second / 1000.0);
+    c->refilled_ms = now;
+    if (c->tokens < 1) {
+      json e = {{"error", "rate limit exceeded: at most " +
+                              std::to_string(static_cast<int>(options_.messages_per_second)) +
+                              " messages per second"},
+                {"request", std::string(type)}};
+      if (now - c->rate_error_ms >= 1000) {  // one notice a second, not one per message
+        c->rate_error_ms = now;
+        c->send("error", e);
+      }
+      e["type"] = "error";
+      return e;
+    }
+    c->tokens -= 1;
+  }
+  return std::nullopt;
+}
+
 json hub::receive(const std::shared_ptr<client>& c, const json& message) {
   std::string type;
   if (message.is_object()) {
@@ -69,28 +95,7 @@ json hub::receive(const std::shared_ptr<client>& c, const json& message) {
   }
   {
     std::lock_guard lock(mutex_);
-    if (c->closed) return {{"type", "error"}, {"error", "connection closed"}};
-    // Token bucket: refill, then take one.
-    const auto now = options_.now_ms();
-    if (options_.messages_per_second > 0) {
-      c->tokens =
-          std::min(options_.message_burst,
-                   c->tokens + (now - c->refilled_ms) * options_.messages_per_second / 1000.0);
-      c->refilled_ms = now;
-      if (c->tokens < 1) {
-        json e = {{"error", "rate limit exceeded: at most " +
-                                std::to_string(static_cast<int>(options_.messages_per_second)) +
-                                " messages per second"},
-                  {"request", type}};
-        if (now - c->rate_error_ms >= 1000) {  // one notice a second, not one per message
-          c->rate_error_ms = now;
-          c->send("error", e);
-        }
-        e["type"] = "error";
-        return e;
-      }
-      c->tokens -= 1;
-    }
+    if (auto answer = admit_locked(c, type)) return std::move(*answer);
   }
   if (type.empty()) return error_to(c, "", "a message is a JSON object with a string \"type\"");
   try {

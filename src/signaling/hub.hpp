@@ -31,6 +31,10 @@ struct peer_link {
   virtual ~peer_link() = default;
   // Sends {"type": type, ...payload} (Socket.IO: the event `type` with `payload`).
   virtual void send(std::string_view type, const nlohmann::json& payload) = 0;
+  // Sends {"type": type, "from": from, field: body}, `body` being the JSON text of an
+  // object the relay scanned (relay_scan.hpp), forwarded as is. The default parses it.
+  virtual void send_relayed(std::string_view type, std::string_view from, std::string_view field,
+                            std::string_view body);
   // Ends the connection: WebSocket close `code` / `reason`; Socket.IO a server disconnect.
   virtual void close(std::uint16_t code, std::string reason) = 0;
 };
@@ -118,6 +122,13 @@ class hub {
   // acknowledgement: the "registered" or "error" message, or {"type":"ok"}.
   nlohmann::json receive(const std::shared_ptr<client>& c, const nlohmann::json& message);
 
+  // The relay's fast path: the message {"type": type, "to": to, field: body} already
+  // scanned (relay_scan.hpp), `body` the JSON text of an object. The same checks,
+  // limits and answers as receive(); between two peers with an open session the body is
+  // forwarded as sent. nullopt for {"type":"ok"}, else receive()'s direct answer.
+  std::optional<nlohmann::json> relay(const std::shared_ptr<client>& c, std::string_view type,
+                                      std::string_view to, std::string_view body);
+
   // The connection is gone (closed by the peer, dropped by the heartbeat...). Idempotent.
   void detach(const std::shared_ptr<client>& c);
 
@@ -175,6 +186,10 @@ class hub {
                                const nlohmann::json& body);
   nlohmann::json error_to(const std::shared_ptr<client>& c, std::string_view request,
                           std::string error);
+  // With mutex_ held: the connection is open and within its rate (one token taken);
+  // else the answer.
+  std::optional<nlohmann::json> admit_locked(const std::shared_ptr<client>& c,
+                                             std::string_view type);
   nlohmann::json error_locked(const std::shared_ptr<client>& c, std::string_view request,
                               std::string error);
 

@@ -61,6 +61,10 @@ class client {
   void send(std::string_view type, const json& payload) {
     if (!closed) link->send(type, payload);
   }
+  void send_relayed(std::string_view type, std::string_view from, std::string_view field,
+                    std::string_view body) {
+    if (!closed) link->send_relayed(type, from, field, body);
+  }
 };
 
 // A viewer's session with a robot, as access::session_registry sees it.

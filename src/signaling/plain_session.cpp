@@ -6,6 +6,7 @@
 
 #include "core/clock.hpp"
 #include "signaling/packet_codec.hpp"
+#include "signaling/relay_scan.hpp"
 
 namespace camgate::signaling {
 namespace {
@@ -37,6 +38,22 @@ class plain_session : public peer_link, public std::enable_shared_from_this<plai
     json m = payload;
     m["type"] = std::string(type);
     channel_->send(m.dump(-1, ' ', false, json::error_handler_t::replace));
+  }
+  // A payload the relay scanned from a Socket.IO client, as it was sent: no JSON tree.
+  void send_relayed(std::string_view type, std::string_view from, std::string_view field,
+                    std::string_view body) override {
+    std::string m;
+    m.reserve(body.size() + type.size() + from.size() + field.size() + 32);
+    m += "{\"type\":\"";
+    m += type;
+    m += "\",\"from\":";
+    append_json_string(m, from);
+    m += ",\"";
+    m += field;
+    m += "\":";
+    m += body;
+    m += '}';
+    channel_->send(std::move(m));
   }
   void close(std::uint16_t code, std::string reason) override {
     channel_->close(code, std::move(reason));

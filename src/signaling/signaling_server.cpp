@@ -16,7 +16,8 @@ hub_options hub_options_from(const core::config& cfg) {
 
 signaling_server::signaling_server(const core::config& cfg, store::robot_repository& robots,
                                    const access::policy& policy, access::session_registry& live,
-                                   const access::clock& clock, httpd::authenticator authenticate)
+                                   const access::clock& clock, httpd::authenticator authenticate,
+                                   asio::io_context* home)
     : authenticate_(std::move(authenticate)),
       port_(robots, policy, live, clock),
       hub_(port_, hub_options_from(cfg)),
@@ -29,6 +30,7 @@ signaling_server::signaling_server(const core::config& cfg, store::robot_reposit
         o.pending_per_address = static_cast<std::size_t>(cfg.signaling.pending_per_address);
         o.max_pending = static_cast<std::size_t>(cfg.signaling.max_pending_connections);
         o.connect_timeout = std::chrono::milliseconds(cfg.signaling.connect_timeout_ms);
+        o.home = home;
         // A token from the CONNECT payload or ?token=: checked as a bearer token, so
         // whatever the router accepts (our JWTs, the external issuer's) works here too.
         o.verify_token = [this](std::string_view token) -> httpd::auth_outcome {

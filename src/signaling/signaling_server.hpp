@@ -26,7 +26,8 @@ class signaling_server {
  public:
   signaling_server(const core::config& cfg, store::robot_repository& robots,
                    const access::policy& policy, access::session_registry& live,
-                   const access::clock& clock, httpd::authenticator authenticate);
+                   const access::clock& clock, httpd::authenticator authenticate,
+                   asio::io_context* home = nullptr);  // engineio_options::home
 
   signaling::hub& hub() { return hub_; }
   engineio_server& socketio() { return engineio_; }

@@ -8,6 +8,15 @@
 namespace camgate::signaling {
 namespace {
 
+// The socket under a stream's lowest layer (beast::tcp_stream) or the socket itself.
+template <typename Lowest>
+auto& bare_socket(Lowest& lowest) {
+  if constexpr (requires { lowest.socket(); })
+    return lowest.socket();
+  else
+    return lowest;
+}
+
 template <typename Stream>
 class channel_impl : public ws_channel, public std::enable_shared_from_this<channel_impl<Stream>> {
  public:
@@ -28,6 +37,8 @@ class channel_impl : public ws_channel, public std::enable_shared_from_this<chan
                   self->enqueue(std::move(t));
                 });
   }
+
+  void send_now(std::string text) override { enqueue(std::move(text)); }
 
   void close(std::uint16_t code, std::string reason) override {
     asio::post(ws_.get_executor(),
@@ -134,7 +145,7 @@ class channel_impl : public ws_channel, public std::enable_shared_from_this<chan
     if (stopped_) return;
     stopped_ = true;
     error_code ec;
-    beast::get_lowest_layer(ws_).socket().close(ec);
+    bare_socket(beast::get_lowest_layer(ws_)).close(ec);
     if (handlers_.on_closed) handlers_.on_closed(why);
     handlers_ = {};  // break reference cycles with the owner
   }
@@ -167,6 +178,13 @@ std::shared_ptr<ws_channel> make_ws_channel(httpd::connection&& c, ws_channel_op
         return ch;
       },
       std::move(c.stream));
+}
+
+std::shared_ptr<ws_channel> make_ws_channel(direct_socket&& socket, httpd::request req,
+                                            ws_channel_options options,
+                                            ws_channel_handlers handlers) {
+  return std::make_shared<channel_impl<direct_socket>>(std::move(socket), std::move(req), options,
+                                                       std::move(handlers));
 }
 
 }  // namespace camgate::signaling

@@ -33,12 +33,23 @@ class ws_channel {
   virtual ~ws_channel() = default;
   virtual void start() = 0;
   virtual void send(std::string text) = 0;
+  // send() from code already running on executor() (and only from there): queued and
+  // written at once, without a hop through the executor's queue.
+  virtual void send_now(std::string text) = 0;
   // Sends what is queued, then the close frame.
   virtual void close(std::uint16_t code, std::string reason) = 0;
   virtual asio::any_io_executor executor() = 0;
 };
 
 std::shared_ptr<ws_channel> make_ws_channel(httpd::connection&& c, ws_channel_options options,
+                                            ws_channel_handlers handlers);
+
+// A plain TCP socket typed on its io_context's executor (the signaling thread's): the
+// WebSocket goes over the bare socket, and no operation type-erases its executor or
+// runs Beast's per-operation timeout machinery (the channel has no I/O timeouts).
+using direct_socket = asio::basic_stream_socket<tcp, asio::io_context::executor_type>;
+std::shared_ptr<ws_channel> make_ws_channel(direct_socket&& socket, httpd::request req,
+                                            ws_channel_options options,
                                             ws_channel_handlers handlers);
 
 }  // namespace camgate::signaling

@@ -1,20 +1,14 @@
 #include "store/access_rows.hpp"
 
-#include <sqlite3.h>
-
 #include "store/database.hpp"
 #include "store/statement.hpp"
+#include "store/transaction.hpp"
 
 namespace camgate::store {
 
 access_rows load_access_rows(database& db) {
-  auto guard = db.lock();
-  // Deferred, not IMMEDIATE (store::transaction): reading must not take the write lock.
-  db.exec("BEGIN");
-  struct end_read {
-    sqlite3* handle;
-    ~end_read() { sqlite3_exec(handle, "COMMIT", nullptr, nullptr, nullptr); }
-  } finish{db.handle()};
+  // One snapshot, no write lock.
+  transaction read(db, transaction::mode::read);
 
   access_rows rows;
   {
@@ -36,6 +30,7 @@ access_rows load_access_rows(database& db) {
                                s.column_int64(3), s.column_int64(4), s.column_int64(5)});
     }
   }
+  read.commit();
   return rows;
 }
 

@@ -29,9 +29,16 @@ audit_entry read_entry(const statement& s) {
   return a;
 }
 
-constexpr std::string_view kEnd =
-    "UPDATE audit_log SET ended_at = MAX(started_at, ?), end_reason = ? "
-    "WHERE id = ? AND ended_at IS NULL";
+// The later of two values: SQLite's two-argument MAX, PostgreSQL's GREATEST.
+std::string later(database& db, std::string_view a, std::string_view b) {
+  return std::string(db.dialect() == dialect::sqlite ? "MAX(" : "GREATEST(") + std::string(a) +
+         ", " + std::string(b) + ")";
+}
+
+std::string end_sql(database& db) {
+  return "UPDATE audit_log SET ended_at = " + later(db, "started_at", "?") +
+         ", end_reason = ? WHERE id = ? AND ended_at IS NULL";
+}
 
 }  // namespace
 
@@ -57,7 +64,7 @@ std::int64_t audit_repository::begin(std::optional<std::int64_t> user_id,
 
 bool audit_repository::end(std::int64_t id, std::int64_t ended_at, std::string_view reason) {
   // MAX: a stream never ends before it started, even if the clock stepped back.
-  statement s(db_, kEnd);
+  statement s(db_, end_sql(db_));
   s.bind_int64(1, ended_at).bind_text(2, reason).bind_int64(3, id);
   return s.execute() > 0;
 }
@@ -66,7 +73,7 @@ std::int64_t audit_repository::end(std::span<const std::int64_t> ids, std::int64
                                    std::string_view reason) {
   if (ids.empty()) return 0;
   transaction tx(db_);
-  statement s(db_, kEnd);
+  statement s(db_, end_sql(db_));
   s.bind_int64(1, ended_at).bind_text(2, reason);
   std::int64_t ended = 0;
   for (const std::int64_t id : ids) {
@@ -82,7 +89,7 @@ std::vector<audit_entry> audit_repository::list(const audit_filter& filter) {
     throw error("an audit filter with resource_id needs resource_kind (camera or robot)");
   }
   // Only the conditions asked for, so SQLite can pick the index that fits them.
-  std::string where = "1";
+  std::string where = "TRUE";
   if (filter.user_id) where += " AND user_id = ?";
   if (filter.resource_kind) where += " AND resource_kind = ?";
   if (filter.resource_id) where += " AND resource_id = ?";
@@ -114,9 +121,8 @@ std::optional<audit_entry> audit_repository::get(std::int64_t id) {
 
 std::int64_t audit_repository::close_dangling(std::int64_t now, std::string_view reason) {
   // Served by the partial index audit_log_open.
-  statement s(db_,
-              "UPDATE audit_log SET ended_at = MAX(started_at, ?), end_reason = ? "
-              "WHERE ended_at IS NULL");
+  statement s(db_, "UPDATE audit_log SET ended_at = " + later(db_, "started_at", "?") +
+                       ", end_reason = ? WHERE ended_at IS NULL");
   s.bind_int64(1, now).bind_text(2, reason);
   return s.execute();
 }

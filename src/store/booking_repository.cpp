@@ -1,7 +1,5 @@
 #include "store/booking_repository.hpp"
 
-#include <sqlite3.h>
-
 #include "core/clock.hpp"
 #include "store/database.hpp"
 #include "store/error.hpp"
@@ -57,7 +55,7 @@ bool exists(database& db, std::string_view table, std::int64_t id) {
 [[noreturn]] void explain(database& db, const booking& b, const std::string& what, const error& e) {
   // SQLite names neither the foreign key nor the trigger that refused: look which row is
   // missing (the lock is held, so nothing changed since the failed statement).
-  if (e.code() == SQLITE_CONSTRAINT_FOREIGNKEY) {
+  if (e.kind() == error_kind::foreign_key) {
     if (!exists(db, "users", b.user_id)) {
       throw not_found(what + ": user " + std::to_string(b.user_id) + " does not exist", e.code());
     }
@@ -68,7 +66,7 @@ bool exists(database& db, std::string_view table, std::int64_t id) {
     }
     throw not_found(what + ": " + e.what(), e.code());
   }
-  if (e.code() == SQLITE_CONSTRAINT_TRIGGER) {
+  if (e.kind() == error_kind::raised) {
     throw not_found(
         what + ": " + b.resource_kind + " " + std::to_string(b.resource_id) + " does not exist",
         e.code());
@@ -145,7 +143,7 @@ std::vector<booking> booking_repository::list(const booking_filter& filter) {
     throw error("a booking filter with resource_id needs resource_kind (camera or robot)");
   }
   // Only the conditions asked for, so SQLite can pick the index that fits them.
-  std::string where = "1";
+  std::string where = "TRUE";
   if (filter.user_id) where += " AND user_id = ?";
   if (filter.resource_kind) where += " AND resource_kind = ?";
   if (filter.resource_id) where += " AND resource_id = ?";

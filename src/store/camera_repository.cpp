@@ -1,7 +1,5 @@
 #include "store/camera_repository.hpp"
 
-#include <sqlite3.h>
-
 #include "core/clock.hpp"
 #include "store/database.hpp"
 #include "store/error.hpp"
@@ -51,7 +49,7 @@ camera_record camera_repository::add(const camera_record& camera) {
                         std::to_string(camera.created_by.value_or(0)) + ") does not exist",
                     e.code());
   } catch (const error& e) {
-    if (e.code() != SQLITE_CONSTRAINT_CHECK) throw;
+    if (e.kind() != error_kind::check) throw;
     throw error("cannot add camera '" + camera.name + "': unknown origin '" + camera.origin +
                     "' (expected api or setup)",
                 e.code());
@@ -82,8 +80,10 @@ bool camera_repository::remove(std::int64_t id) {
 }
 
 std::optional<camera_record> camera_repository::find_by_address(std::string_view host, int port) {
-  // COLLATE NOCASE matches the index on (host COLLATE NOCASE, port).
-  statement s(db_, select_where("host = ? COLLATE NOCASE AND port = ? ORDER BY id LIMIT 1"));
+  // Each matches its backend's index: (host COLLATE NOCASE, port), (lower(host), port).
+  statement s(db_, select_where(db_.dialect() == dialect::sqlite
+                                    ? "host = ? COLLATE NOCASE AND port = ? ORDER BY id LIMIT 1"
+                                    : "lower(host) = lower(?) AND port = ? ORDER BY id LIMIT 1"));
   s.bind_text(1, host).bind_int64(2, port);
   if (!s.step()) return std::nullopt;
   return read_camera(s);

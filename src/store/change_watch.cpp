@@ -5,15 +5,13 @@
 #include <exception>
 
 #include "store/database.hpp"
-#include "store/statement.hpp"
 
 namespace camgate::store {
 namespace {
 
 std::int64_t data_version(database& db) {
-  statement s(db, "PRAGMA data_version");
-  s.step();
-  return s.column_int64(0);
+  auto guard = db.lock();
+  return db.backend().data_version();
 }
 
 }  // namespace
@@ -41,14 +39,19 @@ void change_watch::stop() {
 
 void change_watch::run(std::int64_t seen) {
   std::unique_lock lock(mutex_);
+  bool failing = false;  // warn once per outage, not at every poll
   while (!wake_.wait_for(lock, interval_, [this] { return stopping_; })) {
     lock.unlock();
     try {
       const std::int64_t now = data_version(db_);
-      if (now != seen) on_change_();
+      // Back after an outage: whatever changed meanwhile is reloaded.
+      if (now != seen || failing) on_change_();
+      if (failing) spdlog::info("store: following changes by other processes again");
+      failing = false;
       seen = now;
     } catch (const std::exception& e) {
-      spdlog::warn("store: cannot follow changes by other processes: {}", e.what());
+      if (!failing) spdlog::warn("store: cannot follow changes by other processes: {}", e.what());
+      failing = true;
     }
     lock.lock();
   }

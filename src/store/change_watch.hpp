@@ -11,8 +11,11 @@ namespace camgate::store {
 class database;
 
 // Notices writes by other processes (`camgate booking add` while the gateway runs):
-// polls PRAGMA data_version, which changes when another connection commits, never for
-// this connection's own writes (those callers refresh themselves). `on_change` runs on
+// polls the backend's data_version: SQLite's PRAGMA data_version, which changes when
+// another connection commits, never for this connection's own writes (those callers
+// refresh themselves); PostgreSQL's store_changes counter, which every write to users,
+// cameras, robots and bookings bumps (own writes too: a harmless extra reload). While
+// the database is out of reach it warns once, and reloads when it is back. `on_change` runs on
 // the watch's own thread; an exception from it is logged and the watch goes on.
 //
 //   store::change_watch watch(db, 250ms, [&] { sync.refresh(); });

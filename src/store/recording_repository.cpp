@@ -1,7 +1,5 @@
 #include "store/recording_repository.hpp"
 
-#include <sqlite3.h>
-
 #include "core/clock.hpp"
 #include "store/database.hpp"
 #include "store/error.hpp"
@@ -65,7 +63,7 @@ recording_row recording_repository::start(const recording_row& r) {
                         " or user " + std::to_string(r.user_id.value_or(0)) + " does not exist",
                     e.code());
   } catch (const error& e) {
-    if (e.code() != SQLITE_CONSTRAINT_CHECK) throw;
+    if (e.kind() != error_kind::check) throw;
     throw error("cannot record: resource kind '" + r.resource_kind + "' or reason '" + r.reason +
                     "' is not known",
                 e.code());
@@ -84,7 +82,7 @@ bool recording_repository::finish(std::int64_t id, std::int64_t ended_at, std::i
   try {
     return s.execute() > 0;
   } catch (const error& e) {
-    if (e.code() != SQLITE_CONSTRAINT_CHECK) throw;
+    if (e.kind() != error_kind::check) throw;
     throw error("unknown recording state '" + state + "'", e.code());
   }
 }
@@ -121,7 +119,7 @@ std::optional<recording_row> recording_repository::get(std::int64_t id) {
 std::vector<recording_row> recording_repository::list(const recording_filter& f) {
   if (f.resource_id && !f.resource_kind)
     throw error("a recording filter with resource_id needs resource_kind (camera or robot)");
-  std::string where = "1";
+  std::string where = "TRUE";
   if (f.resource_kind) where += " AND resource_kind = ?";
   if (f.resource_id) where += " AND resource_id = ?";
   if (f.booking_id) where += " AND booking_id = ?";
@@ -169,7 +167,7 @@ void recording_repository::set_policy(const std::string& resource_kind, std::int
     s.bind_text(1, resource_kind).bind_int64(2, resource_id).bind_text(3, *policy);
     s.execute();
   } catch (const error& e) {
-    if (e.code() != SQLITE_CONSTRAINT_CHECK) throw;
+    if (e.kind() != error_kind::check) throw;
     throw error(
         "unknown recording policy '" + *policy + "' or resource kind '" + resource_kind + "'",
         e.code());

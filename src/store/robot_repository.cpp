@@ -1,7 +1,5 @@
 #include "store/robot_repository.hpp"
 
-#include <sqlite3.h>
-
 #include "core/clock.hpp"
 #include "store/database.hpp"
 #include "store/error.hpp"
@@ -37,7 +35,7 @@ robot_record robot_repository::add(std::string_view name, std::int64_t user_id) 
   } catch (const not_found& e) {
     throw not_found(what + ": user " + std::to_string(user_id) + " does not exist", e.code());
   } catch (const error& e) {
-    if (e.code() != SQLITE_CONSTRAINT_TRIGGER) throw;
+    if (e.kind() != error_kind::raised) throw;
     throw error(what + ": user " + std::to_string(user_id) +
                     " is not a robot account (create it with role robot)",
                 e.code());

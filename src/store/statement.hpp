@@ -1,17 +1,18 @@
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
 
-struct sqlite3_stmt;
+#include "store/backend.hpp"
 
 namespace camgate::store {
 
 class database;
 
 // A prepared statement that holds the database's lock from construction to destruction.
-// Parameters are 1-based (SQLite's `?` order), columns 0-based.
+// Parameters are 1-based (`?` in the SQL, whatever the backend), columns 0-based.
 //
 //   statement s(db, "SELECT id, name FROM users WHERE role = ?");
 //   s.bind_text(1, "admin");
@@ -31,7 +32,8 @@ class statement {
 
   // Advances to the next row: true when a row is ready, false when done.
   // Throws store::conflict for UNIQUE/PRIMARY KEY violations, store::not_found for
-  // FOREIGN KEY violations and store::error for anything else.
+  // FOREIGN KEY violations, store::unavailable when the server is out of reach and
+  // store::error for anything else.
   bool step();
 
   // Runs the statement to completion and returns the number of rows it changed.
@@ -45,11 +47,8 @@ class statement {
   std::string column_text(int column) const;
 
  private:
-  [[noreturn]] void fail(int rc, std::string_view what) const;
-
-  database& db_;
   std::unique_lock<std::recursive_mutex> lock_;
-  sqlite3_stmt* stmt_ = nullptr;
+  std::unique_ptr<cursor> cursor_;
 };
 
 }  // namespace camgate::store

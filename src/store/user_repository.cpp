@@ -1,7 +1,5 @@
 #include "store/user_repository.hpp"
 
-#include <sqlite3.h>
-
 #include "core/clock.hpp"
 #include "store/database.hpp"
 #include "store/error.hpp"
@@ -36,7 +34,7 @@ user user_repository::add(std::string_view name, std::string_view role,
   } catch (const conflict& e) {
     throw conflict("a user named '" + std::string(name) + "' already exists", e.code());
   } catch (const error& e) {
-    if (e.code() != SQLITE_CONSTRAINT_CHECK) throw;
+    if (e.kind() != error_kind::check) throw;
     throw error("cannot add user '" + std::string(name) + "': unknown role '" + std::string(role) +
                     "' (expected admin, user or robot)",
                 e.code());

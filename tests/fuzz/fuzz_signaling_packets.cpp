@@ -8,6 +8,7 @@
 
 #include "signaling/hub.hpp"
 #include "signaling/packet_codec.hpp"
+#include "signaling/relay_scan.hpp"
 
 using namespace camgate;
 using namespace camgate::signaling;
@@ -18,6 +19,17 @@ struct null_link : peer_link {
     (void)payload.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   }
   void close(std::uint16_t, std::string) override {}
+};
+
+// Keeps what the hub sent, the fast path's forwarded bodies parsed back.
+struct recording_link : peer_link {
+  void send(std::string_view type, const nlohmann::json& payload) override {
+    last_type = std::string(type);
+    last = payload;
+  }
+  void close(std::uint16_t, std::string) override {}
+  std::string last_type;
+  nlohmann::json last;
 };
 
 struct open_gateway : gateway_port {
@@ -37,6 +49,51 @@ struct open_gateway : gateway_port {
   void close_session(std::uint64_t, access::end_reason) override {}
   std::uint64_t n = 0;
 };
+}  // namespace
+
+namespace {
+// The scanner accepts a subset of sio::parse, with the same event, target, payload and id;
+// the hub relays the payload as it would the parsed message.
+void check_scanner(std::string_view text, const sio::parse_result& r) {
+  auto ev = scan_relay(text);
+  if (!ev) return;
+  if (!r.value || r.value->type != sio::packet_type::event || r.value->nsp != "/" ||
+      r.value->id != ev->id)
+    std::abort();
+  const auto& d = r.value->data;
+  if (d.size() != 2 || d[0] != ev->type || !d[1].is_object()) std::abort();
+  const auto& m = d[1];
+  const std::string field(ev->field);
+  if (!m.contains("to") || m["to"] != ev->to || !m.contains(field)) std::abort();
+  auto body = parse_client_json(ev->body);
+  if (!body || !body->is_object() || *body != m[field]) std::abort();
+
+  // Both directions of an open session: the robot gets what the viewer sent, and back.
+  open_gateway gw;
+  hub_options o;
+  o.now_ms = [] { return std::int64_t{0}; };
+  hub h(gw, o);
+  auto rl = std::make_shared<recording_link>();
+  auto robot = h.attach(rl, {1, "robot-1", auth::role::robot}, 0, "");
+  h.receive(robot, {{"type", "register"}, {"userId", "robot-1"}, {"userType", "robot"}});
+  auto vl = std::make_shared<recording_link>();
+  auto viewer = h.attach(vl, {2, "alice", auth::role::user}, 0, "");
+  const auto peer = h.receive(viewer, {{"type", "register"}, {"userType", "viewer"}})["peerId"];
+  h.receive(viewer, {{"type", "offer"}, {"to", "robot-1"}, {"offer", nlohmann::json::object()}});
+  rl->last = nullptr;
+  auto answer = h.relay(viewer, ev->type, ev->to, ev->body);
+  if (ev->to == "robot-1") {
+    if (answer || rl->last_type != ev->type || rl->last["from"] != peer || rl->last[field] != *body)
+      std::abort();
+  } else if (!answer || (*answer)["type"] != "error") {
+    std::abort();
+  }
+  vl->last = nullptr;
+  answer = h.relay(robot, ev->type, peer.get<std::string>(), ev->body);
+  if (answer || vl->last[field] != *body) std::abort();
+  h.detach(viewer);
+  h.detach(robot);
+}
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -62,6 +119,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     } else if (r.error.empty()) {
       std::abort();
     }
+    check_scanner(text, r);
   } else {
     open_gateway gw;
     hub_options o;

@@ -240,6 +240,10 @@ test('a Socket.IO viewer reaches a plain-WebSocket robot; booking end closes wit
   assert.equal(o.offer.sdp, 'from-socket.io');
   robot.send({ type: 'answer', to: o.from, answer: { type: 'answer', sdp: 'back' } });
   assert.deepEqual(await answered, { from: 'robot-1', answer: { type: 'answer', sdp: 'back' } });
+  // In the open session a candidate takes the relay's fast path, written for the plain robot.
+  const candidate = { candidate: 'candidate:1 1 udp 1 192.0.2.1 9 typ host', sdpMid: '0', sdpMLineIndex: 0 };
+  sio.emit('ice-candidate', { to: 'robot-1', candidate });
+  assert.deepEqual(await robot.next('ice-candidate'), { type: 'ice-candidate', from: o.from, candidate });
 
   assert.equal(typeof (await alice.next('session-expiring', 5000)).ends_at, 'number');
   assert.deepEqual(await alice.next('session-ended', 6000), { type: 'session-ended', reason: 'booking ended' });

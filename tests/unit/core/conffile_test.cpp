@@ -134,6 +134,7 @@ TEST(conffile, EachDefaultCountsInTheComparison) {
   EXPECT_TRUE(differs([](config& c) { c.server.threads = 3; }));
   EXPECT_TRUE(differs([](config& c) { c.server.zero_copy = false; }));
   EXPECT_TRUE(differs([](config& c) { c.store.data_dir = "x"; }));
+  EXPECT_TRUE(differs([](config& c) { c.store.url = "postgresql://x/y"; }));
   EXPECT_TRUE(differs([](config& c) { c.analysis.defaults.fps = 1; }));
   EXPECT_TRUE(differs([](config& c) { c.analysis.external["a"].url = "http://x/"; }));
   EXPECT_TRUE(differs([](config& c) { c.integrations.mqtt.qos = 1; }));

@@ -238,5 +238,25 @@ TEST(config, AnalysisMistakesAreNamed) {
             std::string::npos);
 }
 
+TEST(config, ClusterNeedsASecretAndAnAdvertisedHttpUrl) {
+  const std::string redis = "[cluster]\nredis = \"redis://127.0.0.1:6379\"\n";
+  const std::string secret = "secret = \"0123456789abcdef0123456789abcdef\"\n";
+  const std::string url = "advertise_url = \"http://10.0.0.11:8080\"\n";
+  const auto c = load(redis + secret + url + "node_id = \"gw-1\"\n");
+  EXPECT_EQ(c.cluster.redis, "redis://127.0.0.1:6379");
+  EXPECT_EQ(c.cluster.node_id, "gw-1");
+  EXPECT_EQ(error_of(redis + url),
+            "cluster.redis needs exactly one of cluster.secret and secret_file");
+  EXPECT_EQ(error_of(redis + url + "secret = \"short\"\n"),
+            "cluster.secret must be at least 32 characters");
+  EXPECT_NE(error_of(redis + secret).find("cluster.advertise_url"), std::string::npos);
+  EXPECT_NE(error_of(redis + secret + "advertise_url = \"https://x:1\"\n").find("advertise_url"),
+            std::string::npos);
+  EXPECT_EQ(error_of("[cluster]\nredis = \"http://x\"\n"),
+            "cluster.redis must be empty or redis://host:port");
+  // Without redis, a single node: nothing else is needed.
+  EXPECT_EQ(load("[cluster]\nnode_id = \"x\"\n").cluster.redis, "");
+}
+
 }  // namespace
 }  // namespace camgate::core

@@ -515,3 +515,48 @@ TEST_F(HubTest, ViewersOfferToCamerasUnderTheBookingPolicy) {
   EXPECT_EQ(cams.calls.back(), "left 3 " + alice);
   EXPECT_EQ(gw.closed.size(), 2u);
 }
+
+// hub::relay, the Socket.IO fast path: the same routing, checks and limits as receive(),
+// the payload forwarded as the client wrote it.
+TEST_F(HubTest, FastRelayForwardsAsSentWithTheSameChecks) {
+  auto r = robot();
+  gw.bookings.insert({kAlice.user_id, 1});
+  auto a = viewer(kAlice);
+  auto b = viewer(kBob);  // no booking
+  const std::string cand = R"({"candidate":"candidate:1 1 udp 1 127.0.0.1 5000 typ host"})";
+
+  // No session yet: the offer opens it through the general path.
+  auto reply = h.relay(a.c, "ice-candidate", "robot-1", cand);
+  EXPECT_FALSE(reply) << reply->dump();  // candidates before the offer pass (p2p)
+  EXPECT_FALSE(h.relay(a.c, "offer", "robot-1", R"({"type":"offer","sdp":"v=0"})"));
+  EXPECT_EQ(gw.open.size(), 1u);
+  EXPECT_EQ(r.link->of("offer").at(0)["from"], "alice#1");
+
+  EXPECT_FALSE(h.relay(a.c, "ice-candidate", "robot-1", cand));
+  EXPECT_FALSE(h.relay(r.c, "ice-candidate", "alice#1", cand));
+  EXPECT_EQ(r.link->of("ice-candidate").back()["candidate"], json::parse(cand));
+  EXPECT_EQ(r.link->of("ice-candidate").back()["from"], "alice#1");
+  EXPECT_EQ(a.link->of("ice-candidate").back()["from"], "robot-1");
+
+  reply = h.relay(b.c, "offer", "robot-1", "{}");
+  ASSERT_TRUE(reply);
+  EXPECT_NE((*reply)["error"].get<std::string>().find("no booking"), std::string::npos);
+  reply = h.relay(r.c, "answer", "bob#2", "{}");
+  ASSERT_TRUE(reply);
+  EXPECT_EQ((*reply)["error"], "no open session with 'bob#2'");
+  reply = h.relay(a.c, "offer", "alice#1", "{}");
+  ASSERT_TRUE(reply);
+  EXPECT_EQ((*reply)["error"], "viewers can only talk to robots");
+
+  // The rate limit counts these messages too.
+  int limited = 0;
+  for (int i = 0; i < 30; ++i)
+    if (auto e = h.relay(a.c, "ice-candidate", "robot-1", cand)) ++limited;
+  EXPECT_GT(limited, 0);
+
+  // A session cut ends it: nothing more goes through.
+  h.detach(a.c);
+  reply = h.relay(a.c, "ice-candidate", "robot-1", cand);
+  ASSERT_TRUE(reply);
+  EXPECT_EQ((*reply)["error"], "connection closed");
+}

@@ -11,11 +11,12 @@ using namespace camgate::store;
 
 namespace {
 
-class analysis_repository_test : public store_fixture {
+class analysis_repository_test : public backend_fixture {
  protected:
   void SetUp() override {
-    store_fixture::SetUp();
-    db_ = std::make_unique<database>(db_path());
+    backend_fixture::SetUp();
+    if (IsSkipped()) return;
+    db_ = open_db();
     admin_ = user_repository(*db_).add("root", "admin", "h").id;
     repo_ = std::make_unique<analysis_repository>(*db_);
   }
@@ -27,7 +28,7 @@ class analysis_repository_test : public store_fixture {
   std::int64_t admin_ = 0;
 };
 
-TEST_F(analysis_repository_test, ProfilesAreSetReplacedAndRemoved) {
+TEST_P(analysis_repository_test, ProfilesAreSetReplacedAndRemoved) {
   EXPECT_FALSE(repo_->profile_of("camera", 1));
   repo_->set_profile({"camera", 1, R"({"when":"always"})", 100, admin_});
   repo_->set_profile({"camera", 1, R"({"when":"watched"})", 200, admin_});
@@ -42,7 +43,7 @@ TEST_F(analysis_repository_test, ProfilesAreSetReplacedAndRemoved) {
   EXPECT_FALSE(repo_->remove_profile("camera", 1));
 }
 
-TEST_F(analysis_repository_test, EventsAreFilteredNewestKeptOldestFirst) {
+TEST_P(analysis_repository_test, EventsAreFilteredNewestKeptOldestFirst) {
   std::vector<analysis_event_row> rows;
   for (int i = 1; i <= 10; ++i) rows.push_back(event(1, i % 2 ? "analysis" : "alert", i * 1000));
   rows.push_back(event(2, "analysis", 5000));
@@ -66,7 +67,7 @@ TEST_F(analysis_repository_test, EventsAreFilteredNewestKeptOldestFirst) {
   EXPECT_EQ(alerts[1].at_us, 6000);
 }
 
-TEST_F(analysis_repository_test, RetentionRemovesTheOldAndThenTheOldestPastTheCap) {
+TEST_P(analysis_repository_test, RetentionRemovesTheOldAndThenTheOldestPastTheCap) {
   std::vector<analysis_event_row> rows;
   for (int i = 1; i <= 10; ++i) rows.push_back(event(1, "analysis", i * 1000));
   repo_->append(rows);
@@ -77,5 +78,7 @@ TEST_F(analysis_repository_test, RetentionRemovesTheOldAndThenTheOldestPastTheCa
   ASSERT_EQ(left.size(), 5u);
   EXPECT_EQ(left.front().at_us, 6000);
 }
+
+INSTANTIATE_TEST_SUITE_P(backends, analysis_repository_test, all_backends(), backend_name);
 
 }  // namespace

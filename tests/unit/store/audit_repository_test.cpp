@@ -15,17 +15,18 @@ using ::testing::HasSubstr;
 
 namespace {
 
-class audit_repository_test : public store_fixture {
+class audit_repository_test : public backend_fixture {
  protected:
   void SetUp() override {
-    store_fixture::SetUp();
-    db_ = std::make_unique<database>(db_path());
+    backend_fixture::SetUp();
+    if (IsSkipped()) return;
+    db_ = open_db();
     audit_ = std::make_unique<audit_repository>(*db_);
   }
   void TearDown() override {
     audit_.reset();
     db_.reset();
-    store_fixture::TearDown();
+    backend_fixture::TearDown();
   }
 
   std::vector<std::int64_t> ids(const std::vector<audit_entry>& entries) {
@@ -40,7 +41,7 @@ class audit_repository_test : public store_fixture {
 
 }  // namespace
 
-TEST_F(audit_repository_test, BeginAndEnd) {
+TEST_P(audit_repository_test, BeginAndEnd) {
   const auto id = audit_->begin(7, "alice", "camera", 3, "mjpeg", "10.0.0.5:51000", 1000);
   auto row = audit_->get(id);
   ASSERT_TRUE(row);
@@ -66,14 +67,14 @@ TEST_F(audit_repository_test, BeginAndEnd) {
   EXPECT_FALSE(audit_->end(9999, 2000, "x"));
 }
 
-TEST_F(audit_repository_test, UserIdMayBeNullAndEndNeverPrecedesStart) {
+TEST_P(audit_repository_test, UserIdMayBeNullAndEndNeverPrecedesStart) {
   const auto id = audit_->begin(std::nullopt, "anonymous", "robot", 1, "webrtc", "", 500);
   EXPECT_FALSE(audit_->get(id)->user_id);
   EXPECT_TRUE(audit_->end(id, 400, "token expired"));  // a clock that stepped back
   EXPECT_EQ(audit_->get(id)->ended_at, 500);
 }
 
-TEST_F(audit_repository_test, EndsManyInOneCall) {
+TEST_P(audit_repository_test, EndsManyInOneCall) {
   std::vector<std::int64_t> all;
   for (int i = 0; i < 5; ++i) all.push_back(audit_->begin(1, "a", "camera", 1, "ws", "", 10 + i));
   EXPECT_TRUE(audit_->end(all[0], 20, "closed by viewer"));
@@ -86,7 +87,7 @@ TEST_F(audit_repository_test, EndsManyInOneCall) {
   EXPECT_EQ(audit_->end(std::vector<std::int64_t>{}, 30, "x"), 0);
 }
 
-TEST_F(audit_repository_test, ListIsNewestFirstAndFilters) {
+TEST_P(audit_repository_test, ListIsNewestFirstAndFilters) {
   const auto a = audit_->begin(1, "alice", "camera", 1, "mjpeg", "", 100);
   const auto b = audit_->begin(2, "bob", "camera", 1, "websocket", "", 200);
   const auto c = audit_->begin(1, "alice", "camera", 2, "websocket", "", 300);
@@ -136,7 +137,7 @@ TEST_F(audit_repository_test, ListIsNewestFirstAndFilters) {
   EXPECT_EQ(ids(audit_->list(page)), (v{e}));
 }
 
-TEST_F(audit_repository_test, ResourceIdNeedsKind) {
+TEST_P(audit_repository_test, ResourceIdNeedsKind) {
   audit_filter bad;
   bad.resource_id = 1;
   try {
@@ -147,7 +148,7 @@ TEST_F(audit_repository_test, ResourceIdNeedsKind) {
   }
 }
 
-TEST_F(audit_repository_test, LimitIsCappedAtOneThousand) {
+TEST_P(audit_repository_test, LimitIsCappedAtOneThousand) {
   {
     transaction tx(*db_);
     for (int i = 0; i < 1005; ++i) audit_->begin(1, "a", "camera", 1, "mjpeg", "", i);
@@ -162,7 +163,7 @@ TEST_F(audit_repository_test, LimitIsCappedAtOneThousand) {
   EXPECT_EQ(rows.back().started_at, 5);
 }
 
-TEST_F(audit_repository_test, CloseDanglingEndsOnlyOpenRows) {
+TEST_P(audit_repository_test, CloseDanglingEndsOnlyOpenRows) {
   const auto open1 = audit_->begin(1, "a", "camera", 1, "mjpeg", "", 100);
   const auto closed = audit_->begin(1, "a", "camera", 1, "mjpeg", "", 110);
   const auto open2 = audit_->begin(2, "b", "robot", 1, "webrtc", "", 120);
@@ -177,11 +178,13 @@ TEST_F(audit_repository_test, CloseDanglingEndsOnlyOpenRows) {
   EXPECT_EQ(audit_->close_dangling(2000, "gateway restarted"), 0);
 }
 
-TEST_F(audit_repository_test, RowsSurviveReopening) {
+TEST_P(audit_repository_test, RowsSurviveReopening) {
   const auto id = audit_->begin(1, "a", "camera", 1, "mjpeg", "", 100);
   audit_.reset();
-  db_ = std::make_unique<database>(db_path());
+  db_ = open_db();
   audit_repository reopened(*db_);
   ASSERT_TRUE(reopened.get(id));
   EXPECT_EQ(reopened.close_dangling(200, "gateway restarted"), 1);
 }
+
+INSTANTIATE_TEST_SUITE_P(backends, audit_repository_test, all_backends(), backend_name);

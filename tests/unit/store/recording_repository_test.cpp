@@ -15,11 +15,12 @@ using ::testing::HasSubstr;
 
 namespace {
 
-class recording_repository_test : public store_fixture {
+class recording_repository_test : public backend_fixture {
  protected:
   void SetUp() override {
-    store_fixture::SetUp();
-    db_ = std::make_unique<database>(db_path());
+    backend_fixture::SetUp();
+    if (IsSkipped()) return;
+    db_ = open_db();
     alice_ = user_repository(*db_).add("alice", "user", "h").id;
     camera_record c;
     c.name = "cam1";
@@ -51,7 +52,7 @@ class recording_repository_test : public store_fixture {
 
 }  // namespace
 
-TEST_F(recording_repository_test, ARecordingStartsRecordsAndFinishes) {
+TEST_P(recording_repository_test, ARecordingStartsRecordsAndFinishes) {
   recording_repository recs(*db_);
   auto r = recs.start(row("cam1/1000.mp4", 1000));
   EXPECT_GT(r.id, 0);
@@ -72,7 +73,7 @@ TEST_F(recording_repository_test, ARecordingStartsRecordsAndFinishes) {
   EXPECT_EQ(recs.get(r.id)->remote_url, "s3://bucket/cam1/1000.mp4");
 }
 
-TEST_F(recording_repository_test, BadValuesAndReusedPathsAreRefusedWithAReason) {
+TEST_P(recording_repository_test, BadValuesAndReusedPathsAreRefusedWithAReason) {
   recording_repository recs(*db_);
   recs.start(row("same.mp4", 1000));
   EXPECT_THROW(recs.start(row("same.mp4", 1001)), conflict);
@@ -88,7 +89,7 @@ TEST_F(recording_repository_test, BadValuesAndReusedPathsAreRefusedWithAReason) 
   EXPECT_THROW(recs.finish(r.id, 1100, 0, 0, "lost"), error);
 }
 
-TEST_F(recording_repository_test, ListsByResourceBookingStateAndTime) {
+TEST_P(recording_repository_test, ListsByResourceBookingStateAndTime) {
   recording_repository recs(*db_);
   auto a = recs.start(row("a.mp4", 1000));
   recs.finish(a.id, 1100, 1, 1, "complete");
@@ -120,7 +121,7 @@ TEST_F(recording_repository_test, ListsByResourceBookingStateAndTime) {
   EXPECT_FALSE(recs.get(b.id));
 }
 
-TEST_F(recording_repository_test, ARecordingOutlivesItsBookingAndUser) {
+TEST_P(recording_repository_test, ARecordingOutlivesItsBookingAndUser) {
   recording_repository recs(*db_);
   auto r = recs.start(row("kept.mp4", 1000));
   booking_repository(*db_).remove(booking_);
@@ -131,7 +132,7 @@ TEST_F(recording_repository_test, ARecordingOutlivesItsBookingAndUser) {
   EXPECT_FALSE(got->user_id);
 }
 
-TEST_F(recording_repository_test, APolicyOverridesTheDefaultPerCameraOrRobot) {
+TEST_P(recording_repository_test, APolicyOverridesTheDefaultPerCameraOrRobot) {
   recording_repository repo(*db_);
   EXPECT_FALSE(repo.policy_of("camera", 1));
   repo.set_policy("camera", 1, "continuous");
@@ -146,3 +147,5 @@ TEST_F(recording_repository_test, APolicyOverridesTheDefaultPerCameraOrRobot) {
   EXPECT_FALSE(repo.policy_of("camera", 1));
   EXPECT_EQ(repo.policies().size(), 1u);
 }
+
+INSTANTIATE_TEST_SUITE_P(backends, recording_repository_test, all_backends(), backend_name);

@@ -13,11 +13,12 @@ using namespace camgate::store;
 
 namespace {
 
-class refresh_repository_test : public store_fixture {
+class refresh_repository_test : public backend_fixture {
  protected:
   void SetUp() override {
-    store_fixture::SetUp();
-    db_ = std::make_unique<database>(db_path());
+    backend_fixture::SetUp();
+    if (IsSkipped()) return;
+    db_ = open_db();
     users_ = std::make_unique<user_repository>(*db_);
     repo_ = std::make_unique<refresh_repository>(*db_);
     alice_ = users_->add("alice", "user", "h");
@@ -30,7 +31,7 @@ class refresh_repository_test : public store_fixture {
 
 }  // namespace
 
-TEST_F(refresh_repository_test, ATokenIsUsedOnceAndItsFamilyRemembersWhen) {
+TEST_P(refresh_repository_test, ATokenIsUsedOnceAndItsFamilyRemembersWhen) {
   const auto f = repo_->add_family(alice_.id, alice_.token_gen, 1000, 9000, "10.0.0.7");
   repo_->add_token("aa", f.id, 1000, 5000);
   auto row = repo_->find("aa");
@@ -50,7 +51,7 @@ TEST_F(refresh_repository_test, ATokenIsUsedOnceAndItsFamilyRemembersWhen) {
   EXPECT_FALSE(repo_->find("zz"));
 }
 
-TEST_F(refresh_repository_test, ActiveListsOnlyFamiliesThatCanStillBeRefreshed) {
+TEST_P(refresh_repository_test, ActiveListsOnlyFamiliesThatCanStillBeRefreshed) {
   const auto live = repo_->add_family(alice_.id, 1, 1000, 9000, "");
   repo_->add_token("live", live.id, 1000, 5000);
   const auto revoked = repo_->add_family(alice_.id, 1, 1000, 9000, "");
@@ -68,7 +69,7 @@ TEST_F(refresh_repository_test, ActiveListsOnlyFamiliesThatCanStillBeRefreshed) 
   EXPECT_TRUE(repo_->active(alice_.id, 3000).empty());
 }
 
-TEST_F(refresh_repository_test, ABumpedGenerationRevokesTheFamiliesOfOlderOnes) {
+TEST_P(refresh_repository_test, ABumpedGenerationRevokesTheFamiliesOfOlderOnes) {
   const auto f = repo_->add_family(alice_.id, alice_.token_gen, 1000, 9000, "");
   repo_->add_token("t", f.id, 1000, 5000);
   // A password change (the schema's trigger bumps the generation, which revokes).
@@ -84,7 +85,7 @@ TEST_F(refresh_repository_test, ABumpedGenerationRevokesTheFamiliesOfOlderOnes) 
   EXPECT_TRUE(repo_->family(again.id)->revoked_at);
 }
 
-TEST_F(refresh_repository_test, DeletingTheUserDeletesTheirFamiliesAndTokens) {
+TEST_P(refresh_repository_test, DeletingTheUserDeletesTheirFamiliesAndTokens) {
   const auto f = repo_->add_family(alice_.id, 1, 1000, 9000, "");
   repo_->add_token("t", f.id, 1000, 5000);
   ASSERT_TRUE(users_->remove(alice_.id));
@@ -92,7 +93,7 @@ TEST_F(refresh_repository_test, DeletingTheUserDeletesTheirFamiliesAndTokens) {
   EXPECT_FALSE(repo_->family(f.id));
 }
 
-TEST_F(refresh_repository_test, PruneForgetsWhatEndedBeforeTheCutOnly) {
+TEST_P(refresh_repository_test, PruneForgetsWhatEndedBeforeTheCutOnly) {
   const auto ended = repo_->add_family(alice_.id, 1, 1000, 2000, "");
   repo_->add_token("ended", ended.id, 1000, 2000);
   const auto live = repo_->add_family(alice_.id, 1, 1000, 90000, "");
@@ -104,8 +105,13 @@ TEST_F(refresh_repository_test, PruneForgetsWhatEndedBeforeTheCutOnly) {
   EXPECT_FALSE(repo_->find("used"));
 }
 
-TEST_F(refresh_repository_test, TheTokenItselfIsNeverAColumn) {
-  statement s(*db_, "SELECT group_concat(name) FROM pragma_table_info('refresh_tokens')");
+TEST_P(refresh_repository_test, TheTokenItselfIsNeverAColumn) {
+  statement s(*db_, is_sqlite()
+                        ? "SELECT group_concat(name) FROM pragma_table_info('refresh_tokens')"
+                        : "SELECT string_agg(column_name::text, ',' ORDER BY ordinal_position) "
+                          "FROM information_schema.columns WHERE table_name = 'refresh_tokens'");
   ASSERT_TRUE(s.step());
   EXPECT_EQ(s.column_text(0), "hash,family_id,issued_at,expires_at,used_at,replaced_by");
 }
+
+INSTANTIATE_TEST_SUITE_P(backends, refresh_repository_test, all_backends(), backend_name);

@@ -19,15 +19,16 @@ using ::testing::HasSubstr;
 
 namespace {
 
-class repositories_test : public store_fixture {
+class repositories_test : public backend_fixture {
  protected:
   void SetUp() override {
-    store_fixture::SetUp();
-    db_ = std::make_unique<database>(db_path());
+    backend_fixture::SetUp();
+    if (IsSkipped()) return;
+    db_ = open_db();
   }
   void TearDown() override {
     db_.reset();
-    store_fixture::TearDown();
+    backend_fixture::TearDown();
   }
 
   camera_record camera(std::string name, std::string host, int port,
@@ -45,7 +46,7 @@ class repositories_test : public store_fixture {
 
 }  // namespace
 
-TEST_F(repositories_test, UserCrud) {
+TEST_P(repositories_test, UserCrud) {
   user_repository users(*db_);
   EXPECT_EQ(users.count(), 0);
   const user alice = users.add("alice", "admin", "$argon2id$a");
@@ -82,7 +83,7 @@ TEST_F(repositories_test, UserCrud) {
   EXPECT_EQ(users.count(), 1);
 }
 
-TEST_F(repositories_test, DuplicateUserNameIsConflict) {
+TEST_P(repositories_test, DuplicateUserNameIsConflict) {
   user_repository users(*db_);
   users.add("alice", "user", "h");
   try {
@@ -96,7 +97,7 @@ TEST_F(repositories_test, DuplicateUserNameIsConflict) {
   EXPECT_EQ(users.find_by_name("alice")->role, "user");
 }
 
-TEST_F(repositories_test, UnknownRoleIsRejected) {
+TEST_P(repositories_test, UnknownRoleIsRejected) {
   user_repository users(*db_);
   try {
     users.add("eve", "root", "h");
@@ -109,7 +110,7 @@ TEST_F(repositories_test, UnknownRoleIsRejected) {
   EXPECT_EQ(users.count(), 0);
 }
 
-TEST_F(repositories_test, CameraCrud) {
+TEST_P(repositories_test, CameraCrud) {
   user_repository users(*db_);
   camera_repository cameras(*db_);
   const user alice = users.add("alice", "admin", "h");
@@ -155,7 +156,7 @@ TEST_F(repositories_test, CameraCrud) {
   EXPECT_EQ(cameras.list().size(), 1u);
 }
 
-TEST_F(repositories_test, CameraRejectsUnknownCreatorAndOrigin) {
+TEST_P(repositories_test, CameraRejectsUnknownCreatorAndOrigin) {
   camera_repository cameras(*db_);
   EXPECT_THROW(cameras.add(camera("x", "h", 80, 4242)), not_found);
   camera_record bad = camera("x", "h", 80);
@@ -169,7 +170,7 @@ TEST_F(repositories_test, CameraRejectsUnknownCreatorAndOrigin) {
   EXPECT_TRUE(cameras.list().empty());
 }
 
-TEST_F(repositories_test, DeletingUserKeepsCamerasAndDropsSelection) {
+TEST_P(repositories_test, DeletingUserKeepsCamerasAndDropsSelection) {
   user_repository users(*db_);
   camera_repository cameras(*db_);
   selection_repository selections(*db_);
@@ -184,7 +185,7 @@ TEST_F(repositories_test, DeletingUserKeepsCamerasAndDropsSelection) {
   EXPECT_EQ(selections.count_selecting(cam.id), 0);
 }
 
-TEST_F(repositories_test, Selections) {
+TEST_P(repositories_test, Selections) {
   user_repository users(*db_);
   camera_repository cameras(*db_);
   selection_repository selections(*db_);
@@ -214,7 +215,7 @@ TEST_F(repositories_test, Selections) {
   EXPECT_EQ(selections.count_selecting(c2.id), 0);
 }
 
-TEST_F(repositories_test, SelectingMissingRowsIsNotFound) {
+TEST_P(repositories_test, SelectingMissingRowsIsNotFound) {
   user_repository users(*db_);
   camera_repository cameras(*db_);
   selection_repository selections(*db_);
@@ -230,7 +231,7 @@ TEST_F(repositories_test, SelectingMissingRowsIsNotFound) {
   EXPECT_FALSE(selections.selected(a.id));
 }
 
-TEST_F(repositories_test, ConcurrentUseFromFourThreads) {
+TEST_P(repositories_test, ConcurrentUseFromFourThreads) {
   constexpr int kThreads = 4;
   constexpr int kPerThread = 50;
   user_repository users(*db_);
@@ -276,3 +277,5 @@ TEST_F(repositories_test, ConcurrentUseFromFourThreads) {
   for (const auto& u : users.list()) ids.insert(u.id);
   EXPECT_EQ(ids.size(), static_cast<std::size_t>(kThreads * kPerThread + 1));
 }
+
+INSTANTIATE_TEST_SUITE_P(backends, repositories_test, all_backends(), backend_name);

@@ -15,15 +15,16 @@ using ::testing::HasSubstr;
 
 namespace {
 
-class robot_repository_test : public store_fixture {
+class robot_repository_test : public backend_fixture {
  protected:
   void SetUp() override {
-    store_fixture::SetUp();
-    db_ = std::make_unique<database>(db_path());
+    backend_fixture::SetUp();
+    if (IsSkipped()) return;
+    db_ = open_db();
   }
   void TearDown() override {
     db_.reset();
-    store_fixture::TearDown();
+    backend_fixture::TearDown();
   }
 
   std::unique_ptr<database> db_;
@@ -31,7 +32,7 @@ class robot_repository_test : public store_fixture {
 
 }  // namespace
 
-TEST_F(robot_repository_test, Crud) {
+TEST_P(robot_repository_test, Crud) {
   user_repository users(*db_);
   robot_repository robots(*db_);
   const user r1 = users.add("rover-1", "robot", "$argon2id$device1");
@@ -61,7 +62,7 @@ TEST_F(robot_repository_test, Crud) {
   EXPECT_EQ(all[1].id, b.id);
 }
 
-TEST_F(robot_repository_test, OnlyRobotAccountsCanBeRobots) {
+TEST_P(robot_repository_test, OnlyRobotAccountsCanBeRobots) {
   user_repository users(*db_);
   robot_repository robots(*db_);
   const user alice = users.add("alice", "user", "h");
@@ -79,7 +80,7 @@ TEST_F(robot_repository_test, OnlyRobotAccountsCanBeRobots) {
   EXPECT_TRUE(robots.list().empty());
 }
 
-TEST_F(robot_repository_test, MissingAccountIsNotFound) {
+TEST_P(robot_repository_test, MissingAccountIsNotFound) {
   robot_repository robots(*db_);
   try {
     robots.add("ghost", 4242);
@@ -89,7 +90,7 @@ TEST_F(robot_repository_test, MissingAccountIsNotFound) {
   }
 }
 
-TEST_F(robot_repository_test, NameAndAccountAreUnique) {
+TEST_P(robot_repository_test, NameAndAccountAreUnique) {
   user_repository users(*db_);
   robot_repository robots(*db_);
   const user r1 = users.add("d1", "robot", "h");
@@ -110,7 +111,7 @@ TEST_F(robot_repository_test, NameAndAccountAreUnique) {
   EXPECT_EQ(robots.list().size(), 1u);
 }
 
-TEST_F(robot_repository_test, RemoveDeletesAccountAndBookings) {
+TEST_P(robot_repository_test, RemoveDeletesAccountAndBookings) {
   user_repository users(*db_);
   robot_repository robots(*db_);
   booking_repository bookings(*db_);
@@ -133,7 +134,7 @@ TEST_F(robot_repository_test, RemoveDeletesAccountAndBookings) {
   EXPECT_FALSE(robots.remove(r.id));
 }
 
-TEST_F(robot_repository_test, DeletingTheAccountDeletesRobotAndBookings) {
+TEST_P(robot_repository_test, DeletingTheAccountDeletesRobotAndBookings) {
   user_repository users(*db_);
   robot_repository robots(*db_);
   booking_repository bookings(*db_);
@@ -152,3 +153,5 @@ TEST_F(robot_repository_test, DeletingTheAccountDeletesRobotAndBookings) {
   EXPECT_FALSE(robots.get(r.id));
   EXPECT_FALSE(bookings.get(stored.id));
 }
+
+INSTANTIATE_TEST_SUITE_P(backends, robot_repository_test, all_backends(), backend_name);

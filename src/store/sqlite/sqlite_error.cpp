@@ -1,4 +1,4 @@
-#include "store/sqlite_error.hpp"
+#include "store/sqlite/sqlite_error.hpp"
 
 #include <string>
 
@@ -6,7 +6,7 @@
 
 #include "store/error.hpp"
 
-namespace camgate::store {
+namespace camgate::store::sqlite {
 
 void throw_sqlite_error(sqlite3* db, int rc, std::string_view what) {
   // rc may be a primary code when the connection holds none (e.g. a failed open).
@@ -22,9 +22,13 @@ void throw_sqlite_error(sqlite3* db, int rc, std::string_view what) {
       throw conflict(message, code);
     case SQLITE_CONSTRAINT_FOREIGNKEY:
       throw not_found(message, code);
+    case SQLITE_CONSTRAINT_CHECK:
+      throw error(message, code, error_kind::check);
+    case SQLITE_CONSTRAINT_TRIGGER:
+      throw error(message, code, error_kind::raised);
     default:
       throw error(message, code);
   }
 }
 
-}  // namespace camgate::store
+}  // namespace camgate::store::sqlite
