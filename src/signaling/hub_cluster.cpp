@@ -14,12 +14,25 @@ void hub::set_cluster(cluster_port* c, std::string node_id) {
 
 void hub::remote_robot_online(const std::string& robot, const std::string& node,
                               std::int64_t robot_id) {
+  std::string moved_from;
   {
     std::lock_guard lock(mutex_);
     if (robots_.contains(robot)) return;  // connected here: this node's entry wins
-    auto& r = remote_robots_[robot];
-    if (r.node == node && r.robot_id == robot_id) return;
-    r = remote_robot{node, robot_id};
+    auto it = remote_robots_.find(robot);
+    if (it != remote_robots_.end()) {
+      if (it->second.node == node && it->second.robot_id == robot_id) return;
+      moved_from = it->second.node;
+    } else {
+      remote_robots_[robot] = remote_robot{node, robot_id};
+    }
+  }
+  // Reconnected to another node: as a robot replaced on one node, its sessions end and
+  // its viewers see robot-offline, then robot-online.
+  if (!moved_from.empty()) {
+    remote_robot_offline(robot, moved_from);
+    std::lock_guard lock(mutex_);
+    if (robots_.contains(robot)) return;
+    remote_robots_[robot] = remote_robot{node, robot_id};
   }
   // Presence: the viewers here allowed to see it (the policy reads the store: no lock).
   auto allowed = viewers_allowed(robot_id);

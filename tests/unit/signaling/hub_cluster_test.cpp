@@ -186,6 +186,20 @@ TEST_F(HubCluster, RobotLeavingItsNodeEndsSessionsElsewhere) {
   EXPECT_EQ(reply["type"], "error");
 }
 
+TEST_F(HubCluster, RobotReconnectedToAnotherNodeEndsTheOldSessions) {
+  auto robot = attach(b, kRobot, "robot");
+  auto viewer = attach(a, kAlice, "viewer");
+  a.receive(viewer.c, {{"type", "offer"}, {"to", "robot-1"}, {"offer", json::object()}});
+  pump();
+  // Node C's join arrives before node B's leave.
+  a.remote_robot_online("robot-1", "c", 1);
+  EXPECT_EQ(viewer.link->of("robot-offline").size(), 1u);
+  EXPECT_EQ(viewer.link->of("robot-online").size(), 2u);
+  EXPECT_EQ(gw_a.closed.size(), 1u);
+  a.remote_robot_offline("robot-1", "b");  // late: ignored
+  EXPECT_TRUE(a.state_of("robot-1").online);
+}
+
 TEST(HubSingleNode, PeerIdsHaveNoNodeSuffix) {
   fake_gateway gw;
   hub h{gw};
