@@ -47,8 +47,10 @@ void hub::remote_robot_offline(const std::string& robot, const std::string& node
   {
     std::lock_guard lock(mutex_);
     auto it = remote_robots_.find(robot);
-    if (it == remote_robots_.end() || it->second.node != node) return;
-    remote_robots_.erase(it);
+    // Not the robot's current node (it reconnected here or elsewhere): only the sessions
+    // still held with that node end, and their viewers hear it (peer-left).
+    const bool current = it != remote_robots_.end() && it->second.node == node;
+    if (current) remote_robots_.erase(it);
     // As for a robot of this node leaving: its sessions end, its viewers hear it is offline.
     for (auto& [ptr, weak] : clients_) {
       auto v = weak.lock();
@@ -57,8 +59,9 @@ void hub::remote_robot_offline(const std::string& robot, const std::string& node
       if (s != v->sessions.end() && s->second.node == node) {
         closed.emplace_back(s->second.registry_id, access::end_reason::viewer_closed);
         v->sessions.erase(s);
+        if (!current) v->send("peer-left", {{"from", robot}, {"reason", "disconnected"}});
       }
-      if (v->announced.erase(robot)) v->send("robot-offline", {{"robotId", robot}});
+      if (current && v->announced.erase(robot)) v->send("robot-offline", {{"robotId", robot}});
     }
   }
   close_sessions(closed);

@@ -200,6 +200,21 @@ TEST_F(HubCluster, RobotReconnectedToAnotherNodeEndsTheOldSessions) {
   EXPECT_TRUE(a.state_of("robot-1").online);
 }
 
+TEST_F(HubCluster, RobotMovedToTheViewersNodeEndsTheSessionWithItsOldNode) {
+  auto robot = attach(b, kRobot, "robot");
+  auto viewer = attach(a, kAlice, "viewer");
+  a.receive(viewer.c, {{"type", "offer"}, {"to", "robot-1"}, {"offer", json::object()}});
+  pump();
+  auto here = attach(a, kRobot, "robot");  // registers on A before B notices the old one left
+  b.detach(robot.c);
+  pump();
+  ASSERT_EQ(viewer.link->of("peer-left").size(), 1u);
+  EXPECT_EQ(gw_a.closed.size(), 1u);
+  EXPECT_TRUE(a.state_of("robot-1").online);
+  a.receive(viewer.c, {{"type", "offer"}, {"to", "robot-1"}, {"offer", json::object()}});
+  EXPECT_EQ(here.link->of("offer").size(), 1u);
+}
+
 TEST(HubSingleNode, PeerIdsHaveNoNodeSuffix) {
   fake_gateway gw;
   hub h{gw};
