@@ -168,6 +168,22 @@ void signal_bus::renew_and_rescan(redis_connection& conn) {
     }
   } while (cursor != "0");
 
+  // The nodes alive (their camgate:node:<id> key, 6 s): one that vanished died without
+  // telling its robots' nodes about its viewers.
+  std::set<std::string> live;
+  cursor = "0";
+  do {
+    auto r = conn.command({"SCAN", cursor, "MATCH", "camgate:node:*", "COUNT", "1000"});
+    if (r.type != redis_reply::kind::array || r.elements.size() != 2) break;
+    cursor = r.elements[0].str;
+    for (const auto& k : r.elements[1].elements)
+      live.insert(k.str.substr(std::string_view("camgate:node:").size()));
+  } while (cursor != "0");
+  std::vector<std::string> dead;
+  for (const auto& n : live_nodes_)
+    if (!live.contains(n) && n != node_id_) dead.push_back(n);
+  live_nodes_ = std::move(live);
+
   std::vector<std::pair<std::string, std::string>> gone;
   std::vector<std::tuple<std::string, std::string, std::int64_t>> online;
   {
@@ -192,6 +208,7 @@ void signal_bus::renew_and_rescan(redis_connection& conn) {
       online.emplace_back(robot, where.first, where.second);
     }
   }
+  for (const auto& node : dead) hub_.remote_node_gone(node);
   for (const auto& [robot, node] : gone) hub_.remote_robot_offline(robot, node);
   for (const auto& [robot, node, id] : online) hub_.remote_robot_online(robot, node, id);
 }

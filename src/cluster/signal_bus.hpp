@@ -5,6 +5,7 @@
 #include <deque>
 #include <map>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -73,6 +74,8 @@ class signal_bus : public signaling::cluster_port {
   std::mutex known_mutex_;                         // known_, gone_
   std::map<std::string, known_robot> known_;       // robots on other nodes
   std::map<std::string, clock::time_point> gone_;  // left lately: a rescan must not revive them
+
+  std::set<std::string> live_nodes_;  // camgate:node:* at the last rescan (sender thread)
 
   std::thread sender_;
   std::thread receiver_thread_;

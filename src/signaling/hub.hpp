@@ -182,6 +182,9 @@ class hub {
   void remote_robot_online(const std::string& robot, const std::string& node,
                            std::int64_t robot_id);
   void remote_robot_offline(const std::string& robot, const std::string& node);
+  // From the bus: node `node` is gone (died): its viewers' sessions with robots here end,
+  // the robots get peer-left "disconnected".
+  void remote_node_gone(const std::string& node);
   // From the bus: a message from node `from_node` for a robot or a viewer here.
   void from_cluster(const std::string& from_node, const cluster_message& m);
   // The peer id the robot sees for the relay (viewers' ids always hold a '#').

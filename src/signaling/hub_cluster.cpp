@@ -67,6 +67,21 @@ void hub::remote_robot_offline(const std::string& robot, const std::string& node
   close_sessions(closed);
 }
 
+void hub::remote_node_gone(const std::string& node) {
+  std::lock_guard lock(mutex_);
+  for (auto& [name, r] : robots_) {
+    auto& remote = r.owner->remote_viewers;
+    for (auto it = remote.begin(); it != remote.end();) {
+      if (it->second != node) {
+        ++it;
+        continue;
+      }
+      r.owner->send("peer-left", {{"from", it->first}, {"reason", "disconnected"}});
+      it = remote.erase(it);
+    }
+  }
+}
+
 void hub::from_cluster(const std::string& from_node, const cluster_message& m) {
   closed_list closed;
   {

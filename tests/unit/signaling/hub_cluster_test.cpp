@@ -215,6 +215,18 @@ TEST_F(HubCluster, RobotMovedToTheViewersNodeEndsTheSessionWithItsOldNode) {
   EXPECT_EQ(here.link->of("offer").size(), 1u);
 }
 
+TEST_F(HubCluster, ViewersNodeGoneTheRobotHearsItsViewersLeft) {
+  auto robot = attach(b, kRobot, "robot");
+  auto viewer = attach(a, kAlice, "viewer");
+  a.receive(viewer.c, {{"type", "offer"}, {"to", "robot-1"}, {"offer", json::object()}});
+  pump();
+  EXPECT_EQ(b.state_of("robot-1").viewers, 1u);
+  b.remote_node_gone("a");
+  ASSERT_EQ(robot.link->of("peer-left").size(), 1u);
+  EXPECT_EQ(robot.link->of("peer-left")[0]["reason"], "disconnected");
+  EXPECT_EQ(b.state_of("robot-1").viewers, 0u);
+}
+
 TEST(HubSingleNode, PeerIdsHaveNoNodeSuffix) {
   fake_gateway gw;
   hub h{gw};
