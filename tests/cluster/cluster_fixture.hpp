@@ -11,13 +11,12 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include "support/gateway_fixture.hpp"
 #include "support/pg_server.hpp"
+#include "support/ports.hpp"
 
 using namespace camgate::testing;
 using namespace std::chrono_literals;
@@ -31,19 +30,6 @@ constexpr const char* kClusterSecret = "cluster-test-node-secret-0123456789abcde
 
 std::int64_t now() {
   return static_cast<std::int64_t>(std::time(nullptr));
-}
-
-// A port nobody listens on now (the node needs it before it starts: advertise_url).
-std::uint16_t free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
 }
 
 // How old a camsim frame is: its JPEG comment holds the capture time (camgate-ts=<µs>).
@@ -62,7 +48,7 @@ bool have_redis() {
 }
 
 struct redis_server {
-  std::uint16_t port = free_port();
+  std::uint16_t port = unused_port();
   std::unique_ptr<child_process> process;
   redis_server() { start(); }
   void start() {
@@ -80,7 +66,7 @@ struct redis_server {
 
 struct node {
   std::string name;
-  std::uint16_t port = free_port();
+  std::uint16_t port = unused_port();
   temp_dir data;
   std::unique_ptr<child_process> process;
 

@@ -11,13 +11,12 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "support/gateway_fixture.hpp"
 #include "support/pg_server.hpp"
+#include "support/ports.hpp"
 
 using namespace camgate::testing;
 using namespace std::chrono_literals;
@@ -28,18 +27,6 @@ namespace {
 
 std::int64_t now() {
   return static_cast<std::int64_t>(std::time(nullptr));
-}
-
-std::uint16_t closed_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
 }
 
 TEST(PostgresStore, ApiWritesThereAndAnOutageGives503WhileStreamsGoOn) {
@@ -104,7 +91,7 @@ TEST(PostgresStore, ApiWritesThereAndAnOutageGives503WhileStreamsGoOn) {
 
 TEST(PostgresStore, UnreachableAtStartExitsWithOneClearLine) {
   temp_dir data;
-  const auto port = std::to_string(closed_port());
+  const auto port = std::to_string(unused_port());
   const auto config = data.path() + "/camgate.toml";
   std::ofstream(config) << "[store]\nurl = \"postgresql://camgate:secret-pw-78@127.0.0.1:" << port
                         << "/camgate\"\n";

@@ -1,4 +1,5 @@
 #include "support/pg_server.hpp"
+#include "support/ports.hpp"
 
 #include <cstdlib>
 #include <filesystem>
@@ -6,9 +7,7 @@
 #include <stdexcept>
 
 #include <libpq-fe.h>
-#include <netinet/in.h>
 #include <pwd.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 namespace camgate::testing {
@@ -30,21 +29,6 @@ std::string find_bin() {
 std::string& missing_reason() {
   static std::string reason;
   return reason;
-}
-
-std::uint16_t free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
-    ::close(fd);
-    throw std::runtime_error("no free port for PostgreSQL");
-  }
-  ::close(fd);
-  return ntohs(a.sin_port);
 }
 
 void run(const std::string& command) {
@@ -86,7 +70,7 @@ pg_server::pg_server() : bin_(find_bin()) {
                  "/data' -U camgate -A trust -E UTF8 --locale=C --no-sync --no-instructions "
                  ">'" +
                  dir_ + "/initdb.log' 2>&1");
-  port_ = free_port();
+  port_ = unused_port();
   start();
 }
 

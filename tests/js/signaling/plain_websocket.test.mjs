@@ -6,19 +6,10 @@ import assert from 'node:assert/strict';
 import WebSocket from 'ws';
 import { io } from 'socket.io-client';
 import { createHmac } from 'node:crypto';
-import { startGateway } from '../support/gateway.mjs';
+import { P2P_TEST_CONFIG, startGateway } from '../support/gateway.mjs';
 
 // Fake robots that answer with made-up SDP: the viewers' offers must reach them (p2p).
-const CONFIG = `
-[robots]
-media = "p2p"
-[limits]
-login_per_minute_ip = 6000
-login_per_minute_user = 6000
-login_burst = 1000
-api_per_second_user = 1000
-api_burst = 1000
-[access]
+const CONFIG = `${P2P_TEST_CONFIG}[access]
 warn_before_s = 1
 [webrtc]
 stun_urls = ["stun:stun.example.org:3478"]

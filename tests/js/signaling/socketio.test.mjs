@@ -5,19 +5,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { io } from 'socket.io-client';
-import { startGateway } from '../support/gateway.mjs';
+import { P2P_TEST_CONFIG, startGateway } from '../support/gateway.mjs';
 
 // Fake robots that answer with made-up SDP: the viewers' offers must reach them (p2p).
-const CONFIG = `
-[robots]
-media = "p2p"
-[limits]
-login_per_minute_ip = 6000
-login_per_minute_user = 6000
-login_burst = 1000
-api_per_second_user = 1000
-api_burst = 1000
-[access]
+const CONFIG = `${P2P_TEST_CONFIG}[access]
 warn_before_s = 2
 [signaling]
 ping_interval_ms = 1000

@@ -8,21 +8,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { io } from 'socket.io-client';
-import { startGateway } from '../support/gateway.mjs';
+import { P2P_TEST_CONFIG, startGateway } from '../support/gateway.mjs';
 
 // The gateway's certificate is self-signed: this process's fetch() must accept it.
 process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0';
 
-const CONFIG = `
-[robots]
-media = "p2p"
-[limits]
-login_per_minute_ip = 6000
-login_per_minute_user = 6000
-login_burst = 1000
-api_per_second_user = 1000
-api_burst = 1000
-`;
+const CONFIG = P2P_TEST_CONFIG;
 
 let gw;
 let certDir;

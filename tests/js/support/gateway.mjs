@@ -20,6 +20,19 @@ export const bin = (name) => path.join(binDir, name);
 // allowed, and host addresses as they are (not hidden behind mDNS names).
 export const CHROMIUM_WEBRTC_ARGS = ['--allow-loopback-in-peer-connection', '--disable-features=WebRtcHideLocalIpsWithMdns'];
 
+// Config for signaling tests: robots peer-to-peer (the fake robots answer the offers
+// themselves) and limits no test run reaches.
+export const P2P_TEST_CONFIG = `
+[robots]
+media = "p2p"
+[limits]
+login_per_minute_ip = 6000
+login_per_minute_user = 6000
+login_burst = 1000
+api_per_second_user = 1000
+api_burst = 1000
+`;
+
 export const ADMIN = { username: 'admin', password: 'admin-password-1' };
 export const USER = { username: 'alice', password: 'alice-password-1' };
 

@@ -7,8 +7,6 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include "store/access_rows.hpp"
@@ -20,6 +18,7 @@
 #include "store/transaction.hpp"
 #include "store/user_repository.hpp"
 #include "store_fixture.hpp"
+#include "support/ports.hpp"
 
 using namespace camgate::store;
 using namespace std::chrono_literals;
@@ -39,21 +38,8 @@ TEST(pg_placeholders, NumberedInOrderOutsideQuotesAndComments) {
   EXPECT_EQ(n, 1);
 }
 
-// A port nothing listens on (bound, then closed).
-std::uint16_t closed_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
-
 TEST(pg_unreachable, OpeningSaysWhereAndWhyWithoutThePassword) {
-  const auto port = std::to_string(closed_port());
+  const auto port = std::to_string(camgate::testing::unused_port());
   try {
     database::open("postgresql://camgate:secret-pw-42@127.0.0.1:" + port + "/camgate", {});
     FAIL() << "opened a database nobody serves";
