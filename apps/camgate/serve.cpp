@@ -21,6 +21,7 @@
 #include "cameras/camera_admission.hpp"
 #include "cameras/camera_registry.hpp"
 #include "cluster/cluster_node.hpp"
+#include "cluster/signal_bus.hpp"
 #include "commands.hpp"
 #include "core/clock.hpp"
 #include "core/config.hpp"
@@ -221,6 +222,8 @@ int serve(const serve_args& args) {
   std::shared_ptr<webrtc::robot_relays> relays;
   std::shared_ptr<webrtc::camera_signaling> cameras_over_signaling;
 #endif
+  // Declared before the signaling server, whose hub calls it until it stops.
+  std::unique_ptr<cluster::signal_bus> signal_bus;
   // WebRTC signaling: Socket.IO at /socket.io/, plain WebSocket at /signaling.
   // Every Socket.IO session on one thread: a relayed message never crosses threads.
   signaling::signaling_server signaling(cfg, robots, policy, live, wall_clock, authenticator,
@@ -296,6 +299,14 @@ int serve(const serve_args& args) {
     services.cluster_status = [&node] { return node->status(); };
     services.cluster_metrics = [&node] { return node->metrics(); };
     node->start(router);
+    // Robots and viewers on different nodes (docs/cluster.md). Not with the media relay,
+    // whose upstream runs on the robot's node.
+    if (cfg.robots.media != "relay") {
+      signal_bus = std::make_unique<cluster::signal_bus>(
+          cluster::parse_redis_url(cfg.cluster.redis), node->node_id(), signaling.hub());
+      signaling.hub().set_cluster(signal_bus.get(), node->node_id());
+      signal_bus->start();
+    }
   }
   services.presence_of = [&signaling](std::string_view name) {
     const auto st = signaling.robot_state_of(name);
@@ -375,6 +386,10 @@ int serve(const serve_args& args) {
 #ifdef CAMGATE_WITH_RECORDING
   recordings.service->stop();  // every file closed and its row complete
 #endif
+  if (signal_bus) {
+    signal_bus->stop();  // after signaling.stop(): its robots' leave notices go out
+    signaling.hub().set_cluster(nullptr);
+  }
   if (node) node->stop();  // frees this node's leases for the others
   watch.stop();
   live.stop();

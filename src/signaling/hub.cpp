@@ -150,6 +150,10 @@ json hub::handle_register(const std::shared_ptr<client>& c, const json& m) {
       c->peer_id = name;
       c->robot_id = *rid;
       robots_[name] = robot_entry{c, *rid};
+      if (cluster_) {
+        remote_robots_.erase(name);  // connected here now
+        cluster_->robot_online(name, *rid);
+      }
       c->send("registered", reply);
     }
     if (replaced) spdlog::info("signaling: robot {} reconnected, older connection closed", name);
@@ -181,12 +185,13 @@ json hub::handle_register(const std::shared_ptr<client>& c, const json& m) {
       return error_locked(c, "register", "already registered as a robot");
     if (c->role == client_role::none) {
       c->role = client_role::viewer;
-      c->peer_id = c->who.name + "#" + std::to_string(next_viewer_++);
+      c->peer_id = c->who.name + "#" + std::to_string(next_viewer_++) + peer_suffix_;
       viewers_[c->peer_id] = c;
     }
     reply = {{"peerId", c->peer_id}, {"userType", "viewer"}};
     c->send("registered", reply);
     for (const auto& [name, r] : robots_) online.emplace_back(name, r.robot_id);
+    for (const auto& [name, r] : remote_robots_) online.emplace_back(name, r.robot_id);
   }
   // The current state: every online robot this viewer may watch now.
   std::vector<std::string> visible;
@@ -200,7 +205,9 @@ json hub::handle_register(const std::shared_ptr<client>& c, const json& m) {
   {
     std::lock_guard lock(mutex_);
     for (const auto& name : visible) {
-      if (!robots_.contains(name) || c->announced.contains(name)) continue;
+      if ((!robots_.contains(name) && !remote_robots_.contains(name)) ||
+          c->announced.contains(name))
+        continue;
       c->announced.insert(name);
       c->send("robot-online", {{"robotId", name}});
     }
@@ -236,6 +243,14 @@ json hub::handle_relay(const std::shared_ptr<client>& c, const std::string& type
       }
       auto v = c->viewers.find(to);
       auto viewer = v == c->viewers.end() ? nullptr : v->second.lock();
+      if (!viewer && cluster_) {
+        auto rv = c->remote_viewers.find(to);
+        if (rv != c->remote_viewers.end()) {
+          cluster_->send(rv->second,
+                         {cluster_message::target::viewer, c->peer_id, to, type, body.dump()});
+          return {{"type", "ok"}, {"request", type}};
+        }
+      }
       if (!viewer || viewer->closed)
         return error_locked(c, type, "no open session with '" + to + "'");
       viewer->send(type, {{"from", c->peer_id}, {field, body}});
@@ -243,15 +258,29 @@ json hub::handle_relay(const std::shared_ptr<client>& c, const std::string& type
     }
     // A viewer talks only to robots.
     auto r = robots_.find(to);
-    if (r == robots_.end())
+    if (r == robots_.end() && cluster_) {
+      auto rr = remote_robots_.find(to);
+      if (rr != remote_robots_.end()) {
+        auto s = c->sessions.find(to);
+        if (s != c->sessions.end() && s->second.node == rr->second.node) {
+          cluster_->send(rr->second.node,
+                         {cluster_message::target::robot, to, c->peer_id, type, body.dump()});
+          return {{"type", "ok"}, {"request", type}};
+        }
+        robot_id = rr->second.robot_id;
+      }
+    }
+    if (r == robots_.end() && !robot_id)
       return error_locked(c, type,
                           viewers_.contains(to) ? "viewers can only talk to robots"
                                                 : "'" + to + "' is offline or unknown");
-    if (c->sessions.contains(to)) {
-      forward_locked(c, r->second.owner, type, body);
-      return {{"type", "ok"}, {"request", type}};
+    if (r != robots_.end()) {
+      if (c->sessions.contains(to)) {
+        forward_locked(c, r->second.owner, type, body);
+        return {{"type", "ok"}, {"request", type}};
+      }
+      robot_id = r->second.robot_id;
     }
-    robot_id = r->second.robot_id;
   }
 
   // No session yet: ask the policy (it reads the store, so not under the lock).
@@ -285,12 +314,24 @@ json hub::handle_relay(const std::shared_ptr<client>& c, const std::string& type
     auto r = robots_.find(to);
     if (!c->closed && r != robots_.end() && r->second.robot_id == robot_id) {
       if (binding && !c->sessions.contains(to)) {
-        c->sessions[to] = client::session{binding, registry_id, robot_id};
+        c->sessions[to] = client::session{binding, registry_id, robot_id, {}};
         r->second.owner->viewers[c->peer_id] = c;
         registry_id = 0;  // kept
       }
       if (c->sessions.contains(to) || !relay_) forward_locked(c, r->second.owner, type, body);
       delivered = true;
+    } else if (!c->closed && r == robots_.end() && cluster_) {
+      // On another node: the access check and the session stay here, the viewer's node.
+      auto rr = remote_robots_.find(to);
+      if (rr != remote_robots_.end() && rr->second.robot_id == robot_id) {
+        if (binding && !c->sessions.contains(to)) {
+          c->sessions[to] = client::session{binding, registry_id, robot_id, rr->second.node};
+          registry_id = 0;
+        }
+        cluster_->send(rr->second.node,
+                       {cluster_message::target::robot, to, c->peer_id, type, body.dump()});
+        delivered = true;
+      }
     }
   }
   if (registry_id) gateway_.close_session(registry_id, access::end_reason::viewer_closed);
@@ -321,6 +362,14 @@ json hub::handle_leave(const std::shared_ptr<client>& c, const json& m) {
         end_session_locked(viewer, c->peer_id, "", false, closed,
                            access::end_reason::viewer_closed);
         found = true;
+      } else if (cluster_) {
+        auto rv = c->remote_viewers.find(to);
+        if (rv != c->remote_viewers.end()) {
+          cluster_->send(rv->second, {cluster_message::target::viewer, c->peer_id, to, "peer-left",
+                                      "closed by robot"});
+          c->remote_viewers.erase(rv);
+          found = true;
+        }
       }
     }
   }
@@ -345,7 +394,14 @@ void hub::end_session_locked(const std::shared_ptr<client>& viewer, const std::s
   auto s = viewer->sessions.find(robot);
   if (s == viewer->sessions.end()) return;
   closed.emplace_back(s->second.registry_id, why);
+  const auto node = std::move(s->second.node);
   viewer->sessions.erase(s);
+  if (!node.empty()) {  // the robot is on another node: its node tells it why
+    if (cluster_)
+      cluster_->send(node, {cluster_message::target::robot, robot, viewer->peer_id, "peer-left",
+                            std::string(reason.empty() ? "closed by viewer" : reason)});
+    return;
+  }
   if (auto camera_id = camera_peer(robot)) {
     if (cameras_) cameras_->viewer_left(*camera_id, viewer->peer_id);
     return;
@@ -385,7 +441,9 @@ void hub::detach_locked(const std::shared_ptr<client>& c, std::string_view peer_
         }
       }
       c->viewers.clear();
+      c->remote_viewers.clear();  // their nodes hear the robot is offline
       robots_.erase(it);
+      if (cluster_) cluster_->robot_offline(c->peer_id);
       if (relay_) relay_->robot_offline(c->peer_id);
       for (auto& [ptr, weak] : clients_) {
         auto v = weak.lock();
@@ -514,8 +572,12 @@ void hub::session_cut(const std::weak_ptr<client>& viewer, access::end_reason wh
 robot_state hub::state_of(std::string_view robot_name) const {
   std::lock_guard lock(mutex_);
   auto it = robots_.find(std::string(robot_name));
-  if (it == robots_.end()) return {};
-  return {true, it->second.owner->viewers.size()};
+  if (it == robots_.end()) {
+    // Online on another node (its viewers are counted there).
+    if (remote_robots_.contains(std::string(robot_name))) return {true, 0};
+    return {};
+  }
+  return {true, it->second.owner->viewers.size() + it->second.owner->remote_viewers.size()};
 }
 
 std::size_t hub::connections() const {

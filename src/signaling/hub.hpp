@@ -88,6 +88,28 @@ struct camera_port {
   virtual void viewer_left(std::int64_t camera_id, const std::string& viewer) = 0;
 };
 
+// Signaling across cluster nodes (cluster/signal_bus.hpp): a message for a robot or a
+// viewer connected to another node. `body` is JSON text (an offer, answer or candidate
+// as the sender wrote it) or, for "peer-left", the reason.
+struct cluster_message {
+  enum class target { robot, viewer } to = target::robot;
+  std::string robot;   // the robot's name
+  std::string viewer;  // the viewer's peer id
+  std::string type;    // "offer", "answer", "ice-candidate", "peer-left"
+  std::string body;
+};
+
+// What the hub needs from the cluster's bus. The hub calls these with its lock held:
+// they must only queue work and never call back into the hub before returning.
+struct cluster_port {
+  virtual ~cluster_port() = default;
+  // A robot registered here / left here: presence for the other nodes.
+  virtual void robot_online(const std::string& robot, std::int64_t robot_id) = 0;
+  virtual void robot_offline(const std::string& robot) = 0;
+  // To the node `node` (a robot's or a viewer's).
+  virtual void send(const std::string& node, cluster_message m) = 0;
+};
+
 struct hub_options {
   double messages_per_second = 50;
   double message_burst = 100;
@@ -152,6 +174,19 @@ class hub {
 
   // Relay mode (call before any connection): viewers' media to robots goes through `r`.
   void set_relay(relay_port* r);
+  // Cluster mode (call before any connection, never with set_relay): robots on other
+  // nodes are listed and reachable through `c`; nullptr (the default) is a single node.
+  // Viewers' peer ids then end with "@<node_id>" ("alice#3@gw-1"): unique in the cluster.
+  void set_cluster(cluster_port* c, std::string node_id = "");
+  // From the bus (its threads): robot `robot` is online on node `node` / is not anymore.
+  void remote_robot_online(const std::string& robot, const std::string& node,
+                           std::int64_t robot_id);
+  void remote_robot_offline(const std::string& robot, const std::string& node);
+  // From the bus: node `node` is gone (died): its viewers' sessions with robots here end,
+  // the robots get peer-left "disconnected".
+  void remote_node_gone(const std::string& node);
+  // From the bus: a message from node `from_node` for a robot or a viewer here.
+  void from_cluster(const std::string& from_node, const cluster_message& m);
   // The peer id the robot sees for the relay (viewers' ids always hold a '#').
   static constexpr std::string_view relay_peer = "camgate-relay";
   // From the relay: {"from": robot, field: payload} to a viewer with a session with the
@@ -174,6 +209,10 @@ class hub {
   struct viewer_session;
   struct robot_entry {
     std::shared_ptr<client> owner;
+    std::int64_t robot_id = 0;
+  };
+  struct remote_robot {
+    std::string node;
     std::int64_t robot_id = 0;
   };
 
@@ -213,6 +252,9 @@ class hub {
   hub_options options_;
   relay_port* relay_ = nullptr;
   camera_port* cameras_ = nullptr;
+  cluster_port* cluster_ = nullptr;
+  std::string peer_suffix_;                                      // cluster: "@<node_id>"
+  std::unordered_map<std::string, remote_robot> remote_robots_;  // on other nodes, by name
   mutable std::mutex mutex_;
   std::unordered_map<std::string, robot_entry> robots_;             // by name
   std::unordered_map<std::string, std::weak_ptr<client>> viewers_;  // by peer id

@@ -69,7 +69,7 @@ json hub::handle_camera(const std::shared_ptr<client>& c, const std::string& typ
     if (!c->closed) {
       // A second offer for the same camera (a renegotiation) keeps the first session.
       if (!c->sessions.contains(to)) {
-        c->sessions[to] = client::session{binding, registry_id, 0};
+        c->sessions[to] = client::session{binding, registry_id, 0, {}};
         registry_id = 0;  // kept
       }
       cameras_->viewer_message(camera_id, c->peer_id, type, body);

@@ -52,11 +52,14 @@ class client {
     std::shared_ptr<access::live_session> binding;
     std::uint64_t registry_id = 0;
     std::int64_t robot_id = 0;
+    std::string node;  // cluster: the robot's node when it is not connected here
   };
   std::map<std::string, session, std::less<>> sessions;
   std::set<std::string, std::less<>> announced;  // robots this viewer was told are online
   // Robot: viewers with an open session, by peer id.
   std::map<std::string, std::weak_ptr<client>, std::less<>> viewers;
+  // Robot, cluster: viewers on other nodes with an open session, peer id -> node.
+  std::map<std::string, std::string, std::less<>> remote_viewers;
 
   void send(std::string_view type, const json& payload) {
     if (!closed) link->send(type, payload);

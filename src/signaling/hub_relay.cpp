@@ -31,11 +31,28 @@ std::optional<json> hub::relay(const std::shared_ptr<client>& c, std::string_vie
           viewer->send_relayed(type, c->peer_id, field, body);
           return std::nullopt;
         }
-      } else if (c->role == client_role::viewer && !relay_ && c->sessions.contains(to)) {
-        auto r = robots_.find(std::string(to));
-        if (r != robots_.end()) {
-          r->second.owner->send_relayed(type, c->peer_id, field, body);
-          return std::nullopt;
+        if (cluster_ && !viewer) {  // a viewer on another node: the bytes as sent
+          auto rv = c->remote_viewers.find(to);
+          if (rv != c->remote_viewers.end()) {
+            cluster_->send(rv->second, {cluster_message::target::viewer, c->peer_id,
+                                        std::string(to), std::string(type), std::string(body)});
+            return std::nullopt;
+          }
+        }
+      } else if (c->role == client_role::viewer && !relay_) {
+        auto s = c->sessions.find(to);
+        if (s != c->sessions.end()) {
+          if (s->second.node.empty()) {
+            auto r = robots_.find(std::string(to));
+            if (r != robots_.end()) {
+              r->second.owner->send_relayed(type, c->peer_id, field, body);
+              return std::nullopt;
+            }
+          } else if (cluster_) {  // the robot is on another node: the bytes as sent
+            cluster_->send(s->second.node, {cluster_message::target::robot, std::string(to),
+                                            c->peer_id, std::string(type), std::string(body)});
+            return std::nullopt;
+          }
         }
       }
     }
