@@ -105,8 +105,11 @@ TEST(Whep, ACameraPlaysOverWebRtcWithOneUpstreamAndOneEncoder) {
   // DELETE ends one session; the other keeps playing.
   auto del = http_request(gw.port(), http::verb::delete_, a.location, "", bearer(gw.admin_token()));
   EXPECT_EQ(del.status, 200u) << del.body;
+  // 10 more frames (a third of a second at 30 fps); up to 3 s on a loaded host.
   const auto before = b.rx->frames_decoded();
-  std::this_thread::sleep_for(1s);
+  const auto until = std::chrono::steady_clock::now() + 3s;
+  while (b.rx->frames_decoded() <= before + 10 && std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(50ms);
   EXPECT_GT(b.rx->frames_decoded(), before + 10);
   del = http_request(gw.port(), http::verb::delete_, a.location, "", bearer(gw.admin_token()));
   EXPECT_EQ(del.status, 404u) << "a session ends once";
