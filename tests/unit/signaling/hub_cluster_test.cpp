@@ -112,8 +112,10 @@ class HubCluster : public ::testing::Test {
   }
 
   fake_gateway gw_a, gw_b;
-  hub a{gw_a}, b{gw_b};
+  // Before the hubs, so they outlive them: a hub tells its bus on the way out (as
+  // serve.cpp detaches the real bus before destroying it).
   fake_bus bus_a, bus_b;
+  hub a{gw_a}, b{gw_b};
   std::map<std::string, hub*> nodes{{"a", &a}, {"b", &b}};
 };
 
