@@ -14,7 +14,10 @@ constexpr std::chrono::milliseconds kTimeout{500};
 
 change_feed::change_feed(redis_endpoint where, std::string node_id,
                          std::function<void(const std::string&)> apply)
-    : where_(std::move(where)), node_id_(std::move(node_id)), apply_(std::move(apply)) {}
+    : where_(where),
+      node_id_(std::move(node_id)),
+      apply_(std::move(apply)),
+      subscriber_(std::move(where), {kChannel}, "change feed") {}
 
 change_feed::~change_feed() {
   stop();
@@ -26,12 +29,7 @@ void change_feed::start() {
 }
 
 void change_feed::stop() {
-  {
-    std::lock_guard lock(mutex_);
-    stopping_ = true;
-    if (subscriber_) subscriber_->interrupt();
-  }
-  wake_.notify_all();
+  subscriber_.stop();
   if (thread_.joinable()) thread_.join();
   {
     std::lock_guard lock(publish_mutex_);
@@ -78,62 +76,26 @@ void change_feed::run_publisher() {
 }
 
 void change_feed::run() {
-  bool warned = false;
-  while (true) {
-    std::unique_ptr<redis_connection> conn;
-    try {
-      conn = std::make_unique<redis_connection>(where_, kTimeout);
-      conn->command({"SUBSCRIBE", kChannel});
-    } catch (const redis_error& e) {
-      connected_ = false;
-      if (!warned) spdlog::warn("cluster: change feed: {}", e.what());
-      warned = true;
-      std::unique_lock lock(mutex_);
-      if (wake_.wait_for(lock, std::chrono::milliseconds(250), [this] { return stopping_; }))
-        return;
-      continue;
-    }
-    {
-      std::lock_guard lock(mutex_);
-      if (stopping_) return;
-      subscriber_ = conn.get();
-    }
-    connected_ = true;
-    if (warned) spdlog::info("cluster: change feed connected again; reloading the access index");
-    warned = false;
-    // Whatever was published while we were away: reload everything once.
-    try {
-      apply_("all");
-    } catch (const std::exception& e) {
-      spdlog::error("cluster: cannot reload after reconnecting: {}", e.what());
-    }
-    try {
-      while (true) {
-        const auto msg = conn->next_message();
-        // ["message", channel, "<node>\n<what>"]
-        if (msg.type != redis_reply::kind::array || msg.elements.size() != 3 ||
-            msg.elements[0].str != "message")
-          continue;
-        const auto& body = msg.elements[2].str;
+  subscriber_.run(
+      [this](bool again) {
+        if (again) spdlog::info("cluster: change feed connected again; reloading the access index");
+        // Whatever was published while we were away: reload everything once.
+        try {
+          apply_("all");
+        } catch (const std::exception& e) {
+          spdlog::error("cluster: cannot reload after reconnecting: {}", e.what());
+        }
+      },
+      [this](const std::string&, const std::string& body) {
+        // "<node>\n<what>"
         const auto nl = body.find('\n');
-        if (nl == std::string::npos || body.substr(0, nl) == node_id_) continue;  // ours
+        if (nl == std::string::npos || body.substr(0, nl) == node_id_) return;  // ours
         try {
           apply_(body.substr(nl + 1));
         } catch (const std::exception& e) {
           spdlog::error("cluster: cannot apply a change from another node: {}", e.what());
         }
-      }
-    } catch (const redis_error& e) {
-      connected_ = false;
-      {
-        std::lock_guard lock(mutex_);
-        subscriber_ = nullptr;
-        if (stopping_) return;
-      }
-      spdlog::warn("cluster: change feed lost Redis ({}); reconnecting", e.what());
-      warned = true;
-    }
-  }
+      });
 }
 
 }  // namespace camgate::cluster

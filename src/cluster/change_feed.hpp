@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "cluster/redis_connection.hpp"
+#include "cluster/redis_subscriber.hpp"
 
 namespace camgate::cluster {
 
@@ -32,7 +33,7 @@ class change_feed {
   // waits on Redis. Notices not yet sent are merged (they carry no rows). A Redis outage
   // is logged; the others resync when it is back.
   void publish(const std::string& what);
-  bool connected() const { return connected_; }
+  bool connected() const { return subscriber_.connected(); }
 
  private:
   void run();
@@ -41,12 +42,8 @@ class change_feed {
   const redis_endpoint where_;
   const std::string node_id_;
   const std::function<void(const std::string& what)> apply_;
-  std::atomic<bool> connected_{false};
-  std::mutex mutex_;  // subscriber_, stopping_
-  std::condition_variable wake_;
-  redis_connection* subscriber_ = nullptr;
-  bool stopping_ = false;
-  std::mutex publish_mutex_;  // pending_, stopping_publisher_
+  redis_subscriber subscriber_;  // its thread is thread_
+  std::mutex publish_mutex_;     // pending_, stopping_publisher_
   std::condition_variable publish_wake_;
   std::set<std::string> pending_;
   bool stopping_publisher_ = false;

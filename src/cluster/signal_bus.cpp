@@ -23,7 +23,10 @@ std::string channel_of(const std::string& node) {
 }  // namespace
 
 signal_bus::signal_bus(redis_endpoint where, std::string node_id, signaling::hub& hub)
-    : where_(std::move(where)), node_id_(std::move(node_id)), hub_(hub) {}
+    : where_(where),
+      node_id_(std::move(node_id)),
+      hub_(hub),
+      receiver_(std::move(where), {channel_of(node_id_), kPresence}, "signaling bus") {}
 
 signal_bus::~signal_bus() {
   stop();
@@ -38,8 +41,8 @@ void signal_bus::stop() {
   {
     std::lock_guard lock(mutex_);
     stopping_ = true;
-    if (receiver_) receiver_->interrupt();
   }
+  receiver_.stop();
   wake_.notify_all();
   if (receiver_thread_.joinable()) receiver_thread_.join();
   if (sender_.joinable()) sender_.join();
@@ -247,65 +250,30 @@ void signal_bus::presence_notice(const std::string& text) {
 }
 
 void signal_bus::run_receiver() {
-  bool warned = false;
-  while (true) {
-    std::unique_ptr<redis_connection> conn;
-    try {
-      conn = std::make_unique<redis_connection>(where_, kTimeout);
-      conn->command({"SUBSCRIBE", channel_of(node_id_), kPresence});
-    } catch (const redis_error& e) {
-      if (!warned) spdlog::warn("cluster: signaling bus: {}", e.what());
-      warned = true;
-      std::unique_lock lock(mutex_);
-      if (wake_.wait_for(lock, std::chrono::milliseconds(250), [this] { return stopping_; }))
-        return;
-      continue;
-    }
-    {
-      std::lock_guard lock(mutex_);
-      if (stopping_) return;
-      receiver_ = conn.get();
-    }
-    warned = false;
-    try {
-      while (true) {
-        // ["message", channel, payload]
-        const auto msg = conn->next_message();
-        if (msg.type != redis_reply::kind::array || msg.elements.size() != 3 ||
-            msg.elements[0].str != "message")
-          continue;
-        const auto& text = msg.elements[2].str;
-        if (msg.elements[1].str == kPresence) {
-          presence_notice(text);
-          continue;
-        }
-        const auto nl = text.find('\n');
-        if (nl == std::string::npos) continue;
-        auto h = json::parse(text.substr(0, nl), nullptr, false);
-        if (!h.is_object()) continue;
-        signaling::cluster_message m;
-        m.to = h.value("to", "") == "robot" ? signaling::cluster_message::target::robot
-                                            : signaling::cluster_message::target::viewer;
-        m.robot = h.value("robot", "");
-        m.viewer = h.value("viewer", "");
-        m.type = h.value("type", "");
-        m.body = text.substr(nl + 1);
-        try {
-          hub_.from_cluster(h.value("from", ""), m);
-        } catch (const std::exception& e) {
-          spdlog::error("cluster: a signaling message from another node failed: {}", e.what());
-        }
-      }
-    } catch (const redis_error& e) {
-      {
-        std::lock_guard lock(mutex_);
-        receiver_ = nullptr;
-        if (stopping_) return;
-      }
-      spdlog::warn("cluster: signaling bus lost Redis ({}); reconnecting", e.what());
-      warned = true;
-    }
-  }
+  receiver_.run([](bool) {},
+                [this](const std::string& channel, const std::string& text) {
+                  if (channel == kPresence) {
+                    presence_notice(text);
+                    return;
+                  }
+                  const auto nl = text.find('\n');
+                  if (nl == std::string::npos) return;
+                  auto h = json::parse(text.substr(0, nl), nullptr, false);
+                  if (!h.is_object()) return;
+                  signaling::cluster_message m;
+                  m.to = h.value("to", "") == "robot" ? signaling::cluster_message::target::robot
+                                                      : signaling::cluster_message::target::viewer;
+                  m.robot = h.value("robot", "");
+                  m.viewer = h.value("viewer", "");
+                  m.type = h.value("type", "");
+                  m.body = text.substr(nl + 1);
+                  try {
+                    hub_.from_cluster(h.value("from", ""), m);
+                  } catch (const std::exception& e) {
+                    spdlog::error("cluster: a signaling message from another node failed: {}",
+                                  e.what());
+                  }
+                });
 }
 
 }  // namespace camgate::cluster

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "cluster/redis_connection.hpp"
+#include "cluster/redis_subscriber.hpp"
 #include "signaling/hub.hpp"
 
 namespace camgate::cluster {
@@ -64,12 +65,12 @@ class signal_bus : public signaling::cluster_port {
   const std::string node_id_;
   signaling::hub& hub_;
 
-  std::mutex mutex_;  // queue_, local_, stopping_, receiver_
+  std::mutex mutex_;  // queue_, local_, stopping_
   std::condition_variable wake_;
   std::deque<outgoing> queue_;
   std::map<std::string, std::int64_t> local_;  // robots connected here
   bool stopping_ = false;
-  redis_connection* receiver_ = nullptr;
+  redis_subscriber receiver_;  // its thread is receiver_thread_
 
   std::mutex known_mutex_;                         // known_, gone_
   std::map<std::string, known_robot> known_;       // robots on other nodes
