@@ -6,6 +6,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstring>
@@ -68,7 +69,31 @@ sealed_pages_ptr sealed_pages::make(std::span<const std::span<const std::uint8_t
   return sealed_pages_ptr(new sealed_pages(fd, total));
 }
 
+int sealed_pages::tee_source() const {
+  std::call_once(pipe_once_, [this] {
+    int p[2];
+    if (::pipe2(p, O_NONBLOCK | O_CLOEXEC) != 0) return;
+    // One pipe slot per page of the file (splice adds page-cache pages one per slot).
+    const auto slots = (size_ + 4095) / 4096;
+    loff_t off = 0;
+    bool full =
+        ::fcntl(p[1], F_SETPIPE_SZ, static_cast<int>(std::max<std::size_t>(slots, 1) * 4096)) >= 0;
+    while (full && off < static_cast<loff_t>(size_)) {
+      const ssize_t n = ::splice(fd_, &off, p[1], nullptr, size_ - static_cast<std::size_t>(off),
+                                 SPLICE_F_NONBLOCK);
+      if (n <= 0 && !(n < 0 && errno == EINTR)) full = false;
+    }
+    ::close(p[1]);
+    if (full)
+      pipe_ = p[0];
+    else
+      ::close(p[0]);
+  });
+  return pipe_;
+}
+
 sealed_pages::~sealed_pages() {
+  if (pipe_ >= 0) ::close(pipe_);
   ::close(fd_);
 }
 

@@ -2,6 +2,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <span>
 
 namespace camgate::core {
@@ -23,11 +24,19 @@ class sealed_pages {
 
   int fd() const { return fd_; }
   std::size_t size() const { return size_; }
+  // The read end of a pipe that holds every byte, made on the first call (thread-safe),
+  // for tee(2): a viewer's pipe gets the page references without a page-cache lookup per
+  // viewer, which sendfile pays. -1 when the kernel refuses (pipe-max-size,
+  // pipe-user-pages-soft, EMFILE): send from fd() instead. Never read from it: tee
+  // copies references and leaves the pipe full.
+  int tee_source() const;
 
  private:
   sealed_pages(int fd, std::size_t size) : fd_(fd), size_(size) {}
   int fd_;
   std::size_t size_;
+  mutable std::once_flag pipe_once_;
+  mutable int pipe_ = -1;
 };
 
 using sealed_pages_ptr = std::shared_ptr<const sealed_pages>;

@@ -89,7 +89,7 @@ class mjpeg_session : public output_session,
     if constexpr (std::is_same_v<Stream, httpd::plain_stream>) {
       if (send_pages_) {
         if (const auto& pages = mjpeg_part_pages(*in_flight_)) {
-          async_send_pages(stream_.socket(), pages, std::move(done));
+          async_send_pages(stream_.socket(), pages, &pipe_, std::move(done));
           return;
         }
       }
@@ -178,6 +178,7 @@ class mjpeg_session : public output_session,
   bool writing_ = false;
   bool closed_ = false;
   bool send_pages_ = false;  // plain TCP with zero_copy: parts go out with sendfile
+  viewer_pipe pipe_;         // its descriptors made on the first zero-copy part
 };
 
 }  // namespace

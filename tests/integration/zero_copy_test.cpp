@@ -90,16 +90,21 @@ int exact_parts(const std::string& raw) {
   return parts;
 }
 
-// The gateway's descriptors that are frame pages (memfd:camgate-frame).
-int frame_pages_open(pid_t pid) {
+// The gateway's descriptors whose target contains `what`.
+int descriptors_open(pid_t pid, const std::string& what) {
   int n = 0;
   std::error_code ec;
   for (const auto& e :
        std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd", ec)) {
     const auto target = std::filesystem::read_symlink(e.path(), ec).string();
-    if (target.find("memfd:camgate-frame") != std::string::npos) ++n;
+    if (target.find(what) != std::string::npos) ++n;
   }
   return n;
+}
+
+// Frame pages (memfd:camgate-frame).
+int frame_pages_open(pid_t pid) {
+  return descriptors_open(pid, "memfd:camgate-frame");
 }
 
 std::string stream_target(gateway& gw, std::int64_t id) {
@@ -141,6 +146,9 @@ TEST(ZeroCopy, ManyViewersShareTheFramesPages) {
   }
   // A few frames alive at once (latest, pending, in flight), never one per viewer.
   EXPECT_LT(frame_pages_open(gw.pid()), 20);
+  // Each viewer's parts went through its own pipe (tee, then splice): two ends each,
+  // plus the frames' pipes (root here, so no pipe-user-pages-soft cap).
+  EXPECT_GE(descriptors_open(gw.pid(), "pipe:["), 40);
 }
 
 TEST(ZeroCopy, ASlowViewerSkipsAndAStalledOneIsCut) {

@@ -34,6 +34,30 @@ TEST(sealed_pages, HoldsThePiecesInOrder) {
   EXPECT_EQ(contents(*p), head + body + crlf);
 }
 
+TEST(sealed_pages, TeeSourceHoldsEveryByteAndStaysFull) {
+  std::string body(150 * 1024 + 17, '\0');  // not a whole number of pages
+  for (std::size_t i = 0; i < body.size(); ++i) body[i] = static_cast<char>(i * 13);
+  const std::array<std::span<const std::uint8_t>, 1> pieces{bytes_of(body)};
+  const auto p = sealed_pages::make(pieces);
+  ASSERT_TRUE(p);
+  const int source = p->tee_source();
+  ASSERT_GE(source, 0);
+  EXPECT_EQ(p->tee_source(), source);        // made once
+  for (int round = 0; round < 2; ++round) {  // tee leaves the source full
+    int out[2];
+    ASSERT_EQ(::pipe(out), 0);
+    ASSERT_GE(::fcntl(out[1], F_SETPIPE_SZ, 64 * 4096), 0);
+    ASSERT_EQ(::tee(source, out[1], body.size(), SPLICE_F_NONBLOCK),
+              static_cast<ssize_t>(body.size()));
+    ::close(out[1]);
+    std::string got;
+    char buf[65536];
+    for (ssize_t n; (n = ::read(out[0], buf, sizeof buf)) > 0;) got.append(buf, n);
+    ::close(out[0]);
+    EXPECT_EQ(got, body) << "round " << round;
+  }
+}
+
 TEST(sealed_pages, CanNeverChange) {
   const std::string text = "a frame";
   const std::array<std::span<const std::uint8_t>, 1> pieces{bytes_of(text)};
