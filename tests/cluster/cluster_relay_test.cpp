@@ -2,8 +2,8 @@
 // the real camgate-robot (test pattern, H.264) connects to node B; webrtcbin viewers on
 // nodes A and C watch it through B's relay, their offers, answers and candidates over the
 // nodes' signaling bus. The robot sends one stream (its one viewer is the relay); a booking
-// ended on A cuts A's viewer and B's relay drops its peer; the last viewer gone, the
-// upstream closes after the linger.
+// ended on A cuts A's viewer and B's relay drops its peer; node C killed, B's relay drops
+// C's viewer when C's node key expires, and the upstream closes after the linger.
 #include <filesystem>
 #include <mutex>
 
@@ -205,17 +205,24 @@ TEST_F(ClusterRelay, ViewersOnOtherNodesWatchARobotThroughItsNodesRelay) {
       << "node B's relay kept the peer of the viewer cut on node A";
   std::printf("node B's relay dropped node A's viewer %.0f ms after the booking ended\n",
               std::chrono::duration<double, std::milli>(steady::now() - cut).count());
-  std::this_thread::sleep_for(300ms);
+  std::this_thread::sleep_for(200ms);
   const auto a_after = a.frames(), c_after = c.frames();
-  std::this_thread::sleep_for(1s);
+  std::this_thread::sleep_for(700ms);
   EXPECT_LE(a.frames(), a_after + 1) << "frames still reach the viewer after its booking";
   EXPECT_GT(c.frames(), c_after + 10) << "node C's viewer must keep playing";
   EXPECT_EQ(robot_viewers(), 1);
 
-  // The last viewer leaves (its connection closes): the upstream closes after the linger.
-  c.sig.reset();
-  EXPECT_TRUE(
-      eventually([&] { return metric(*nodes[1], "camgate_robot_relay_viewers") == 0; }, 3s));
+  // Node C dies with the last viewer (kill -9): when its node key expires, B's relay drops
+  // its peer, and the upstream closes after the linger.
+  nodes[2]->killed = true;
+  nodes[2]->process->signal(SIGKILL);
+  nodes[2]->process->wait();
+  const auto killed = steady::now();
+  ASSERT_TRUE(
+      eventually([&] { return metric(*nodes[1], "camgate_robot_relay_viewers") == 0; }, 10s))
+      << "node B's relay kept the peer of a viewer whose node died";
+  std::printf("node B's relay dropped node C's viewer %.1f s after node C was killed\n",
+              std::chrono::duration<double>(steady::now() - killed).count());
   EXPECT_TRUE(
       eventually([&] { return metric(*nodes[1], "camgate_robot_relay_upstreams") == 0; }, 4s));
   EXPECT_TRUE(eventually([&] { return robot_viewers() == 0; }, 3s)) << robot_viewers();
