@@ -260,8 +260,11 @@ int serve(const serve_args& args) {
 #ifdef CAMGATE_WITH_WEBRTC
   relay_ptr = relays.get();
 #endif
+  // Connected to this node (in a cluster, the node that owns its upstream): recordings and
+  // analysis of a robot run there only.
   const auto robot_online = [&signaling](std::string_view name) {
-    return signaling.robot_state_of(name).online;
+    const auto st = signaling.robot_state_of(name);
+    return st.online && st.node.empty();
   };
   // Continuous analysis by profile, its events (SSE, WebSocket) and integrations.
   auto analysis = app::start_analysis(services, analysis_rows, access_index, ioc.get_executor(),
@@ -299,18 +302,16 @@ int serve(const serve_args& args) {
     services.cluster_status = [&node] { return node->status(); };
     services.cluster_metrics = [&node] { return node->metrics(); };
     node->start(router);
-    // Robots and viewers on different nodes (docs/cluster.md). Not with the media relay,
-    // whose upstream runs on the robot's node.
-    if (cfg.robots.media != "relay") {
-      signal_bus = std::make_unique<cluster::signal_bus>(
-          cluster::parse_redis_url(cfg.cluster.redis), node->node_id(), signaling.hub());
-      signaling.hub().set_cluster(signal_bus.get(), node->node_id());
-      signal_bus->start();
-    }
+    // Robots and viewers on different nodes (docs/cluster.md). With the media relay the
+    // robot's node owns its upstream: remote viewers' offers go to its relay.
+    signal_bus = std::make_unique<cluster::signal_bus>(cluster::parse_redis_url(cfg.cluster.redis),
+                                                       node->node_id(), signaling.hub());
+    signaling.hub().set_cluster(signal_bus.get(), node->node_id());
+    signal_bus->start();
   }
   services.presence_of = [&signaling](std::string_view name) {
     const auto st = signaling.robot_state_of(name);
-    return api::robot_presence{st.online, static_cast<int>(st.viewers)};
+    return api::robot_presence{st.online, static_cast<int>(st.viewers), st.node};
   };
   router.set_admission([&limits](const httpd::request_context& ctx) { return limits.admit(ctx); });
   api::register_routes(router, services);

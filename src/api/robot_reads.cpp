@@ -19,7 +19,13 @@ std::variant<picture_target, httpd::response> robot_target(services& s,
                              "robot pictures go through the gateway only with [robots] media = "
                              "\"relay\"; this gateway runs \"p2p\"");
   const std::string name = r->name;
-  const bool online = s.presence_of && s.presence_of(name).online;
+  const auto presence = s.presence_of ? s.presence_of(name) : robot_presence{};
+  // In a cluster the robot's node owns its upstream; its pictures are decoded there.
+  if (presence.online && !presence.node.empty())
+    return httpd::json_error(http::status::conflict,
+                             "robot '" + name + "' is connected to node '" + presence.node +
+                                 "': its pictures and analysis are served by that node");
+  const bool online = presence.online;
   picture_target t;
   t.resource = robot_resource(r->id);
   t.label = "robot " + std::to_string(r->id);

@@ -1,6 +1,7 @@
 #pragma once
 #include <chrono>
 #include <functional>
+#include <string>
 #include <string_view>
 
 #include <nlohmann/json.hpp>
@@ -49,6 +50,7 @@ namespace camgate::api {
 struct robot_presence {
   bool online = false;
   int viewers = 0;
+  std::string node;  // cluster: the node it is connected to, when not this one
 };
 
 // What the route handlers work with; built once by the app (composition root).

@@ -3,6 +3,7 @@
 #include "api/routes.hpp"
 #include "core/clock.hpp"
 #ifdef CAMGATE_WITH_WEBRTC
+#include "webrtc/robot_relays.hpp"
 #include "webrtc/whep_sessions.hpp"
 #endif
 
@@ -129,6 +130,17 @@ asio::awaitable<response> metrics(services& s, request_context& ctx) {
                   "# TYPE camgate_webrtc_frames_encoded gauge\n"
                   "camgate_webrtc_frames_encoded %llu\n",
                   w.sessions, w.encoders, static_cast<unsigned long long>(w.frames_encoded));
+    out += lines;
+  }
+  if (s.relays) {  // [robots] media = "relay": the robots' upstreams on this node
+    const auto r = s.relays->stats();
+    char lines[512];
+    std::snprintf(lines, sizeof lines,
+                  "# HELP camgate_robot_relay_upstreams robots' upstreams open on this node\n"
+                  "# TYPE camgate_robot_relay_upstreams gauge\ncamgate_robot_relay_upstreams %zu\n"
+                  "# HELP camgate_robot_relay_viewers viewers' peers of those upstreams\n"
+                  "# TYPE camgate_robot_relay_viewers gauge\ncamgate_robot_relay_viewers %zu\n",
+                  r.robots, r.viewers);
     out += lines;
   }
 #endif

@@ -122,6 +122,14 @@ std::variant<whep_target, response> camera_whep(services& s, const camera_resolv
 std::variant<whep_target, response> robot_whep(services& s, const request_context& ctx) {
   auto r = visible_robot(s, ctx);
   if (!r) return json_error(http::status::not_found, "no such robot");
+  // In a cluster the robot's node owns its upstream (and its relay): WHEP plays there.
+  if (s.presence_of && ctx.req.method() == http::verb::post) {
+    const auto presence = s.presence_of(r->name);
+    if (presence.online && !presence.node.empty())
+      return json_error(http::status::conflict, "robot '" + r->name + "' is connected to node '" +
+                                                    presence.node +
+                                                    "': play it over WHEP from that node");
+  }
   return whep_target{access::robot_resource(r->id),
                      "/api/robots/" + std::to_string(r->id) + "/whep",
                      [&s, id = r->id, name = r->name](std::string sid, std::string offer,

@@ -441,7 +441,10 @@ void hub::detach_locked(const std::shared_ptr<client>& c, std::string_view peer_
         }
       }
       c->viewers.clear();
-      c->remote_viewers.clear();  // their nodes hear the robot is offline
+      // Their nodes hear the robot is offline; their media here ends with the robot's.
+      if (relay_)
+        for (const auto& [peer, node] : c->remote_viewers) relay_->viewer_left(c->peer_id, peer);
+      c->remote_viewers.clear();
       robots_.erase(it);
       if (cluster_) cluster_->robot_offline(c->peer_id);
       if (relay_) relay_->robot_offline(c->peer_id);
@@ -574,7 +577,8 @@ robot_state hub::state_of(std::string_view robot_name) const {
   auto it = robots_.find(std::string(robot_name));
   if (it == robots_.end()) {
     // Online on another node (its viewers are counted there).
-    if (remote_robots_.contains(std::string(robot_name))) return {true, 0};
+    auto r = remote_robots_.find(std::string(robot_name));
+    if (r != remote_robots_.end()) return {true, 0, r->second.node};
     return {};
   }
   return {true, it->second.owner->viewers.size() + it->second.owner->remote_viewers.size()};
@@ -602,6 +606,7 @@ bool hub::to_viewer(const std::string& viewer, const std::string& robot, std::st
   std::lock_guard lock(mutex_);
   auto v = viewers_.find(viewer);
   auto c = v == viewers_.end() ? nullptr : v->second.lock();
+  if (!c && cluster_) return to_remote_viewer_locked(viewer, robot, type, payload);
   if (!c || c->closed || !c->sessions.contains(robot)) return false;
   c->send(type, {{"from", robot}, {field, payload}});
   return true;

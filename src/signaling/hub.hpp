@@ -122,6 +122,7 @@ struct hub_options {
 struct robot_state {
   bool online = false;
   std::size_t viewers = 0;  // viewers with an open session
+  std::string node;         // cluster: the node it is connected to, when not this one
 };
 
 class client;
@@ -174,9 +175,11 @@ class hub {
 
   // Relay mode (call before any connection): viewers' media to robots goes through `r`.
   void set_relay(relay_port* r);
-  // Cluster mode (call before any connection, never with set_relay): robots on other
+  // Cluster mode (call before any connection, after set_relay if any): robots on other
   // nodes are listed and reachable through `c`; nullptr (the default) is a single node.
   // Viewers' peer ids then end with "@<node_id>" ("alice#3@gw-1"): unique in the cluster.
+  // With a relay, the robot's node owns its upstream: a remote viewer's offer and
+  // candidates go to that node's relay, its answers come back over `c`.
   void set_cluster(cluster_port* c, std::string node_id = "");
   // From the bus (its threads): robot `robot` is online on node `node` / is not anymore.
   void remote_robot_online(const std::string& robot, const std::string& node,
@@ -190,7 +193,7 @@ class hub {
   // The peer id the robot sees for the relay (viewers' ids always hold a '#').
   static constexpr std::string_view relay_peer = "camgate-relay";
   // From the relay: {"from": robot, field: payload} to a viewer with a session with the
-  // robot; false when there is none.
+  // robot (cluster: on its node, over the bus); false when there is none.
   bool to_viewer(const std::string& viewer, const std::string& robot, std::string_view type,
                  const nlohmann::json& payload);
   // Cameras over signaling (call before any connection).
@@ -245,6 +248,11 @@ class hub {
                                  const std::vector<std::shared_ptr<client>>& to);
   std::vector<std::shared_ptr<client>> viewers_allowed(std::int64_t robot_id);
   void close_sessions(const std::vector<std::pair<std::uint64_t, access::end_reason>>& closed);
+  // Cluster (hub_cluster.cpp): the relay's answer or candidate for a viewer on another node.
+  void relay_from_cluster_locked(const std::string& from_node, const std::shared_ptr<client>& robot,
+                                 const cluster_message& m);
+  bool to_remote_viewer_locked(const std::string& viewer, const std::string& robot,
+                               std::string_view type, const nlohmann::json& payload);
   void session_warn(const std::weak_ptr<client>& viewer, std::int64_t ends_at);
   void session_cut(const std::weak_ptr<client>& viewer, access::end_reason why);
 

@@ -3,6 +3,7 @@
 // hub.cpp's remote branches come after a local lookup failed.
 #include "signaling/hub.hpp"
 #include "signaling/hub_client.hpp"
+#include "signaling/packet_codec.hpp"
 
 namespace camgate::signaling {
 
@@ -76,10 +77,26 @@ void hub::remote_node_gone(const std::string& node) {
         ++it;
         continue;
       }
-      r.owner->send("peer-left", {{"from", it->first}, {"reason", "disconnected"}});
+      // The relay drops the viewer's peer (its upstream lingers if it was the last);
+      // without one the robot hears of it, as of a viewer that disconnected here.
+      if (relay_)
+        relay_->viewer_left(name, it->first);
+      else
+        r.owner->send("peer-left", {{"from", it->first}, {"reason", "disconnected"}});
       it = remote.erase(it);
     }
   }
+}
+
+bool hub::to_remote_viewer_locked(const std::string& viewer, const std::string& robot,
+                                  std::string_view type, const json& payload) {
+  auto r = robots_.find(robot);
+  if (r == robots_.end()) return false;
+  auto rv = r->second.owner->remote_viewers.find(viewer);
+  if (rv == r->second.owner->remote_viewers.end()) return false;
+  cluster_->send(rv->second, {cluster_message::target::viewer, robot, viewer, std::string(type),
+                              payload.dump()});
+  return true;
 }
 
 void hub::from_cluster(const std::string& from_node, const cluster_message& m) {
@@ -91,12 +108,22 @@ void hub::from_cluster(const std::string& from_node, const cluster_message& m) {
       if (r == robots_.end() || r->second.owner->closed) return;
       auto& robot = r->second.owner;
       if (m.type == "peer-left") {
-        if (robot->remote_viewers.erase(m.viewer))
-          robot->send("peer-left", {{"from", m.viewer}, {"reason", m.body}});
+        // The robot hears of its viewers only without a relay (it sees one viewer, the
+        // relay, whose upstream lingers after its last viewer as on one node).
+        if (robot->remote_viewers.erase(m.viewer)) {
+          if (relay_)
+            relay_->viewer_left(m.robot, m.viewer);
+          else
+            robot->send("peer-left", {{"from", m.viewer}, {"reason", m.body}});
+        }
         return;
       }
       const char* field = payload_field(m.type);
       if (!field || m.viewer.empty() || m.viewer.size() > kMaxPeerId) return;
+      if (relay_) {
+        relay_from_cluster_locked(from_node, robot, m);
+        return;
+      }
       // The viewer's node checked its access and holds its session.
       robot->remote_viewers[m.viewer] = from_node;
       robot->send_relayed(m.type, m.viewer, field, m.body);
@@ -116,6 +143,24 @@ void hub::from_cluster(const std::string& from_node, const cluster_message& m) {
     }
   }
   close_sessions(closed);
+}
+
+// With the media relay: a remote viewer's offer opens its peer on this node's relay, as if
+// the viewer were local (the viewer's node checked access and holds the session); its
+// candidates follow only once that offer came.
+void hub::relay_from_cluster_locked(const std::string& from_node,
+                                    const std::shared_ptr<client>& robot,
+                                    const cluster_message& m) {
+  if (m.type != "offer" && m.type != "ice-candidate") return;  // the relay answers
+  auto known = robot->remote_viewers.find(m.viewer);
+  if (m.type == "ice-candidate" &&
+      (known == robot->remote_viewers.end() || known->second != from_node))
+    return;
+  auto payload = parse_client_json(m.body);
+  if (!payload || !(payload->is_object() || (m.type == "ice-candidate" && payload->is_null())))
+    return;
+  robot->remote_viewers[m.viewer] = from_node;
+  relay_->viewer_message(m.robot, m.viewer, m.type, *payload);
 }
 
 }  // namespace camgate::signaling

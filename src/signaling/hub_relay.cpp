@@ -39,20 +39,20 @@ std::optional<json> hub::relay(const std::shared_ptr<client>& c, std::string_vie
             return std::nullopt;
           }
         }
-      } else if (c->role == client_role::viewer && !relay_) {
+      } else if (c->role == client_role::viewer && (!relay_ || cluster_)) {
+        // With the media relay, only a robot on another node: its node's relay takes it.
         auto s = c->sessions.find(to);
-        if (s != c->sessions.end()) {
-          if (s->second.node.empty()) {
-            auto r = robots_.find(std::string(to));
-            if (r != robots_.end()) {
-              r->second.owner->send_relayed(type, c->peer_id, field, body);
-              return std::nullopt;
-            }
-          } else if (cluster_) {  // the robot is on another node: the bytes as sent
-            cluster_->send(s->second.node, {cluster_message::target::robot, std::string(to),
-                                            c->peer_id, std::string(type), std::string(body)});
+        if (s != c->sessions.end() && s->second.node.empty() && !relay_) {
+          auto r = robots_.find(std::string(to));
+          if (r != robots_.end()) {
+            r->second.owner->send_relayed(type, c->peer_id, field, body);
             return std::nullopt;
           }
+        } else if (s != c->sessions.end() && !s->second.node.empty() && cluster_) {
+          // The robot is on another node: the bytes as sent.
+          cluster_->send(s->second.node, {cluster_message::target::robot, std::string(to),
+                                          c->peer_id, std::string(type), std::string(body)});
+          return std::nullopt;
         }
       }
     }

@@ -3,6 +3,7 @@
 // one redis-server, started on 127.0.0.1, with camsim as the ESP32.
 #include <chrono>
 #include <ctime>
+#include <deque>
 #include <fstream>
 #include <memory>
 #include <regex>
@@ -109,6 +110,39 @@ struct node {
   }
   json health() {
     return json::parse(http_request(port, camgate::http::verb::get, "/health").body);
+  }
+};
+
+// A /signaling client: messages queue up until taken by type.
+struct sig_client {
+  std::unique_ptr<ws_client> ws;
+  std::deque<json> inbox;
+
+  sig_client(std::uint16_t port, const std::string& token)
+      : ws(std::make_unique<ws_client>(port, "/signaling?access_token=" + token)) {}
+  void send(const json& m) { ws->send(m.dump()); }
+  // The next message of `type` (others are kept); a null json when none came in time.
+  json next(const std::string& type, std::chrono::milliseconds timeout = 5s) {
+    for (auto it = inbox.begin(); it != inbox.end(); ++it)
+      if (it->value("type", "") == type) {
+        auto m = std::move(*it);
+        inbox.erase(it);
+        return m;
+      }
+    const auto until = steady::now() + timeout;
+    while (steady::now() < until) {
+      auto text = ws->next_message(
+          std::chrono::duration_cast<std::chrono::milliseconds>(until - steady::now()));
+      if (!text) break;
+      auto m = json::parse(*text, nullptr, false);
+      if (m.value("type", "") == type) return m;
+      inbox.push_back(std::move(m));
+    }
+    return nullptr;
+  }
+  json do_register(const std::string& user_type, const std::string& id = "x") {
+    send({{"type", "register"}, {"userType", user_type}, {"userId", id}});
+    return next("registered");
   }
 };
 

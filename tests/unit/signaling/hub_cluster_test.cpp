@@ -3,6 +3,7 @@
 // ends of sessions, a single hub's peer ids unchanged.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <deque>
 #include <functional>
 #include <map>
@@ -33,6 +34,7 @@ struct fake_link : peer_link {
 
 struct fake_gateway : gateway_port {
   std::uint64_t next = 1;
+  std::vector<std::weak_ptr<access::live_session>> sessions;  // to warn or cut them
   std::vector<std::pair<std::uint64_t, access::end_reason>> closed;
   std::optional<std::int64_t> robot_id(std::string_view name) override {
     if (name == "robot-1") return 1;
@@ -44,13 +46,30 @@ struct fake_gateway : gateway_port {
     if (!d.allowed) d.reason = "no booking";
     return d;
   }
-  std::uint64_t open_session(std::weak_ptr<access::live_session>, const auth::identity&,
+  std::uint64_t open_session(std::weak_ptr<access::live_session> s, const auth::identity&,
                              access::resource, const std::string&, std::int64_t) override {
+    sessions.push_back(std::move(s));
     return next++;
   }
   void close_session(std::uint64_t id, access::end_reason why) override {
     closed.emplace_back(id, why);
   }
+};
+
+// The robot's node's media relay ([robots] media = "relay"): what the hub asked of it.
+struct fake_relay : relay_port {
+  std::vector<std::string> calls;  // "viewer <robot> <viewer> <type>", "left <robot> <viewer>"
+  void viewer_message(const std::string& robot, const std::string& viewer, std::string_view type,
+                      const json&) override {
+    calls.push_back("viewer " + robot + " " + viewer + " " + std::string(type));
+  }
+  void viewer_left(const std::string& robot, const std::string& viewer) override {
+    calls.push_back("left " + robot + " " + viewer);
+  }
+  void robot_message(const std::string& robot, std::string_view type, const json&) override {
+    calls.push_back("robot " + robot + " " + std::string(type));
+  }
+  void robot_online(const std::string& robot) override { calls.push_back("online " + robot); }
 };
 
 // Queues what a hub hands it (the hub holds its lock then) and delivers on pump().
@@ -81,7 +100,10 @@ const auth::identity kMallory{4, "mallory", auth::role::user};
 
 class HubCluster : public ::testing::Test {
  protected:
+  // Relay mode (set before the cluster, as serve.cpp does).
+  virtual void set_relays() {}
   void SetUp() override {
+    set_relays();
     bus_a.node = "a";
     bus_b.node = "b";
     bus_a.nodes = bus_b.nodes = &nodes;
@@ -115,6 +137,7 @@ class HubCluster : public ::testing::Test {
   // Before the hubs, so they outlive them: a hub tells its bus on the way out (as
   // serve.cpp detaches the real bus before destroying it).
   fake_bus bus_a, bus_b;
+  fake_relay relay_a, relay_b;  // HubClusterRelay's; the hubs call them until they stop
   hub a{gw_a}, b{gw_b};
   std::map<std::string, hub*> nodes{{"a", &a}, {"b", &b}};
 };
@@ -227,6 +250,131 @@ TEST_F(HubCluster, ViewersNodeGoneTheRobotHearsItsViewersLeft) {
   ASSERT_EQ(robot.link->of("peer-left").size(), 1u);
   EXPECT_EQ(robot.link->of("peer-left")[0]["reason"], "disconnected");
   EXPECT_EQ(b.state_of("robot-1").viewers, 0u);
+}
+
+TEST_F(HubCluster, SessionExpiringReachesTheViewerOnlyAsOnOneNode) {
+  auto robot = attach(b, kRobot, "robot");
+  auto viewer = attach(a, kAlice, "viewer");
+  a.receive(viewer.c, {{"type", "offer"}, {"to", "robot-1"}, {"offer", json::object()}});
+  pump();
+  ASSERT_EQ(gw_a.sessions.size(), 1u) << "the session lives on the viewer's node";
+  EXPECT_TRUE(gw_b.sessions.empty());
+  gw_a.sessions[0].lock()->warn(1234);
+  pump();
+  ASSERT_EQ(viewer.link->of("session-expiring").size(), 1u);
+  EXPECT_EQ(viewer.link->of("session-expiring")[0]["ends_at"], 1234);
+  EXPECT_TRUE(robot.link->of("session-expiring").empty());
+}
+
+// Both nodes relay ([robots] media = "relay"): the robot's node owns its upstream.
+class HubClusterRelay : public HubCluster {
+ protected:
+  void set_relays() override {
+    a.set_relay(&relay_a);
+    b.set_relay(&relay_b);
+  }
+  // A viewer on A with an open session with the robot on B (through B's relay).
+  std::string open_session(conn& viewer) {
+    const std::string peer = viewer.link->of("registered").at(0)["peerId"];
+    EXPECT_EQ(a.receive(viewer.c, {{"type", "offer"}, {"to", "robot-1"}, {"offer", offer}})["type"],
+              "ok");
+    pump();
+    return peer;
+  }
+  const json offer = {{"type", "offer"}, {"sdp", "v=0"}};
+};
+
+TEST_F(HubClusterRelay, ARemoteViewersOfferGoesToTheRobotsNodesRelay) {
+  auto robot = attach(b, kRobot, "robot");
+  auto viewer = attach(a, kAlice, "viewer");
+  ASSERT_EQ(viewer.link->of("robot-online").size(), 1u);
+  const auto peer = open_session(viewer);
+  EXPECT_EQ(peer, "alice#1@a");
+  // The candidate by the relay fast path and parsed: both to B's relay, as the bytes sent.
+  EXPECT_FALSE(a.relay(viewer.c, "ice-candidate", "robot-1", R"({"candidate":"c1"})"));
+  a.receive(viewer.c,
+            {{"type", "ice-candidate"}, {"to", "robot-1"}, {"candidate", {{"candidate", "c2"}}}});
+  pump();
+  EXPECT_EQ(relay_b.calls,
+            (std::vector<std::string>{"online robot-1", "viewer robot-1 " + peer + " offer",
+                                      "viewer robot-1 " + peer + " ice-candidate",
+                                      "viewer robot-1 " + peer + " ice-candidate"}));
+  EXPECT_TRUE(relay_a.calls.empty()) << "node A opens no upstream of its own";
+  EXPECT_TRUE(robot.link->of("offer").empty()) << "the robot sees the relay, not the viewer";
+  EXPECT_EQ(b.state_of("robot-1").viewers, 1u);
+  EXPECT_EQ(a.state_of("robot-1").node, "b");
+  EXPECT_EQ(b.state_of("robot-1").node, "");
+  // B's relay answers as the robot: the answer and its candidates reach the viewer on A.
+  EXPECT_TRUE(b.to_viewer(peer, "robot-1", "answer", {{"type", "answer"}, {"sdp", "a"}}));
+  EXPECT_TRUE(b.to_viewer(peer, "robot-1", "ice-candidate", {{"candidate", "r1"}}));
+  EXPECT_FALSE(b.to_viewer("bob#9@a", "robot-1", "answer", json::object())) << "no session";
+  pump();
+  ASSERT_EQ(viewer.link->of("answer").size(), 1u);
+  EXPECT_EQ(viewer.link->of("answer")[0]["from"], "robot-1");
+  EXPECT_EQ(viewer.link->of("answer")[0]["answer"]["sdp"], "a");
+  ASSERT_EQ(viewer.link->of("ice-candidate").size(), 1u);
+  EXPECT_EQ(viewer.link->of("ice-candidate")[0]["candidate"]["candidate"], "r1");
+
+  // The booking ends on A: B's relay drops the viewer's peer; the robot (one viewer, the
+  // relay) hears nothing.
+  a.end(viewer.c, access::end_reason::booking_ended);
+  pump();
+  EXPECT_EQ(relay_b.calls.back(), "left robot-1 " + peer);
+  EXPECT_TRUE(robot.link->of("peer-left").empty());
+  EXPECT_EQ(b.state_of("robot-1").viewers, 0u);
+  EXPECT_FALSE(b.to_viewer(peer, "robot-1", "ice-candidate", json::object()));
+}
+
+TEST_F(HubClusterRelay, LeaveAndDisconnectOnTheViewersNodeDropThePeer) {
+  auto robot = attach(b, kRobot, "robot");
+  auto v1 = attach(a, kAlice, "viewer");
+  auto v2 = attach(a, kAlice, "viewer");
+  const auto p1 = open_session(v1);
+  const auto p2 = open_session(v2);
+  EXPECT_EQ(a.receive(v1.c, {{"type", "leave"}, {"to", "robot-1"}})["type"], "ok");
+  pump();
+  EXPECT_EQ(relay_b.calls.back(), "left robot-1 " + p1);
+  a.detach(v2.c);
+  pump();
+  EXPECT_EQ(relay_b.calls.back(), "left robot-1 " + p2);
+  EXPECT_TRUE(robot.link->of("peer-left").empty());
+}
+
+TEST_F(HubClusterRelay, ViewersNodeGoneTheRelayDropsItsPeers) {
+  auto robot = attach(b, kRobot, "robot");
+  auto viewer = attach(a, kAlice, "viewer");
+  const auto peer = open_session(viewer);
+  b.remote_node_gone("a");
+  EXPECT_EQ(relay_b.calls.back(), "left robot-1 " + peer);
+  EXPECT_TRUE(robot.link->of("peer-left").empty());
+  EXPECT_EQ(b.state_of("robot-1").viewers, 0u);
+}
+
+TEST_F(HubClusterRelay, RobotLeavingItsNodeDropsItsRemoteViewersPeers) {
+  auto robot = attach(b, kRobot, "robot");
+  auto viewer = attach(a, kAlice, "viewer");
+  const auto peer = open_session(viewer);
+  b.detach(robot.c);
+  pump();
+  EXPECT_NE(std::find(relay_b.calls.begin(), relay_b.calls.end(), "left robot-1 " + peer),
+            relay_b.calls.end());
+  EXPECT_EQ(viewer.link->of("robot-offline").size(), 1u);
+  EXPECT_EQ(gw_a.closed.size(), 1u);
+}
+
+TEST_F(HubClusterRelay, CandidatesWithoutAnOfferOrFromAnotherNodeAreDropped) {
+  auto robot = attach(b, kRobot, "robot");
+  const json cand = {{"candidate", "c"}};
+  b.from_cluster(
+      "a", {cluster_message::target::robot, "robot-1", "alice#1@a", "ice-candidate", cand.dump()});
+  b.from_cluster("a", {cluster_message::target::robot, "robot-1", "alice#1@a", "answer", "{}"});
+  b.from_cluster("a", {cluster_message::target::robot, "robot-1", "alice#1@a", "offer", "[1"});
+  EXPECT_EQ(relay_b.calls, std::vector<std::string>{"online robot-1"});
+  b.from_cluster("a",
+                 {cluster_message::target::robot, "robot-1", "alice#1@a", "offer", offer.dump()});
+  b.from_cluster(
+      "c", {cluster_message::target::robot, "robot-1", "alice#1@a", "ice-candidate", cand.dump()});
+  EXPECT_EQ(relay_b.calls.size(), 2u) << "only the node that sent the offer";
 }
 
 TEST(HubSingleNode, PeerIdsHaveNoNodeSuffix) {
