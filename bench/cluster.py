@@ -26,6 +26,7 @@ import signal
 import statistics
 import subprocess
 import tempfile
+import threading
 import time
 import urllib.error
 from pathlib import Path
@@ -161,11 +162,27 @@ class cluster:
         self.redis, self.redis_port = start_redis(self.tmp)
         exe = str(self.bindir / "camgate")
         env = dict(os.environ, CAMGATE_STORE_URL=self.pg.url)
-        subprocess.run([exe, "user", "add", "admin", "--role", "admin", "--password-stdin"],
+        subprocess.run([exe, "user", "add", "admin", "--role", "admin", "--password-stdin",
+                        "--data", str(self.tmp / "cli")],
                        input=f"{PASSWORD}\n".encode(), env=env, check=True, stdout=subprocess.DEVNULL)
         self.nodes = [node(self.bindir, self.tmp, n, self.pg.url, self.redis_port) for n in NODES]
-        for n in self.nodes:
-            n.start()
+        # The first migrates the database; the others then start together.
+        self.nodes[0].start()
+        failed = []
+
+        def start(n):
+            try:
+                n.start()
+            except RuntimeError as e:
+                failed.append(e)
+
+        threads = [threading.Thread(target=start, args=(n,)) for n in self.nodes[1:]]
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join()
+        if failed:
+            raise failed[0]
         first = self.nodes[0]
         _, body = http_json("POST", f"{first.base}/auth/login", {"username": "admin", "password": PASSWORD})
         self.token = json.loads(body)["access_token"]  # valid on every node: one jwt_secret
@@ -179,6 +196,9 @@ class cluster:
         log(f"cluster: up in {time.monotonic() - t0:.1f} s, owner {self.owner().name}")
 
     def stop(self):
+        for n in self.nodes:  # SIGTERM to all first: they leave together
+            if n.proc and n.proc.proc.poll() is None:
+                n.proc.proc.send_signal(signal.SIGTERM)
         for n in self.nodes:
             n.stop()
         if self.redis:
@@ -316,17 +336,16 @@ def failover_errors(r, timeout_s):
 
 # ---------------------------------------------------------------- 3. signaling round trips
 
-def add_robot(cl):
-    first = cl.nodes[0]
-    _, body = http_json("POST", f"{first.base}/api/robots", {"name": ROBOT}, token=cl.token)
+def add_robot(cl, a, b):
+    _, body = http_json("POST", f"{a.base}/api/robots", {"name": ROBOT}, token=cl.token)
     credential = json.loads(body)["credential"]
-    # The robot signs in on node 2 (any node would do: one jwt_secret).
-    _, body = http_json("POST", f"{cl.nodes[1].base}/auth/login", {"username": ROBOT, "password": credential})
+    # The robot signs in on node b (any node would do: one jwt_secret).
+    _, body = http_json("POST", f"{b.base}/auth/login", {"username": ROBOT, "password": credential})
     return json.loads(body)["access_token"]
 
 
 def round_trips(cl, robot_token, viewer_node, robot_node, count, out):
-    rate = 100.0 if count >= 200 else 50.0  # open loop, one viewer: well below any limit
+    rate = 100.0  # open loop, one viewer: well below any limit
     duration = count / rate
     argv = [str(cl.bindir / "camgate-signaling-load"), "--mode", "relay", "--url", viewer_node.base,
             "--robot-url", robot_node.base, "--token", cl.token, "--robot-token", robot_token,
@@ -404,8 +423,9 @@ def run(args, bindir, tmp, camera, watcher_cls):
                 fo["runs"].append(r)
                 errors.extend(failover_errors(r, 15.0))
                 log(f"cluster: {victim.name} killed, frames back after {r['resumed_s']} s")
-                victim.start()  # back as a relay for the next run (and the signaling)
-                wait_http(f"{victim.base}/api/cameras/{cl.camera}/snapshot", 20, token=cl.token)
+                if i + 1 < runs:  # back as a relay for the next run
+                    victim.start()
+                    wait_http(f"{victim.base}/api/cameras/{cl.camera}/snapshot", 20, token=cl.token)
             except Exception as e:  # noqa: BLE001
                 errors.append(f"failover {i + 1}: {e}")
                 break
@@ -414,8 +434,9 @@ def run(args, bindir, tmp, camera, watcher_cls):
         fo["upstream_at_end"] = cl.upstream()
         log("cluster: signaling round trips, one node then two")
         try:
-            robot_token = add_robot(cl)
-            a, b = cl.nodes[0], cl.nodes[1]
+            # Two running nodes (the last one killed stays down).
+            a, b = [n for n in cl.nodes if n.proc and n.proc.proc.poll() is None][:2]
+            robot_token = add_robot(cl, a, b)
             sig = res["signaling"] = []
             for viewer_node, robot_node, label in ((a, a, "same"), (a, b, "cross")):
                 s = round_trips(cl, robot_token, viewer_node, robot_node, args.cluster_round_trips,
