@@ -31,6 +31,7 @@ import time
 import urllib.error
 from pathlib import Path
 
+import esp32
 import harness
 from harness import child, free_port, http_json, log, wait_http
 
@@ -352,7 +353,7 @@ def round_trips(cl, robot_token, viewer_node, robot_node, count, out):
             "--robot-id", ROBOT, "--user-id", "viewer", "--viewers", "1", "--rate", f"{rate:g}",
             "--duration", f"{duration:g}", "--warmup", "0.2", "--drain", "2", "--connect-timeout", "10"]
     if robot_node is not viewer_node:
-        argv += ["--viewer-delay", "0.3"]  # the robot's presence reaches the viewer's node first
+        argv += ["--offer-retry", "0.1"]  # the robot's presence may reach the viewer's node late
     p = subprocess.run(argv, capture_output=True, text=True)
     out.write_text(p.stdout)
     try:
@@ -363,7 +364,8 @@ def round_trips(cl, robot_token, viewer_node, robot_node, count, out):
     ms = lambda v: round(v / 1000, 3) if v is not None else None  # noqa: E731
     return {"viewer_node": viewer_node.name, "robot_node": robot_node.name, "rate_per_s": rate,
             "round_trips": rtt.get("samples", 0), "sent": r.get("sent"), "lost": r.get("lost"),
-            "error_events": r.get("error_events"), "error": r.get("error"),
+            "error_events": r.get("error_events"), "error_kinds": r.get("error_kinds"), "offer_retries": r.get("offer_retries"),
+            "error": r.get("error"),
             "p50_ms": ms(rtt.get("p50")), "p99_ms": ms(rtt.get("p99")), "max_ms": ms(rtt.get("max")),
             "exit_code": p.returncode}
 
@@ -371,7 +373,7 @@ def round_trips(cl, robot_token, viewer_node, robot_node, count, out):
 def signaling_errors(r):
     if r.get("error") or r["exit_code"] or r["lost"] or r["error_events"] or not r["round_trips"]:
         return [f"signaling {r['viewer_node']} -> {r['robot_node']}: error {r.get('error')}, "
-                f"{r['lost']} lost, {r['error_events']} error events, {r['round_trips']} round trips"]
+                f"{r['lost']} lost, {r['error_events']} error events {r.get('error_kinds')}, {r['round_trips']} round trips"]
     return []
 
 
@@ -399,6 +401,7 @@ def run(args, bindir, tmp, camera, watcher_cls):
     cl = cluster(args, bindir, tmp, cam)
     try:
         cam.start()
+        res["settings"]["frame_kb"] = esp32.frame_kb(cam, 3 if args.smoke else 10)
         cl.start()
         min_fps = max(1.0, args.cluster_fps - 1)
         if args.wait_idle:

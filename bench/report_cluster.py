@@ -42,8 +42,9 @@ def section(data):
     out = ["## Cluster: 3 nodes, one camera, one upstream", "",
            f"Three `camgate serve` nodes on one host ([cluster.md](cluster.md)), on one PostgreSQL and one "
            "Redis started by the bench, one `camgate-camsim` in stock (ESP32) mode, which serves ONE stream "
-           f"client, at {s['resolution']} and {report.num(s['fps'], 0)} fps. One node holds the camera's lease and "
-           "pulls it (*owner*); the others take its frames from the owner's internal stream (*relay*). "
+           f"client, at {s['resolution']} and {report.num(s['fps'], 0)} fps "
+           f"({report.num(s.get('frame_kb'))} KB a frame). One node holds the camera's lease and pulls it "
+           "(*owner*); the others take its frames from the owner's internal stream (*relay*). "
            f"{s['viewers_per_node']} MJPEG viewers per node, one `camgate-viewers` per node started together; "
            "frame age is the viewer's receipt time minus the capture time (`X-Timestamp`), *hop* is a relay's "
            "age minus the owner's; CPU is each node's over node-1's window (100 % = one core).", ""]
@@ -54,7 +55,8 @@ def section(data):
                 f"camsim counted {u['stream_connections_total']} stream connection(s), "
                 f"{u['active_stream_clients']} active; camsim {report.num(v['camsim_cpu_percent'])} %, the viewers "
                 f"{report.num(v['viewers_cpu_percent'])} %, other work on the host {report.num(v['others_cpu_percent'])} % "
-                "of a core.", ""]
+                f"of a core (the host {report.num(v['machine_busy_percent'])} % busy). On a saturated host the "
+                "viewers' own reading decides the frame age, and the hop is lost in it.", ""]
     fo = r.get("failover")
     if fo and fo.get("runs"):
         out += ["`kill -9` of the owner while a viewer watches on each other node: the time until a frame "

@@ -24,8 +24,9 @@
 //         stderr: `READY <viewers>` when set up, `MEASURING` at the end of the warm-up,
 //         `DONE` after the last send (then up to --drain s for the last answers).
 //         --robot-url puts the robot on another server than the viewers (a cluster:
-//         the round trip crosses two nodes); --viewer-delay S waits S s after the
-//         robot registered before the viewers connect (its presence must reach their node).
+//         the round trip crosses two nodes); --offer-retry S sends a viewer's offer again
+//         S s after an error answered it (the robot's presence had not reached the
+//         viewer's node yet), until the setup timeout; such errors are counted apart.
 //
 // stdout: one JSON object, including this process's own CPU (getrusage).
 #include <sys/resource.h>
@@ -78,8 +79,8 @@ struct options {
   double connect_timeout_s = 30;
   // relay
   std::string robot_token;
-  std::string robot_url;      // empty: the viewers' --url
-  double viewer_delay_s = 0;  // after the robot registered, before the viewers connect
+  std::string robot_url;     // empty: the viewers' --url
+  double offer_retry_s = 0;  // 0: an error answering an offer counts as an error
   std::string robot_id = "robot-1";
   int viewers = 20;
   double rate = 1000;
@@ -591,7 +592,8 @@ int run_relay(const options& opt, asio::io_context& ioc, const setup& s, const s
   std::int64_t start_ns = 0;
   bool measuring = false;
   cpu_sample cpu_start, cpu_window_start, cpu_window_end;
-  asio::steady_timer tick(ioc), setup_timer(ioc), delay_timer(ioc);
+  asio::steady_timer tick(ioc), setup_timer(ioc);
+  std::uint64_t offer_retries = 0;
   const std::string prefix =
       "42[\"ice-candidate\",{\"to\":" + json(opt.robot_id).dump() +
       ",\"candidate\":{\"candidate\":\"candidate:842163049 1 udp 1677729535 192.0.2.";
@@ -603,7 +605,6 @@ int run_relay(const options& opt, asio::io_context& ioc, const setup& s, const s
     robot.close();
     tick.cancel();
     setup_timer.cancel();
-    delay_timer.cancel();
     asio::post(ioc, [&] { ioc.stop(); });
   };
   std::int64_t drain_deadline_ns = 0;
@@ -681,6 +682,10 @@ int run_relay(const options& opt, asio::io_context& ioc, const setup& s, const s
     if (answered + viewers_failed == n) begin();
   };
 
+  auto send_offer = [&](sio_client& v) {
+    v.emit(event_packet(
+        "offer", {{"to", opt.robot_id}, {"offer", {{"type", "offer"}, {"sdp", "v=0 bench"}}}}));
+  };
   std::function<void()> start_viewers = [&] {
     for (int i = 0; i < n; ++i) {
       viewers.push_back(std::make_unique<sio_client>(
@@ -704,6 +709,18 @@ int run_relay(const options& opt, asio::io_context& ioc, const setup& s, const s
             viewer_settled();
           }
         } else if (name == "error") {
+          if (opt.offer_retry_s > 0 && !begun && !has_answer.count(v)) {
+            // A robot on another node: its presence reaches this node over Redis, and an
+            // offer sent before that is refused. Ask again a little later.
+            ++offer_retries;
+            auto t = std::make_shared<asio::steady_timer>(
+                ioc, std::chrono::duration_cast<steady::duration>(
+                         std::chrono::duration<double>(opt.offer_retry_s)));
+            t->async_wait([&, v, t](error_code ec) {
+              if (!ec && !begun) send_offer(*v);
+            });
+            return;
+          }
           on_error_event("", m);
         }
       };
@@ -713,8 +730,7 @@ int run_relay(const options& opt, asio::io_context& ioc, const setup& s, const s
           count_error(error_kinds, "viewer setup: " + v->error());
           return viewer_settled();
         }
-        v->emit(event_packet(
-            "offer", {{"to", opt.robot_id}, {"offer", {{"type", "offer"}, {"sdp", "v=0 bench"}}}}));
+        send_offer(*v);
       };
       v->start();
     }
@@ -724,14 +740,7 @@ int run_relay(const options& opt, asio::io_context& ioc, const setup& s, const s
       setup_error = "robot: " + robot.error();
       return finish();
     }
-    if (opt.viewer_delay_s <= 0) return start_viewers();
-    // A robot on another node: its presence reaches the viewers' node over Redis; an
-    // offer sent before that is refused ("not online").
-    delay_timer.expires_after(std::chrono::duration_cast<steady::duration>(
-        std::chrono::duration<double>(opt.viewer_delay_s)));
-    delay_timer.async_wait([&](error_code ec) {
-      if (!ec) start_viewers();
-    });
+    start_viewers();
   };
   setup_timer.expires_after(s.connect_timeout);
   setup_timer.async_wait([&](error_code ec) {
@@ -766,6 +775,7 @@ int run_relay(const options& opt, asio::io_context& ioc, const setup& s, const s
   out["unmatched"] = unmatched;
   out["error_events"] = error_events;
   out["error_kinds"] = error_kinds;
+  out["offer_retries"] = offer_retries;
   out["measured_samples"] = rtt.count();
   const double window_s = static_cast<double>(cpu_window_end.at_ns - cpu_window_start.at_ns) / 1e9;
   out["send_rate_achieved_per_s"] =
@@ -856,9 +866,10 @@ int main(int argc, char** argv) {
   app.add_option("--robot-url", opt.robot_url,
                  "relay: the robot's server, http://HOST:PORT (default: --url; another "
                  "cluster node: the round trip crosses nodes)");
-  app.add_option("--viewer-delay", opt.viewer_delay_s,
-                 "relay: seconds between the robot's registration and the viewers' connects "
-                 "(a robot on another node: its presence must arrive first)")
+  app.add_option("--offer-retry", opt.offer_retry_s,
+                 "relay: seconds after which a viewer whose offer got an error sends it again, "
+                 "until the setup timeout (0: the error counts; a robot on another node: its "
+                 "presence may arrive after the viewer's offer)")
       ->check(CLI::Range(0.0, 60.0))
       ->capture_default_str();
   app.add_option("--robot-id", opt.robot_id, "relay: the robot's userId")->capture_default_str();
