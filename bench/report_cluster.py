@@ -48,6 +48,10 @@ def section(data):
            f"{s['viewers_per_node']} MJPEG viewers per node, one `camgate-viewers` per node started together; "
            "frame age is the viewer's receipt time minus the capture time (`X-Timestamp`), *hop* is a relay's "
            "age minus the owner's; CPU is each node's over node-1's window (100 % = one core).", ""]
+    light = r.get("viewers_light")
+    if light:
+        out += [f"First {light['viewers_per_node']} viewers per node, where the hop shows:", "",
+                viewers_table(light), "", f"Then {s['viewers_per_node']} per node:", ""]
     v = r.get("viewers")
     if v:
         u = v["upstream"]
