@@ -8,6 +8,7 @@ import tempfile
 from pathlib import Path
 
 import report_cameras
+import report_cluster
 
 REPO = Path(__file__).resolve().parent.parent
 NAMES = {"camgate": "camgate", "mjpeg-proxy": "npm mjpeg-proxy", "motion": "motion"}
@@ -544,6 +545,7 @@ def write(data, doc):
     parts += analysis_section(data)
     parts += report_cameras.esp32_section(data, img_dir)
     parts += report_cameras.multicam_section(data)
+    parts += report_cluster.section(data)
     analysis = Path(__file__).resolve().parent / "analysis.md"
     if analysis.exists():
         parts += [analysis.read_text().strip(), ""]

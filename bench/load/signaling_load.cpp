@@ -23,6 +23,10 @@
 //         back to its `from`. Round trip over the --duration s after --warmup.
 //         stderr: `READY <viewers>` when set up, `MEASURING` at the end of the warm-up,
 //         `DONE` after the last send (then up to --drain s for the last answers).
+//         --robot-url puts the robot on another server than the viewers (a cluster:
+//         the round trip crosses two nodes); --offer-retry S sends a viewer's offer again
+//         S s after an error answered it (the robot's presence had not reached the
+//         viewer's node yet), until the setup timeout; such errors are counted apart.
 //
 // stdout: one JSON object, including this process's own CPU (getrusage).
 #include <sys/resource.h>
@@ -75,6 +79,8 @@ struct options {
   double connect_timeout_s = 30;
   // relay
   std::string robot_token;
+  std::string robot_url;     // empty: the viewers' --url
+  double offer_retry_s = 0;  // 0: an error answering an offer counts as an error
   std::string robot_id = "robot-1";
   int viewers = 20;
   double rate = 1000;
@@ -540,7 +546,7 @@ std::optional<std::int64_t> number_after(std::string_view m, std::string_view ke
   return v;
 }
 
-int run_relay(const options& opt, asio::io_context& ioc, const setup& s) {
+int run_relay(const options& opt, asio::io_context& ioc, const setup& s, const setup& robot_s) {
   const int n = std::max(1, opt.viewers);
   const auto total =
       static_cast<std::uint64_t>(std::llround(opt.rate * (opt.warmup_s + opt.duration_s)));
@@ -561,7 +567,7 @@ int run_relay(const options& opt, asio::io_context& ioc, const setup& s) {
   };
 
   // The robot: answers offers, sends every candidate back to its sender.
-  sio_client robot(ioc, s, opt.robot_token, opt.token_in_url,
+  sio_client robot(ioc, robot_s, opt.robot_token, opt.token_in_url,
                    register_packet(opt.robot_id, "robot"));
   robot.on_event = [&](std::string_view name, std::string_view m) {
     if (name == "error") return on_error_event("robot: ", m);
@@ -587,6 +593,7 @@ int run_relay(const options& opt, asio::io_context& ioc, const setup& s) {
   bool measuring = false;
   cpu_sample cpu_start, cpu_window_start, cpu_window_end;
   asio::steady_timer tick(ioc), setup_timer(ioc);
+  std::uint64_t offer_retries = 0;
   const std::string prefix =
       "42[\"ice-candidate\",{\"to\":" + json(opt.robot_id).dump() +
       ",\"candidate\":{\"candidate\":\"candidate:842163049 1 udp 1677729535 192.0.2.";
@@ -675,11 +682,11 @@ int run_relay(const options& opt, asio::io_context& ioc, const setup& s) {
     if (answered + viewers_failed == n) begin();
   };
 
-  robot.on_ready = [&](bool ok) {
-    if (!ok) {
-      setup_error = "robot: " + robot.error();
-      return finish();
-    }
+  auto send_offer = [&](sio_client& v) {
+    v.emit(event_packet(
+        "offer", {{"to", opt.robot_id}, {"offer", {{"type", "offer"}, {"sdp", "v=0 bench"}}}}));
+  };
+  std::function<void()> start_viewers = [&] {
     for (int i = 0; i < n; ++i) {
       viewers.push_back(std::make_unique<sio_client>(
           ioc, s, opt.token, opt.token_in_url,
@@ -702,6 +709,18 @@ int run_relay(const options& opt, asio::io_context& ioc, const setup& s) {
             viewer_settled();
           }
         } else if (name == "error") {
+          if (opt.offer_retry_s > 0 && !begun && !has_answer.count(v)) {
+            // A robot on another node: its presence reaches this node over Redis, and an
+            // offer sent before that is refused. Ask again a little later.
+            ++offer_retries;
+            auto t = std::make_shared<asio::steady_timer>(
+                ioc, std::chrono::duration_cast<steady::duration>(
+                         std::chrono::duration<double>(opt.offer_retry_s)));
+            t->async_wait([&, v, t](error_code ec) {
+              if (!ec && !begun) send_offer(*v);
+            });
+            return;
+          }
           on_error_event("", m);
         }
       };
@@ -711,11 +730,17 @@ int run_relay(const options& opt, asio::io_context& ioc, const setup& s) {
           count_error(error_kinds, "viewer setup: " + v->error());
           return viewer_settled();
         }
-        v->emit(event_packet(
-            "offer", {{"to", opt.robot_id}, {"offer", {{"type", "offer"}, {"sdp", "v=0 bench"}}}}));
+        send_offer(*v);
       };
       v->start();
     }
+  };
+  robot.on_ready = [&](bool ok) {
+    if (!ok) {
+      setup_error = "robot: " + robot.error();
+      return finish();
+    }
+    start_viewers();
   };
   setup_timer.expires_after(s.connect_timeout);
   setup_timer.async_wait([&](error_code ec) {
@@ -736,6 +761,7 @@ int run_relay(const options& opt, asio::io_context& ioc, const setup& s) {
   json out;
   out["mode"] = "relay";
   out["url"] = opt.url;
+  if (!opt.robot_url.empty()) out["robot_url"] = opt.robot_url;
   if (!setup_error.empty()) out["error"] = setup_error;
   out["viewers"] = viewers.size();
   out["viewers_failed"] = viewers_failed;
@@ -749,6 +775,7 @@ int run_relay(const options& opt, asio::io_context& ioc, const setup& s) {
   out["unmatched"] = unmatched;
   out["error_events"] = error_events;
   out["error_kinds"] = error_kinds;
+  out["offer_retries"] = offer_retries;
   out["measured_samples"] = rtt.count();
   const double window_s = static_cast<double>(cpu_window_end.at_ns - cpu_window_start.at_ns) / 1e9;
   out["send_rate_achieved_per_s"] =
@@ -763,12 +790,30 @@ int run_relay(const options& opt, asio::io_context& ioc, const setup& s) {
   return setup_error.empty() ? 0 : 1;
 }
 
-int run(const options& opt) {
-  const auto url = parse_url(opt.url);
+// The endpoint and Socket.IO target of a server base URL; nullopt (and a message) if bad.
+std::optional<setup> make_setup(asio::io_context& ioc, const std::string& base,
+                                const options& opt) {
+  const auto url = parse_url(base);
   if (!url) {
-    std::cerr << "camgate-signaling-load: --url wants http://HOST:PORT\n";
-    return 2;
+    std::cerr << "camgate-signaling-load: " << base << ": want http://HOST:PORT\n";
+    return std::nullopt;
   }
+  setup s;
+  try {
+    tcp::resolver resolver(ioc);
+    s.endpoint = *resolver.resolve(url->host, url->port).begin();
+  } catch (const std::exception& e) {
+    std::cerr << "camgate-signaling-load: cannot resolve " << url->host << ": " << e.what() << "\n";
+    return std::nullopt;
+  }
+  s.host_header = url->host + ":" + url->port;
+  s.target = "/socket.io/?EIO=4&transport=websocket";
+  s.connect_timeout = std::chrono::duration_cast<steady::duration>(
+      std::chrono::duration<double>(opt.connect_timeout_s));
+  return s;
+}
+
+int run(const options& opt) {
   // Many connections need many descriptors: lift the soft limit to the hard one.
   rlimit nofile{};
   if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < nofile.rlim_max) {
@@ -776,20 +821,12 @@ int run(const options& opt) {
     setrlimit(RLIMIT_NOFILE, &nofile);
   }
   asio::io_context ioc(1);
-  setup s;
-  try {
-    tcp::resolver resolver(ioc);
-    s.endpoint = *resolver.resolve(url->host, url->port).begin();
-  } catch (const std::exception& e) {
-    std::cerr << "camgate-signaling-load: cannot resolve " << url->host << ": " << e.what() << "\n";
-    return 2;
-  }
-  s.host_header = url->host + ":" + url->port;
-  s.target = "/socket.io/?EIO=4&transport=websocket";
-  s.connect_timeout = std::chrono::duration_cast<steady::duration>(
-      std::chrono::duration<double>(opt.connect_timeout_s));
-  if (opt.mode == "hold") return run_hold(opt, ioc, s);
-  return run_relay(opt, ioc, s);
+  const auto s = make_setup(ioc, opt.url, opt);
+  if (!s) return 2;
+  if (opt.mode == "hold") return run_hold(opt, ioc, *s);
+  const auto robot_s = opt.robot_url.empty() ? s : make_setup(ioc, opt.robot_url, opt);
+  if (!robot_s) return 2;
+  return run_relay(opt, ioc, *s, *robot_s);
 }
 
 }  // namespace
@@ -826,6 +863,15 @@ int main(int argc, char** argv) {
                  "seconds for one connection to register (relay: for the whole setup)")
       ->capture_default_str();
   app.add_option("--robot-token", opt.robot_token, "relay: the robot's token");
+  app.add_option("--robot-url", opt.robot_url,
+                 "relay: the robot's server, http://HOST:PORT (default: --url; another "
+                 "cluster node: the round trip crosses nodes)");
+  app.add_option("--offer-retry", opt.offer_retry_s,
+                 "relay: seconds after which a viewer whose offer got an error sends it again, "
+                 "until the setup timeout (0: the error counts; a robot on another node: its "
+                 "presence may arrive after the viewer's offer)")
+      ->check(CLI::Range(0.0, 60.0))
+      ->capture_default_str();
   app.add_option("--robot-id", opt.robot_id, "relay: the robot's userId")->capture_default_str();
   app.add_option("--viewers", opt.viewers, "relay: viewers")
       ->check(CLI::Range(1, 10000))
