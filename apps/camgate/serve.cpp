@@ -308,6 +308,10 @@ int serve(const serve_args& args) {
     services.publish_change = [&node] { node->changed("access"); };
     services.cluster_status = [&node] { return node->status(); };
     services.cluster_metrics = [&node] { return node->metrics(); };
+#ifdef CAMGATE_WITH_RECORDING
+    // A camera taken or lost: the recorder's pass now, not within the second.
+    node->on_ownership_change([recording_service] { recording_service->poke(); });
+#endif
     node->start(router);
     event_bus = std::make_shared<cluster::event_bus>(cluster::parse_redis_url(cfg.cluster.redis),
                                                      node->node_id(), *analysis.events);

@@ -204,9 +204,11 @@ void camera_leases::set_mode(std::int64_t id, camera_state& st, cameras::upstrea
     if (mode != cameras::upstream::direct) held_.erase(id);
     owners_.erase(id);  // learnt again at the next look
   }
+  const bool was_ours = st.mode == cameras::upstream::direct;
   st.mode = mode;
   st.owner.clear();
   cameras_.set_upstream(id, mode);
+  if (changed_ && was_ours != (mode == cameras::upstream::direct)) changed_();
 }
 
 void camera_leases::relay(std::int64_t id, camera_state& st, const std::string& owner,

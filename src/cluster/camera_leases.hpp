@@ -3,6 +3,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -38,6 +39,9 @@ class camera_leases {
 
   void start();
   void stop();
+  // Called on the lease thread when this node takes or loses a lease (the recorder's
+  // next pass, at once). Set before start().
+  void on_ownership_change(std::function<void()> fn) { changed_ = std::move(fn); }
 
   // Whether this node holds camera `id`'s lease with fencing token `token` (the
   // internal stream refuses relays that followed an older owner).
@@ -86,6 +90,7 @@ class camera_leases {
   // After Redis comes back (empty, if it restarted) the owners take their leases again
   // first: the others wait one ttl before taking a free one, so viewers see no gap.
   std::chrono::steady_clock::time_point quiet_until_{};  // the lease thread's alone
+  std::function<void()> changed_;
   std::thread thread_;
 };
 

@@ -38,6 +38,8 @@ class cluster_node {
   bool owns_camera(std::int64_t id) const { return leases_.holds(id); }
   // The node that pulls it ("" when none does yet, or not seen yet).
   std::string camera_owner(std::int64_t id) const { return leases_.owner_of(id); }
+  // Told (on the lease thread) when this node takes or loses a camera. Before start().
+  void on_ownership_change(std::function<void()> fn) { leases_.on_ownership_change(std::move(fn)); }
   // {"node_id", "role": "owner"|"relay", "redis": "connected"|"disconnected",
   //  "leases": [camera ids]} for /health.
   nlohmann::json status() const;
