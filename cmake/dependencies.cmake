@@ -17,6 +17,9 @@ pkg_check_modules(TURBOJPEG REQUIRED IMPORTED_TARGET libturbojpeg)
 pkg_check_modules(MOSQUITTO REQUIRED IMPORTED_TARGET libmosquitto)
 # hiredis: the cluster's Redis client (src/cluster, [cluster] redis).
 pkg_check_modules(HIREDIS REQUIRED IMPORTED_TARGET hiredis)
+# Its .pc adds -D_FILE_OFFSET_BITS=64 (a no-op on 64-bit), which made every file that links
+# it skip the shared precompiled header (-Winvalid-pch): only its include folder is kept.
+set_property(TARGET PkgConfig::HIREDIS PROPERTY INTERFACE_COMPILE_OPTIONS "")
 if(CAMGATE_BUILD_TESTS)
   find_package(GTest REQUIRED)
 endif()

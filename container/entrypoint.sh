@@ -47,6 +47,27 @@ write_config() {
   if [ -n "${CAMGATE_LOCAL_ADDRESSES:-}" ]; then
     echo "local_addresses = $(toml_list CAMGATE_LOCAL_ADDRESSES "$CAMGATE_LOCAL_ADDRESSES")"
   fi
+  # A shared store and a cluster (docs/postgresql.md, docs/cluster.md): every node of a
+  # cluster needs the same store, JWT secret and cluster secret, and its own node id and
+  # advertised URL.
+  if [ -n "${CAMGATE_STORE_URL:-}" ]; then
+    echo "[store]"
+    echo "url = $(toml_string CAMGATE_STORE_URL "$CAMGATE_STORE_URL")"
+  fi
+  if [ -n "${CAMGATE_JWT_SECRET:-}" ]; then
+    echo "[auth]"
+    echo "jwt_secret = $(toml_string CAMGATE_JWT_SECRET "$CAMGATE_JWT_SECRET")"
+  fi
+  if [ -n "${CAMGATE_CLUSTER_REDIS:-}" ]; then
+    echo "[cluster]"
+    echo "redis = $(toml_string CAMGATE_CLUSTER_REDIS "$CAMGATE_CLUSTER_REDIS")"
+    [ -z "${CAMGATE_NODE_ID:-}" ] || echo "node_id = $(toml_string CAMGATE_NODE_ID "$CAMGATE_NODE_ID")"
+    [ -z "${CAMGATE_CLUSTER_SECRET:-}" ] ||
+      echo "secret = $(toml_string CAMGATE_CLUSTER_SECRET "$CAMGATE_CLUSTER_SECRET")"
+    [ -z "${CAMGATE_CLUSTER_SECRET_FILE:-}" ] ||
+      echo "secret_file = $(toml_string CAMGATE_CLUSTER_SECRET_FILE "$CAMGATE_CLUSTER_SECRET_FILE")"
+    echo "advertise_url = $(toml_string CAMGATE_ADVERTISE_URL "${CAMGATE_ADVERTISE_URL:-}")"
+  fi
 }
 
 if [ "${1:-serve}" != serve ]; then
@@ -55,7 +76,8 @@ fi
 [ $# -gt 0 ] && shift
 if [ ! -f "$config" ]; then
   for name in CAMGATE_LISTEN CAMGATE_STUN_URLS CAMGATE_TURN_URLS CAMGATE_TURN_SECRET \
-    CAMGATE_LOCAL_ADDRESSES; do
+    CAMGATE_LOCAL_ADDRESSES CAMGATE_STORE_URL CAMGATE_JWT_SECRET CAMGATE_CLUSTER_REDIS \
+    CAMGATE_NODE_ID CAMGATE_CLUSTER_SECRET CAMGATE_CLUSTER_SECRET_FILE CAMGATE_ADVERTISE_URL; do
     eval "check_plain $name \"\${$name:-}\""
   done
   generated=${CAMGATE_GENERATED_CONFIG:-${TMPDIR:-/tmp}/camgate.toml}

@@ -59,8 +59,8 @@ void cluster_node::start(httpd::router& router) {
   cameras_.on_change([this] { feed_.publish("cameras"); });
   feed_.start();
   leases_.start();
-  spdlog::info("cluster: node {} on Redis {}, reachable at {}", node_id_, cfg_.cluster.redis,
-               cfg_.cluster.advertise_url);
+  spdlog::info("cluster: node {} on Redis {}, reachable at {}", node_id_,
+               parse_redis_url(cfg_.cluster.redis).redacted(), cfg_.cluster.advertise_url);
 }
 
 void cluster_node::stop() {

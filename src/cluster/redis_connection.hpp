@@ -12,12 +12,20 @@ struct redisContext;
 
 namespace camgate::cluster {
 
-// Where the cluster's Redis is: "redis://host:port" ([cluster] redis).
+// Where the cluster's Redis is, and how to log in ([cluster] redis):
+// "redis://[[user]:password@]host[:port][/db]", user and password percent-encoded, an
+// IPv6 host in brackets. A password sends AUTH (with the user: a Redis 6 ACL user) on
+// every connection; a db other than 0 sends SELECT (keys only: pub/sub spans databases).
 struct redis_endpoint {
   std::string host;
   int port = 6379;
+  std::string user;
+  std::string password;
+  int db = 0;
+  // For logs: the URL without the user and password.
+  std::string redacted() const;
 };
-// Throws std::runtime_error naming the problem.
+// Throws std::runtime_error naming the problem (never quoting the password).
 redis_endpoint parse_redis_url(std::string_view url);
 
 // The connection is gone (refused, reset, timed out): make a new one.

@@ -256,7 +256,8 @@ config load_config(const std::filesystem::path& file) {
   const auto& cl = c.cluster;
   if (!cl.redis.empty()) {
     if (!cl.redis.starts_with("redis://"))
-      throw std::runtime_error("cluster.redis must be empty or redis://host:port");
+      throw std::runtime_error(
+          "cluster.redis must be empty or redis://[[user]:password@]host[:port][/db]");
     if (cl.secret.empty() == cl.secret_file.empty())
       throw std::runtime_error("cluster.redis needs exactly one of cluster.secret and secret_file");
     if (!cl.secret.empty() && cl.secret.size() < 32)

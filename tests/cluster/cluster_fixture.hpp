@@ -50,11 +50,20 @@ bool have_redis() {
 struct redis_server {
   std::uint16_t port = unused_port();
   std::unique_ptr<child_process> process;
-  redis_server() { start(); }
+  std::vector<std::string> extra;  // more redis-server options, e.g. --requirepass
+  explicit redis_server(std::vector<std::string> more = {}) : extra(std::move(more)) { start(); }
   void start() {
-    process = std::make_unique<child_process>(
-        std::vector<std::string>{"/usr/bin/redis-server", "--port", std::to_string(port), "--bind",
-                                 "127.0.0.1", "--save", "", "--appendonly", "no"});
+    std::vector<std::string> argv{"/usr/bin/redis-server",
+                                  "--port",
+                                  std::to_string(port),
+                                  "--bind",
+                                  "127.0.0.1",
+                                  "--save",
+                                  "",
+                                  "--appendonly",
+                                  "no"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    process = std::make_unique<child_process>(argv);
     if (!process->wait_for_line(std::regex("Ready to accept connections"), 10s))
       throw std::runtime_error("redis-server did not start: " + process->output());
   }

@@ -196,6 +196,35 @@ class container_files(unittest.TestCase):
         for key in ("turn_secret", "turn_urls", "stun_urls", "listen"):
             self.assertIn(f'"{key}"', config_src)
 
+    def test_entrypoint_writes_the_store_and_cluster_keys(self):
+        env = {"CAMGATE_STORE_URL": "postgresql://camgate:pw@db/camgate",
+               "CAMGATE_JWT_SECRET": "j" * 40,
+               "CAMGATE_CLUSTER_REDIS": "redis://:pw@cache:6379",
+               "CAMGATE_NODE_ID": "gw-2",
+               "CAMGATE_CLUSTER_SECRET_FILE": "/run/secrets/cluster",
+               "CAMGATE_ADVERTISE_URL": "http://10.0.0.12:8080"}
+        with tempfile.TemporaryDirectory() as tmp:
+            out = os.path.join(tmp, "camgate.toml")
+            run_env = dict(os.environ, **env, CAMGATE_BIN="true",
+                           CAMGATE_CONFIG=os.path.join(tmp, "none.toml"), CAMGATE_GENERATED_CONFIG=out)
+            subprocess.run(["sh", os.path.join(ROOT, "container/entrypoint.sh")], env=run_env, check=True)
+            with open(out, "rb") as f:
+                cfg = tomllib.load(f)
+            self.assertEqual(cfg["store"]["url"], env["CAMGATE_STORE_URL"])
+            self.assertEqual(cfg["auth"]["jwt_secret"], env["CAMGATE_JWT_SECRET"])
+            self.assertEqual(cfg["cluster"], {"redis": env["CAMGATE_CLUSTER_REDIS"], "node_id": "gw-2",
+                                              "secret_file": "/run/secrets/cluster",
+                                              "advertise_url": env["CAMGATE_ADVERTISE_URL"]})
+            # Without them, no such sections: a single node on SQLite.
+            plain = {k: v for k, v in run_env.items() if k not in env}
+            subprocess.run(["sh", os.path.join(ROOT, "container/entrypoint.sh")], env=plain, check=True)
+            with open(out, "rb") as f:
+                cfg = tomllib.load(f)
+            self.assertEqual(sorted(cfg), ["server", "webrtc"])
+        config_src = read("src/core/config.cpp")
+        for key in ("url", "jwt_secret", "redis", "node_id", "secret_file", "advertise_url"):
+            self.assertIn(f'"{key}"', config_src)
+
     def test_entrypoint_refuses_unescaped_values(self):
         with tempfile.TemporaryDirectory() as tmp:
             run_env = dict(os.environ, CAMGATE_BIN="true", CAMGATE_TURN_SECRET='a"b',

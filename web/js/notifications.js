@@ -53,8 +53,10 @@ export async function notifySessionExpiring({ resource, name, endsAt }) {
   if (!enabled || !supported() || Notification.permission !== 'granted' || !document.hidden) return;
   if (shown.get(resource) === endsAt) return;
   shown.set(resource, endsAt);
+  // `name` may be a promise: a page opened a moment ago may not have loaded the name yet.
+  const label = await name;
   const at = endsAt ? new Date(endsAt * 1000).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', hour12: false }) : null;
-  const title = `${name ?? resource}: your session ends${at ? ` at ${at}` : ' soon'}`;
+  const title = `${label ?? resource}: your session ends${at ? ` at ${at}` : ' soon'}`;
   const options = {
     body: 'The stream stops then. Extend the booking or finish up.',
     tag: `camgate-session-${resource}`, // a later warning replaces this one

@@ -34,7 +34,32 @@ TEST(redis_url, ParsesHostAndPortAndRefusesTheRest) {
   EXPECT_THROW(parse_redis_url("redis://h:70000"), std::runtime_error);
   EXPECT_THROW(parse_redis_url("redis://h:x"), std::runtime_error);
   EXPECT_THROW(parse_redis_url("redis://:1"), std::runtime_error);
-  EXPECT_THROW(parse_redis_url("redis://user:pw@h:1"), std::runtime_error);
+  EXPECT_THROW(parse_redis_url("redis://h:"), std::runtime_error);
+  EXPECT_THROW(parse_redis_url("redis://h:1/x"), std::runtime_error);
+  EXPECT_THROW(parse_redis_url("redis://::1:6379"), std::runtime_error);  // v6 needs brackets
+  EXPECT_THROW(parse_redis_url("redis://[::1"), std::runtime_error);
+  EXPECT_THROW(parse_redis_url("redis://user@h"), std::runtime_error);  // a user, no password
+  EXPECT_THROW(parse_redis_url("redis://:p%zz@h"), std::runtime_error);
+}
+
+TEST(redis_url, CarriesCredentialsDatabaseAndIpv6AndNeverLogsThePassword) {
+  const auto a = parse_redis_url("redis://:s3cret@10.0.0.5:6380/2");
+  EXPECT_EQ(a.user, "");
+  EXPECT_EQ(a.password, "s3cret");
+  EXPECT_EQ(a.db, 2);
+  EXPECT_EQ(a.redacted(), "redis://***@10.0.0.5:6380/2");
+  // An ACL user; %-escapes decoded; the last '@' ends the credentials.
+  const auto b = parse_redis_url("redis://camgate:p%40ss:w@rd@cache:6379");
+  EXPECT_EQ(b.user, "camgate");
+  EXPECT_EQ(b.password, "p@ss:w@rd");
+  EXPECT_EQ(b.host, "cache");
+  EXPECT_EQ(b.redacted().find("ss"), std::string::npos);
+  const auto c = parse_redis_url("redis://[::1]:7000");
+  EXPECT_EQ(c.host, "::1");
+  EXPECT_EQ(c.port, 7000);
+  EXPECT_EQ(c.redacted(), "redis://[::1]:7000");
+  EXPECT_EQ(parse_redis_url("redis://[fd00::5]").port, 6379);
+  EXPECT_EQ(parse_redis_url("redis://h/").db, 0);
 }
 
 }  // namespace

@@ -27,13 +27,21 @@ function watchCamera(root, cameraId, initialMode) {
   let player = null;
   let camera = null;
   let sessionOver = false;
+  // Settles with the first answer about the camera, so that a warning arriving before it
+  // still names the camera (not "Camera 3") in its system notification.
+  let cameraAnswered;
+  const cameraKnown = new Promise((resolve) => { cameraAnswered = resolve; });
+  const cameraName = async () => {
+    await Promise.race([cameraKnown, new Promise((resolve) => setTimeout(resolve, 3000))]);
+    return camera?.name ?? `Camera ${cameraId}`;
+  };
 
   const picture = cameraPicture(cameraId);
   const { img } = picture;
   const { stage, setOverlay, setBanner } = stageParts(picture.elements);
   const stats = statsPanel();
   // At the booking's end, a player that can ask why (WebRTC) does so at once.
-  const session = sessionBar(`camera:${cameraId}`, setBanner, () => player?.check?.(), () => camera?.name ?? `Camera ${cameraId}`);
+  const session = sessionBar(`camera:${cameraId}`, setBanner, () => player?.check?.(), cameraName);
   const title = h('h1', `Camera ${cameraId}`);
   const state = h('span#camera-state');
   // "● REC" while the gateway records this camera (hidden when it may not say: 403).
@@ -194,6 +202,7 @@ function watchCamera(root, cameraId, initialMode) {
   const stopPolling = every(2000, async () => {
     const r = await api.get(`/api/cameras/${cameraId}`);
     camera = r.camera;
+    cameraAnswered();
     title.textContent = camera.name;
     document.title = `${camera.name} · camgate`;
     const st = cameraState(camera.state);
@@ -209,6 +218,7 @@ function watchCamera(root, cameraId, initialMode) {
         `${camera.last_error ? `${camera.last_error}. ` : ''}The picture appears as soon as the camera sends one.`);
     }
   }, (e) => {
+    cameraAnswered();
     if (e.status === 404) {
       picture.stop();
       player = null;
