@@ -27,7 +27,10 @@ event_bus::~event_bus() {
 }
 
 void event_bus::start() {
-  started_ = true;
+  {
+    std::lock_guard lock(mutex_);  // the hub may deliver already
+    started_ = true;
+  }
   sender_ = std::thread([this] { run_sender(); });
   receiver_thread_ = std::thread([this] {
     receiver_.run([](bool) {},

@@ -43,7 +43,7 @@ class event_bus : public analysis::event_sink {
   const redis_endpoint where_;
   const std::string node_id_;
   analysis::event_hub& hub_;
-  std::mutex mutex_;  // queue_, stopping_
+  std::mutex mutex_;  // queue_, stopping_, started_
   std::condition_variable wake_;
   std::deque<std::string> queue_;
   bool stopping_ = false;
