@@ -52,7 +52,8 @@ void analysis_parts::stop() {
 analysis_parts start_analysis(api::services& s, store::analysis_repository& rows,
                               const access::access_index& index, asio::any_io_executor io,
                               webrtc::robot_relays* relays,
-                              std::function<bool(std::string_view robot)> robot_online) {
+                              std::function<bool(std::string_view robot)> robot_online,
+                              const ownership& own) {
   analysis_parts parts;
   parts.events = std::make_unique<analysis::event_hub>();
   const auto& in = s.config.integrations;
@@ -98,6 +99,7 @@ analysis_parts start_analysis(api::services& s, store::analysis_repository& rows
     if (!robot || !robot_online) return std::nullopt;
     return robot_online(robot->name) ? "online" : "offline";
   };
+  hooks.owns = own.owns;
   parts.service = std::make_unique<analysis::service>(options_of(s.config.analysis),
                                                       std::move(hooks), *parts.events, rows, index);
   s.events = parts.events.get();

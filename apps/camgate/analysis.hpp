@@ -11,6 +11,7 @@
 #include "core/asio.hpp"
 #include "integrations/mqtt_sink.hpp"
 #include "integrations/webhook_sink.hpp"
+#include "ownership.hpp"
 #include "store/analysis_repository.hpp"
 
 namespace camgate::webrtc {
@@ -33,9 +34,11 @@ struct analysis_parts {
 
 // Builds and starts them; sets services.events, analysis and analysis_rows. Throws
 // std::runtime_error for a default profile naming an analyzer that does not exist.
+// Analyses only what `own` says is this node's (all of it on a single gateway).
 analysis_parts start_analysis(api::services& s, store::analysis_repository& rows,
                               const access::access_index& index, asio::any_io_executor io,
                               webrtc::robot_relays* relays,
-                              std::function<bool(std::string_view robot)> robot_online);
+                              std::function<bool(std::string_view robot)> robot_online,
+                              const ownership& own);
 
 }  // namespace camgate::app

@@ -9,7 +9,8 @@ namespace camgate::app {
 recording_parts start_recordings(api::services& s, store::recording_repository& rows,
                                  const access::access_index& index,
                                  const std::filesystem::path& data, webrtc::robot_relays* relays,
-                                 std::function<bool(std::string_view robot)> robot_online) {
+                                 std::function<bool(std::string_view robot)> robot_online,
+                                 const ownership& own) {
   const auto& cfg = s.config.recording;
   recording_parts parts;
   recording::offload_options o;
@@ -36,6 +37,8 @@ recording_parts start_recordings(api::services& s, store::recording_repository& 
       if (b.starts_at <= now && now < b.ends_at) return b.id;
     return std::nullopt;
   };
+  hooks.owns = own.owns;
+  hooks.owner = own.owner;
   parts.service =
       std::make_unique<recording::service>(rows, s.audit, index, cfg, data, std::move(hooks));
   parts.service->on_complete(

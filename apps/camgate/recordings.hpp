@@ -6,6 +6,7 @@
 
 #include "access/access_index.hpp"
 #include "api/services.hpp"
+#include "ownership.hpp"
 #include "recording/offloader.hpp"
 #include "recording/service.hpp"
 
@@ -23,10 +24,12 @@ struct recording_parts {
 };
 
 // Builds them, repairs what a crash left, queues unfinished offloads and starts
-// recording by policy; sets services.recordings and fetch_recording.
+// recording by policy; sets services.recordings and fetch_recording. Records only what
+// `own` says is this node's (all of it on a single gateway).
 recording_parts start_recordings(api::services& s, store::recording_repository& rows,
                                  const access::access_index& index,
                                  const std::filesystem::path& data, webrtc::robot_relays* relays,
-                                 std::function<bool(std::string_view robot)> robot_online);
+                                 std::function<bool(std::string_view robot)> robot_online,
+                                 const ownership& own);
 
 }  // namespace camgate::app

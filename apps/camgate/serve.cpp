@@ -21,6 +21,7 @@
 #include "cameras/camera_admission.hpp"
 #include "cameras/camera_registry.hpp"
 #include "cluster/cluster_node.hpp"
+#include "cluster/event_bus.hpp"
 #include "cluster/signal_bus.hpp"
 #include "commands.hpp"
 #include "core/clock.hpp"
@@ -180,6 +181,14 @@ int serve(const serve_args& args) {
   access::access_sync sync(db, access_index, live);
   sync.refresh();
   live.start(ioc.get_executor());
+  // Several gateways on one store and Redis: the other nodes' writes arrive over the
+  // change feed, and each camera has one owner that pulls, records and analyses it
+  // (docs/cluster.md). Made here, for the recorder and analysis to ask; started below.
+  std::unique_ptr<cluster::cluster_node> node;
+  if (clustered) {
+    node = std::make_unique<cluster::cluster_node>(cfg, registry, [&sync] { sync.refresh(); });
+    recording_rows.set_node(node->node_id());  // each recording row names its file's node
+  }
 
   api::services services{cfg,      users, camera_records, selections, tokens, registry,
                          bookings, audit, robots,         policy,     live,   blocking};
@@ -266,14 +275,17 @@ int serve(const serve_args& args) {
     const auto st = signaling.robot_state_of(name);
     return st.online && st.node.empty();
   };
+  // In a cluster, only the node that pulls a camera (or has the robot) records and
+  // analyses it; alone, everything is this gateway's.
+  const auto own = app::make_ownership(node.get(), services, robot_online);
   // Continuous analysis by profile, its events (SSE, WebSocket) and integrations.
   auto analysis = app::start_analysis(services, analysis_rows, access_index, ioc.get_executor(),
-                                      relay_ptr, robot_online);
+                                      relay_ptr, robot_online, own);
 #ifdef CAMGATE_WITH_RECORDING
   // Recording by policy (bookings, continuous) and on demand; after a crash, the files
   // that were being written are repaired first.
-  auto recordings =
-      app::start_recordings(services, recording_rows, access_index, data, relay_ptr, robot_online);
+  auto recordings = app::start_recordings(services, recording_rows, access_index, data, relay_ptr,
+                                          robot_online, own);
   recording::service* recording_service = recordings.service.get();
 #else
   void* recording_service = nullptr;
@@ -293,15 +305,21 @@ int serve(const serve_args& args) {
   store::change_watch watch(db, std::chrono::milliseconds(clustered ? 2000 : 250),
                             [&sync] { sync.refresh(); });
   sync.refresh();
-  // Several gateways on one store and Redis: the other nodes' writes arrive over the
-  // change feed, and each camera has one owner that pulls it (docs/cluster.md).
-  std::unique_ptr<cluster::cluster_node> node;
+  // The owner's analysis events reach the viewers on the other nodes over Redis.
+  std::shared_ptr<cluster::event_bus> event_bus;
   if (clustered) {
-    node = std::make_unique<cluster::cluster_node>(cfg, registry, [&sync] { sync.refresh(); });
     services.publish_change = [&node] { node->changed("access"); };
     services.cluster_status = [&node] { return node->status(); };
     services.cluster_metrics = [&node] { return node->metrics(); };
+#ifdef CAMGATE_WITH_RECORDING
+    // A camera taken or lost: the recorder's pass now, not within the second.
+    node->on_ownership_change([recording_service] { recording_service->poke(); });
+#endif
     node->start(router);
+    event_bus = std::make_shared<cluster::event_bus>(cluster::parse_redis_url(cfg.cluster.redis),
+                                                     node->node_id(), *analysis.events);
+    analysis.events->add_sink(event_bus);
+    event_bus->start();
     // Robots and viewers on different nodes (docs/cluster.md). With the media relay the
     // robot's node owns its upstream: remote viewers' offers go to its relay.
     signal_bus = std::make_unique<cluster::signal_bus>(cluster::parse_redis_url(cfg.cluster.redis),
@@ -384,6 +402,7 @@ int serve(const serve_args& args) {
 
   io.run();
   analysis.stop();
+  if (event_bus) event_bus->stop();  // after the analysis' last events
 #ifdef CAMGATE_WITH_RECORDING
   recordings.service->stop();  // every file closed and its row complete
 #endif

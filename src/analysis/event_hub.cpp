@@ -25,6 +25,14 @@ void event_hub::add_sink(std::shared_ptr<event_sink> sink) {
 }
 
 void event_hub::publish(const event_ptr& e) {
+  call_listeners(e, true);
+}
+
+void event_hub::publish_remote(const event_ptr& e) {
+  call_listeners(e, false);
+}
+
+void event_hub::call_listeners(const event_ptr& e, bool sinks_too) {
   std::shared_ptr<const list> targets;
   std::shared_ptr<const std::vector<std::shared_ptr<event_sink>>> sinks;
   {
@@ -45,7 +53,8 @@ void event_hub::publish(const event_ptr& e) {
       }
     }
   }
-  for (const auto& s : *sinks) s->deliver(e);
+  if (sinks_too)
+    for (const auto& s : *sinks) s->deliver(e);
 }
 
 std::size_t event_hub::listeners(access::resource what) const {

@@ -24,6 +24,9 @@ class event_hub {
   void add_sink(std::shared_ptr<event_sink> sink);
 
   void publish(const event_ptr& e);
+  // An event another cluster node made and published: to this node's listeners only (the
+  // node that made it already stored it and handed it to its sinks).
+  void publish_remote(const event_ptr& e);
 
   std::size_t listeners(access::resource what) const;
   std::uint64_t published() const { return published_.load(std::memory_order_relaxed); }
@@ -35,6 +38,7 @@ class event_hub {
   };
   using list = std::vector<std::weak_ptr<entry>>;
   static key key_of(access::resource r) { return {static_cast<int>(r.kind), r.id}; }
+  void call_listeners(const event_ptr& e, bool sinks_too);
 
   mutable std::mutex mutex_;
   std::map<key, std::shared_ptr<const list>> listeners_;  // copy-on-write per resource

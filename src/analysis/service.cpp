@@ -180,6 +180,10 @@ void service::reconcile(std::int64_t now_us) {
         if (!run) why = "no booking is live";
         break;
     }
+    if (run && hooks_.owns && !hooks_.owns(what)) {
+      run = false;
+      why = "another node analyses it (the node that pulls it)";
+    }
     if (run && p.analyzers.empty()) {
       run = false;
       why = "the profile names no analyzer";
@@ -209,6 +213,7 @@ void service::report_states(const std::vector<access::resource>& all, std::int64
   if (!hooks_.state_of) return;
   std::map<key, std::string> seen;
   for (const auto& what : all) {
+    if (hooks_.owns && !hooks_.owns(what)) continue;  // its owner reports it
     auto state = hooks_.state_of(what);
     if (!state) continue;
     const auto k = key_of(what);

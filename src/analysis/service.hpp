@@ -33,6 +33,10 @@ struct service_hooks {
   // The source's state ("streaming", "stale", "offline", "online" ...), for camera-state
   // events; nullopt when unknown. Unset: no camera-state events.
   std::function<std::optional<std::string>(access::resource what)> state_of;
+  // In a cluster: whether this node analyses `what` (it holds the camera's lease, the robot
+  // is connected here); the others neither analyse it nor report its state, so its events
+  // are made and stored once. Unset: every camera and robot is this gateway's.
+  std::function<bool(access::resource what)> owns;
 };
 
 struct service_options {

@@ -61,7 +61,9 @@ asio::awaitable<response> recording_state(services& s, request_context& ctx, boo
        {"policy", st.policy},
        {"policy_source", st.policy_is_own ? "resource" : "default"},
        {"current", active_json(st.current)},
-       {"last_error", st.last_error ? nlohmann::json(*st.last_error) : nlohmann::json(nullptr)}});
+       {"last_error", st.last_error ? nlohmann::json(*st.last_error) : nlohmann::json(nullptr)},
+       // In a cluster, the node that records it when it is not this one.
+       {"node", st.node.empty() ? nlohmann::json(nullptr) : nlohmann::json(st.node)}});
 }
 
 // {"policy": "off" | "bookings" | "continuous" | null (back to the [recording] default)}
@@ -107,7 +109,12 @@ asio::awaitable<response> start_recording(services& s, request_context& ctx, boo
   auto r = s.recordings->plan().start_demand(what, user, core::unix_seconds());
   if (auto* e = std::get_if<std::string>(&r)) {
     const bool busy = e->find("already recording") != std::string::npos;
-    co_return json_error(busy ? http::status::conflict : http::status::service_unavailable, *e);
+    // A cluster: another node pulls it, and only that node records it.
+    const bool elsewhere = e->find("is recorded by node") != std::string::npos;
+    co_return json_error(elsewhere ? http::status::misdirected_request
+                         : busy    ? http::status::conflict
+                                   : http::status::service_unavailable,
+                         *e);
   }
   const auto& row = std::get<store::recording_row>(r);
   spdlog::info("{} started recording {} of {} {}", ctx.identity->name, row.id,
@@ -177,8 +184,13 @@ asio::awaitable<response> clip(services& s, request_context& ctx, bool robot) {
   f.to = end;
   std::vector<recording::clip_piece> pieces;
   co_await asio::post(recording_executor(s), asio::use_awaitable);
+  std::string other_node;  // a cluster: recordings whose files another node holds
   for (const auto& row : s.recording_rows->list(f)) {
     if (row.state == "damaged") continue;
+    if (stored_elsewhere(s, row, "clip")) {
+      other_node = row.node;
+      continue;
+    }
     std::string why;
     if (!std::filesystem::exists(row.path) &&
         !(row.state == "offloaded" && s.fetch_recording && s.fetch_recording(row, why))) {
@@ -187,6 +199,13 @@ asio::awaitable<response> clip(services& s, request_context& ctx, bool robot) {
     }
     pieces.push_back({row.path, row.started_at * 1000000});
   }
+  if (pieces.empty() && !other_node.empty())
+    co_return httpd::json_response(
+        http::status::misdirected_request,
+        {{"success", false},
+         {"error", "the recordings of that window are stored on node " + other_node +
+                       ", not on this one: cut the clip through node " + other_node},
+         {"node", other_node}});
   const auto dir = s.recordings->dir() / ".clips";
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);

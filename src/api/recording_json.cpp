@@ -32,6 +32,8 @@ nlohmann::json recording_json(const store::recording_row& row, const recording_v
           {"frames", row.frames},
           {"file", std::filesystem::path(row.path).filename().string()},
           {"offloaded", row.remote_url.has_value()},
+          // The cluster node whose disk holds the file (null on a single gateway).
+          {"node", row.node.empty() ? nlohmann::json(nullptr) : nlohmann::json(row.node)},
           // The caller's part: all of it, or (a user) the time inside their bookings.
           {"playable", v.whole},
           {"visible_from", v.from},
@@ -39,6 +41,19 @@ nlohmann::json recording_json(const store::recording_row& row, const recording_v
           {"visible_parts", v.parts},
           {"media_url", base + "/media"},
           {"download_url", base + "/download"}};
+}
+
+std::optional<httpd::response> stored_elsewhere(services& s, const store::recording_row& row,
+                                                std::string_view doing) {
+  if (row.node.empty() || !s.recording_rows || row.node == s.recording_rows->node())
+    return std::nullopt;
+  return httpd::json_response(
+      http::status::misdirected_request,
+      {{"success", false},
+       {"error", "recording " + std::to_string(row.id) + " is stored on node " + row.node +
+                     ", not on this one (" + s.recording_rows->node() + "): " + std::string(doing) +
+                     " it through node " + row.node},
+       {"node", row.node}});
 }
 
 void audit_event(services& s, const auth::identity& who, const std::string& remote,

@@ -30,6 +30,12 @@ void audit_event(services& s, const auth::identity& who, const std::string& remo
                  const std::string& kind, std::int64_t id, std::string_view protocol,
                  const std::string& what);
 
+// In a cluster a recording's file is on the disk of the node that wrote it: for a row
+// another node wrote, 421 {"success": false, "error": ..., "node": "<node id>"} (the
+// file is not proxied between nodes); nullopt when the file is this node's to serve.
+std::optional<httpd::response> stored_elsewhere(services& s, const store::recording_row& row,
+                                                std::string_view doing);
+
 // "camera-3-20261206T224501Z.mp4": what a download is saved as.
 std::string download_name(const store::recording_row& row);
 

@@ -141,6 +141,7 @@ asio::awaitable<response> read_recording(services& s, request_context& ctx, bool
   auto got = visible_recording(s, ctx, true);
   if (auto* r = std::get_if<response>(&got)) co_return std::move(*r);
   const auto row = std::get<seen_recording>(got).row;
+  if (auto r = stored_elsewhere(s, row, download ? "download" : "play")) co_return std::move(*r);
   auto file = co_await local_file(s, row);
   if (auto* r = std::get_if<response>(&file)) co_return std::move(*r);
   const auto& path = std::get<std::filesystem::path>(file);
@@ -167,6 +168,8 @@ asio::awaitable<response> delete_recording(services& s, request_context& ctx) {
   if (row->state == "recording")
     co_return json_error(http::status::conflict,
                          "recording " + std::to_string(*id) + " is being written: stop it first");
+  // Its file is on the node that wrote it: deleting the row here would orphan it there.
+  if (auto r = stored_elsewhere(s, *row, "delete")) co_return std::move(*r);
   std::error_code ec;
   std::filesystem::remove(row->path, ec);
   if (ec)

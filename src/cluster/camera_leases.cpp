@@ -61,6 +61,18 @@ bool camera_leases::holds(std::int64_t id, std::int64_t token) const {
   return it != held_.end() && it->second == token;
 }
 
+bool camera_leases::holds(std::int64_t id) const {
+  std::lock_guard lock(held_mutex_);
+  return held_.contains(id);
+}
+
+std::string camera_leases::owner_of(std::int64_t id) const {
+  std::lock_guard lock(held_mutex_);
+  if (held_.contains(id)) return node_id_;
+  auto it = owners_.find(id);
+  return it == owners_.end() ? std::string() : it->second;
+}
+
 std::vector<std::int64_t> camera_leases::held() const {
   std::lock_guard lock(held_mutex_);
   std::vector<std::int64_t> out;
@@ -128,6 +140,7 @@ void camera_leases::tick(redis_connection& redis) {
     {
       std::lock_guard lock(held_mutex_);
       held_.erase(it->first);
+      owners_.erase(it->first);
     }
     it = states_.erase(it);
   }
@@ -160,6 +173,10 @@ void camera_leases::tick_camera(redis_connection& redis, std::int64_t id, camera
   if (bar == std::string::npos) return;
   const auto node = owner.str.substr(0, bar);
   if (node == node_id_) return;  // ours from before a restart of this node: runs out
+  {
+    std::lock_guard lock(held_mutex_);
+    owners_[id] = node;
+  }
   const auto url = redis.command({"GET", node_key(node)});
   if (url.type != redis_reply::kind::string) return;
   relay(id, st, owner.str, url.str);
@@ -182,13 +199,16 @@ bool camera_leases::try_acquire(redis_connection& redis, std::int64_t id, camera
 }
 
 void camera_leases::set_mode(std::int64_t id, camera_state& st, cameras::upstream mode) {
-  if (mode != cameras::upstream::direct) {
+  {
     std::lock_guard lock(held_mutex_);
-    held_.erase(id);
+    if (mode != cameras::upstream::direct) held_.erase(id);
+    owners_.erase(id);  // learnt again at the next look
   }
+  const bool was_ours = st.mode == cameras::upstream::direct;
   st.mode = mode;
   st.owner.clear();
   cameras_.set_upstream(id, mode);
+  if (changed_ && was_ours != (mode == cameras::upstream::direct)) changed_();
 }
 
 void camera_leases::relay(std::int64_t id, camera_state& st, const std::string& owner,

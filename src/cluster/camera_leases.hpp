@@ -3,6 +3,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -38,11 +39,18 @@ class camera_leases {
 
   void start();
   void stop();
+  // Called on the lease thread when this node takes or loses a lease (the recorder's
+  // next pass, at once). Set before start().
+  void on_ownership_change(std::function<void()> fn) { changed_ = std::move(fn); }
 
   // Whether this node holds camera `id`'s lease with fencing token `token` (the
   // internal stream refuses relays that followed an older owner).
   bool holds(std::int64_t id, std::int64_t token) const;
   std::vector<std::int64_t> held() const;
+  // Whether this node holds camera `id`'s lease now (it pulls, records and analyses it).
+  bool holds(std::int64_t id) const;
+  // The node that holds it, as last seen ("" when none or unknown yet).
+  std::string owner_of(std::int64_t id) const;
   bool connected() const { return connected_; }
   std::uint64_t acquired_total() const { return acquired_; }
 
@@ -77,10 +85,12 @@ class camera_leases {
   bool stopping_ = false;
   std::map<std::int64_t, camera_state> states_;  // the lease thread's alone
   mutable std::mutex held_mutex_;
-  std::map<std::int64_t, std::int64_t> held_;  // camera -> our token, guarded by held_mutex_
+  std::map<std::int64_t, std::int64_t> held_;   // camera -> our token, guarded by held_mutex_
+  std::map<std::int64_t, std::string> owners_;  // camera -> its owner node, guarded by held_mutex_
   // After Redis comes back (empty, if it restarted) the owners take their leases again
   // first: the others wait one ttl before taking a free one, so viewers see no gap.
   std::chrono::steady_clock::time_point quiet_until_{};  // the lease thread's alone
+  std::function<void()> changed_;
   std::thread thread_;
 };
 

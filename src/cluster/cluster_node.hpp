@@ -33,6 +33,13 @@ class cluster_node {
   void changed(const std::string& what) { feed_.publish(what); }
 
   const std::string& node_id() const { return node_id_; }
+  // Whether this node pulls camera `id` (holds its lease): only the owner records and
+  // analyses it. False until start() and the first lease taken.
+  bool owns_camera(std::int64_t id) const { return leases_.holds(id); }
+  // The node that pulls it ("" when none does yet, or not seen yet).
+  std::string camera_owner(std::int64_t id) const { return leases_.owner_of(id); }
+  // Told (on the lease thread) when this node takes or loses a camera. Before start().
+  void on_ownership_change(std::function<void()> fn) { leases_.on_ownership_change(std::move(fn)); }
   // {"node_id", "role": "owner"|"relay", "redis": "connected"|"disconnected",
   //  "leases": [camera ids]} for /health.
   nlohmann::json status() const;

@@ -130,6 +130,7 @@ int offloader::requeue_pending() {
   if (options_.on_complete.empty() || options_.remote_url.empty()) return 0;
   store::recording_filter complete;
   complete.state = "complete";
+  complete.node = repo_.node();  // the files on this node's disk
   const auto rows = repo_.list(complete);
   for (const auto& r : rows) completed(r);
   if (!rows.empty()) spdlog::info("offload: {} recording(s) not offloaded yet", rows.size());

@@ -12,6 +12,8 @@ recovered recover_recordings(store::recording_repository& repo) {
   recovered out;
   store::recording_filter unfinished;
   unfinished.state = "recording";
+  // In a cluster another node's row "recording" is its live recording, not a crash's.
+  unfinished.node = repo.node();
   for (const auto& row : repo.list(unfinished)) {
     std::string why = "the file is missing";
     std::error_code ec;

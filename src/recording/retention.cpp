@@ -57,7 +57,10 @@ int apply_retention(store::recording_repository& repo, store::audit_repository& 
                     std::int64_t now) {
   std::vector<retention_candidate> all;
   std::uint64_t recording_bytes = 0;
-  for (auto& row : repo.list()) {
+  // This node's files only: in a cluster the others' rows name files on their disks.
+  store::recording_filter mine;
+  mine.node = repo.node();
+  for (auto& row : repo.list(mine)) {
     std::error_code ec;
     const auto size = std::filesystem::file_size(row.path, ec);
     if (row.state == "recording") {

@@ -84,6 +84,16 @@ void scheduler::reconcile(std::int64_t now) {
   std::set<key> present;
   for (const auto what : hooks_.resources()) {
     present.insert(key_of(what));
+    if (!owns(what)) {
+      // Another node pulls it and records it (cluster): ours, if any, ends cleanly.
+      if (auto cur = rec_.current(what)) {
+        spdlog::info("recording {}: another node owns it now: recording {} ends", name_of(what),
+                     cur->id);
+        rec_.stop(what);
+      }
+      clear_failure(what);
+      continue;
+    }
     auto p = own.find({std::string(access::to_string(what.kind)), what.id});
     const std::string& policy = p != own.end() ? p->second : default_policy_;
 
@@ -161,9 +171,20 @@ void scheduler::failed(access::resource what, std::string why, std::int64_t now)
   f.retry_at = now + retry_.count();
 }
 
+std::string scheduler::elsewhere(access::resource what) const {
+  const auto node = hooks_.owner ? hooks_.owner(what) : std::string();
+  if (node.empty())
+    return what.kind == access::resource_kind::camera
+               ? "no node pulls " + name_of(what) + " yet: it records on the node that takes it"
+               : name_of(what) + " is not connected to this node: the node it is connected to " +
+                     "records it";
+  return name_of(what) + " is recorded by node " + node + " (the node that pulls it): ask there";
+}
+
 std::variant<store::recording_row, std::string> scheduler::start_demand(
     access::resource what, std::optional<std::int64_t> user, std::int64_t now) {
   std::lock_guard lock(mu_);
+  if (!owns(what)) return elsewhere(what);
   if (auto cur = rec_.current(what))
     return name_of(what) + " is already recording (recording " + std::to_string(cur->id) + ", " +
            cur->cause.reason + ")";
@@ -194,6 +215,24 @@ recording_status scheduler::status(access::resource what) {
   recording_status s;
   std::tie(s.policy, s.policy_is_own) = policy_of(what);
   s.current = rec_.current(what);
+  if (!s.current && !owns(what)) {
+    // Recorded by another node (cluster): its row in the shared store says so.
+    try {
+      store::recording_filter f;
+      f.resource_kind = std::string(access::to_string(what.kind));
+      f.resource_id = what.id;
+      f.state = "recording";
+      const auto rows = repo_.list(f);
+      if (!rows.empty()) {
+        const auto& r = rows.back();
+        s.current = active_recording{what, r.id, {r.reason, r.booking_id, r.user_id}, r.started_at};
+        s.node = r.node;
+      }
+    } catch (const std::exception& e) {
+      spdlog::warn("recording: cannot read the recordings of {}: {}", name_of(what), e.what());
+    }
+    return s;
+  }
   std::lock_guard lock(failures_mu_);
   if (auto f = failures_.find(key_of(what)); f != failures_.end()) s.last_error = f->second.why;
   return s;

@@ -24,6 +24,11 @@ struct scheduler_hooks {
   std::function<std::optional<std::int64_t>(std::int64_t user, access::resource what,
                                             std::int64_t now)>
       booking_at;
+  // In a cluster: whether this node records `what` (it holds the camera's lease, the
+  // robot is connected here). Unset: every camera and robot is this gateway's.
+  std::function<bool(access::resource what)> owns;
+  // The node that does when this one does not ("" when none does yet), for messages.
+  std::function<std::string(access::resource what)> owner;
 };
 
 // The state of one camera's or robot's recording, for the API and the REC indicator.
@@ -32,6 +37,7 @@ struct recording_status {
   bool policy_is_own = false;  // set for this resource, not the [recording] default
   std::optional<active_recording> current;
   std::optional<std::string> last_error;  // why recording could not start or stopped
+  std::string node;  // in a cluster, the other node that records it ("" here or none)
 };
 
 // Decides what records: each pass starts and stops recordings so that every camera and
@@ -40,7 +46,9 @@ struct recording_status {
 // `segment`). A recording asked for through the API ("demand") runs until it is stopped
 // or its resource goes, a user's own until their booking ends too; a policy never stops
 // it. A resource that failed (a full disk,
-// an offline robot) is tried again after `retry`. Thread-safe.
+// an offline robot) is tried again after `retry`. In a cluster only the node that owns a
+// camera or robot (hooks.owns) records it: a recording of one it no longer owns, policy's
+// or demand's, is ended cleanly at the next pass. Thread-safe.
 class scheduler {
  public:
   scheduler(recorder& rec, store::recording_repository& repo, const access::access_index& index,
@@ -70,6 +78,8 @@ class scheduler {
   void failed(access::resource what, std::string why, std::int64_t now);
   void clear_failure(access::resource what);
   bool may_retry(access::resource what, std::int64_t now);
+  bool owns(access::resource what) const { return !hooks_.owns || hooks_.owns(what); }
+  std::string elsewhere(access::resource what) const;
 
   recorder& rec_;
   store::recording_repository& repo_;

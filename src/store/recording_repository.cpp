@@ -10,7 +10,7 @@ namespace {
 
 constexpr std::string_view kColumns =
     "id, resource_kind, resource_id, booking_id, user_id, reason, started_at, ended_at, bytes, "
-    "frames, path, state, remote_url";
+    "frames, path, state, remote_url, node";
 
 recording_row read_recording(const statement& s) {
   recording_row r;
@@ -27,6 +27,7 @@ recording_row read_recording(const statement& s) {
   r.path = s.column_text(10);
   r.state = s.column_text(11);
   if (!s.column_is_null(12)) r.remote_url = s.column_text(12);
+  r.node = s.column_text(13);
   return r;
 }
 
@@ -46,7 +47,7 @@ void bind_optional(statement& s, int i, const std::optional<std::int64_t>& v) {
 recording_row recording_repository::start(const recording_row& r) {
   statement s(db_,
               "INSERT INTO recordings (resource_kind, resource_id, booking_id, user_id, reason, "
-              "started_at, path) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING " +
+              "started_at, path, node) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING " +
                   std::string(kColumns));
   s.bind_text(1, r.resource_kind).bind_int64(2, r.resource_id);
   bind_optional(s, 3, r.booking_id);
@@ -54,6 +55,7 @@ recording_row recording_repository::start(const recording_row& r) {
   s.bind_text(5, r.reason);
   s.bind_int64(6, r.started_at != 0 ? r.started_at : core::unix_micros() / 1'000'000);
   s.bind_text(7, r.path);
+  s.bind_text(8, node_);
   try {
     s.step();
   } catch (const conflict&) {
@@ -125,6 +127,7 @@ std::vector<recording_row> recording_repository::list(const recording_filter& f)
   if (f.booking_id) where += " AND booking_id = ?";
   if (f.user_id) where += " AND user_id = ?";
   if (f.state) where += " AND state = ?";
+  if (f.node) where += " AND node = ?";
   if (f.from) where += " AND COALESCE(ended_at, ?) > ?";
   if (f.to) where += " AND started_at < ?";
   statement s(db_, select_where(where + " ORDER BY started_at, id"));
@@ -134,6 +137,7 @@ std::vector<recording_row> recording_repository::list(const recording_filter& f)
   if (f.booking_id) s.bind_int64(++i, *f.booking_id);
   if (f.user_id) s.bind_int64(++i, *f.user_id);
   if (f.state) s.bind_text(++i, *f.state);
+  if (f.node) s.bind_text(++i, *f.node);
   if (f.from) {
     s.bind_int64(++i, core::unix_micros() / 1'000'000);  // still recording: ends now
     s.bind_int64(++i, *f.from);

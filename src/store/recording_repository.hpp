@@ -3,6 +3,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace camgate::store {
@@ -24,6 +25,7 @@ struct recording_row {
   std::string path;                 // the local file (kept after offload, for the name)
   std::string state = "recording";  // "recording", "complete", "damaged", "offloaded"
   std::optional<std::string> remote_url;
+  std::string node;  // the cluster node whose disk holds the file ("" on a single gateway)
 };
 
 struct recording_filter {
@@ -32,6 +34,7 @@ struct recording_filter {
   std::optional<std::int64_t> booking_id;
   std::optional<std::int64_t> user_id;
   std::optional<std::string> state;
+  std::optional<std::string> node;  // rows written by this node only
   // Recordings overlapping [from, to): still recording counts as ending now.
   std::optional<std::int64_t> from;
   std::optional<std::int64_t> to;
@@ -42,6 +45,11 @@ struct recording_filter {
 class recording_repository {
  public:
   explicit recording_repository(database& db) : db_(db) {}
+
+  // This gateway's cluster node id ("" alone): start() stamps it on every row. Set once,
+  // before anything records.
+  void set_node(std::string node) { node_ = std::move(node); }
+  const std::string& node() const { return node_; }
 
   // Inserts `r` as state "recording" (its id, end and counters are ignored).
   recording_row start(const recording_row& r);
@@ -68,6 +76,7 @@ class recording_repository {
 
  private:
   database& db_;
+  std::string node_;
 };
 
 }  // namespace camgate::store

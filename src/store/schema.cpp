@@ -231,7 +231,15 @@ BEGIN
 END;
 )sql";
 
-constexpr std::array<std::string_view, 6> kSteps = {kV1, kV2, kV3, kV4, kV5, kV6};
+// In a cluster each recording's file lives on the node that wrote it: the row says which
+// ('' on a single gateway), so another node answers for it instead of looking on its own
+// disk, and repairs, retention and offload touch only their own node's rows.
+constexpr std::string_view kV7 = R"sql(
+ALTER TABLE recordings ADD COLUMN node TEXT NOT NULL DEFAULT '';
+CREATE INDEX recordings_by_node ON recordings (node, state);
+)sql";
+
+constexpr std::array<std::string_view, 7> kSteps = {kV1, kV2, kV3, kV4, kV5, kV6, kV7};
 
 }  // namespace
 

@@ -229,7 +229,13 @@ CREATE TRIGGER users_revoke_refresh AFTER UPDATE ON users
   EXECUTE FUNCTION camgate_users_revoke_refresh();
 )sql";
 
-constexpr std::array<std::string_view, 6> kSteps = {kV1, kV2, kV3, kV4, kV5, kV6};
+// The node that wrote each recording's file (see the SQLite schema's kV7).
+constexpr std::string_view kV7 = R"sql(
+ALTER TABLE recordings ADD COLUMN node TEXT NOT NULL DEFAULT '';
+CREATE INDEX recordings_by_node ON recordings (node, state);
+)sql";
+
+constexpr std::array<std::string_view, 7> kSteps = {kV1, kV2, kV3, kV4, kV5, kV6, kV7};
 
 }  // namespace
 

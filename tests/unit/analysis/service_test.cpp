@@ -67,7 +67,8 @@ class service_test : public ::testing::Test {
     std::error_code ec;
     std::filesystem::remove_all(dir_, ec);
   }
-  std::unique_ptr<service> make(service_options o = {}) {
+  std::unique_ptr<service> make(service_options o = {},
+                                std::function<bool(access::resource)> owns = {}) {
     o.tick = 10ms;
     service_hooks h;
     h.resources = [] { return std::vector<access::resource>{access::camera_resource(1)}; };
@@ -79,6 +80,7 @@ class service_test : public ::testing::Test {
       std::lock_guard lock(state_mu_);
       return state_;
     };
+    h.owns = std::move(owns);
     return std::make_unique<service>(std::move(o), std::move(h), hub_, *repo_, index_);
   }
 
@@ -191,6 +193,55 @@ TEST_F(service_test, AnOffProfileAnalyzesNothing) {
   std::this_thread::sleep_for(200ms);
   EXPECT_EQ(seen_.count("analysis"), 0u);
   EXPECT_EQ(service_->status_of(access::camera_resource(1)).why_not, "the profile is off");
+}
+
+TEST_F(service_test, OnlyTheOwnerAnalysesAndReportsStates) {
+  // A cluster node that does not pull the camera: no passes, no camera-state events.
+  std::atomic<bool> owned{false};
+  service_options o;
+  o.defaults.when = run_when::always;
+  o.defaults.fps = 10;
+  o.defaults.analyzers = {"exposure"};
+  service_ = make(o, [&owned](access::resource) { return owned.load(); });
+  service_->start();
+  service_->tick_now();
+  {
+    std::lock_guard lock(state_mu_);
+    state_ = "offline";
+  }
+  service_->tick_now();
+  std::this_thread::sleep_for(200ms);
+  EXPECT_EQ(seen_.count("analysis"), 0u);
+  EXPECT_EQ(seen_.count("camera-state"), 0u);
+  EXPECT_EQ(service_->status_of(access::camera_resource(1)).why_not,
+            "another node analyses it (the node that pulls it)");
+  owned = true;  // the lease came here
+  service_->tick_now();
+  EXPECT_TRUE(seen_.wait([](const auto& ev) {
+    return std::count_if(ev.begin(), ev.end(), [](auto& e) { return e->type == "analysis"; }) >= 3;
+  }));
+}
+
+// An event another node made reaches this node's viewers, never its sinks again.
+TEST(event_hub, RemoteEventsGoToListenersOnly) {
+  struct counting_sink : event_sink {
+    std::atomic<int> n{0};
+    void deliver(const event_ptr&) override { ++n; }
+  };
+  event_hub hub;
+  auto sink = std::make_shared<counting_sink>();
+  hub.add_sink(sink);
+  int heard = 0;
+  auto handle = hub.listen(access::camera_resource(4), [&heard](const event_ptr&) { ++heard; });
+  auto e = std::make_shared<event>();
+  e->type = "analysis";
+  e->resource = access::camera_resource(4);
+  hub.publish_remote(e);
+  EXPECT_EQ(heard, 1);
+  EXPECT_EQ(sink->n, 0);
+  hub.publish(e);
+  EXPECT_EQ(heard, 2);
+  EXPECT_EQ(sink->n, 1);
 }
 
 }  // namespace

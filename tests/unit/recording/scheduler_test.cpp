@@ -32,6 +32,7 @@ struct scheduler_test : ::testing::Test {
   bool camera_present = true;
   std::string feed_error;  // set: open_feed fails with it
   int feeds_opened = 0;
+  std::optional<bool> owned;  // set: the ownership hook (a cluster) answers it
   std::unique_ptr<recorder> rec;
   std::unique_ptr<scheduler> sched;
   const std::int64_t now = core::unix_micros() / 1000000;  // the rows start at the real time
@@ -78,6 +79,10 @@ struct scheduler_test : ::testing::Test {
         if (b.starts_at <= t && t < b.ends_at) return b.id;
       return std::nullopt;
     };
+    if (owned) {
+      hooks.owns = [this](access::resource) { return *owned; };
+      hooks.owner = [](access::resource) { return std::string("gw-2"); };
+    }
     sched =
         std::make_unique<scheduler>(*rec, *repo, index, std::move(default_policy), std::move(hooks),
                                     std::chrono::seconds(600), std::chrono::seconds(10));
@@ -224,4 +229,49 @@ TEST_F(scheduler_test, a_users_demand_recording_ends_with_their_booking) {
   sched->reconcile(now + 30);
   EXPECT_FALSE(rec->current(what)) << "the booking is over: so is what its user recorded";
   EXPECT_EQ(repo->list().at(0).user_id, alice);
+}
+
+TEST_F(scheduler_test, only_the_owner_records_and_a_lost_camera_ends_cleanly) {
+  repo->set_node("gw-1");
+  owned = false;
+  make("continuous");
+  sched->reconcile(now);
+  EXPECT_FALSE(rec->current(what)) << "another node owns it";
+  EXPECT_EQ(feeds_opened, 0);
+  auto demand = sched->start_demand(what, std::nullopt, now);
+  ASSERT_TRUE(std::holds_alternative<std::string>(demand));
+  EXPECT_NE(std::get<std::string>(demand).find("recorded by node gw-2"), std::string::npos)
+      << std::get<std::string>(demand);
+  owned = true;  // the lease came here
+  sched->reconcile(now + 1);
+  auto cur = rec->current(what);
+  ASSERT_TRUE(cur);
+  pictures(4);
+  owned = false;  // and went elsewhere, this node still alive
+  sched->reconcile(now + 2);
+  EXPECT_FALSE(rec->current(what));
+  const auto row = repo->get(cur->id);
+  ASSERT_TRUE(row);
+  EXPECT_EQ(row->state, "complete");
+  EXPECT_EQ(row->frames, 4);
+  EXPECT_EQ(row->node, "gw-1") << "the row names the node whose disk holds the file";
+  // The REC indicator of a node that does not record it reads the owner's row.
+  store::recording_repository other(*db);
+  other.set_node("gw-2");
+  store::recording_row r;
+  r.resource_kind = "camera";
+  r.resource_id = cam;
+  r.reason = "continuous";
+  r.started_at = now + 3;
+  r.path = (dir / "elsewhere.mp4").string();
+  const auto theirs = other.start(r);
+  const auto st = sched->status(what);
+  ASSERT_TRUE(st.current);
+  EXPECT_EQ(st.current->id, theirs.id);
+  EXPECT_EQ(st.node, "gw-2");
+  // Repairs after a crash take this node's rows only.
+  store::recording_filter mine;
+  mine.state = "recording";
+  mine.node = "gw-1";
+  EXPECT_TRUE(repo->list(mine).empty());
 }

@@ -14,6 +14,7 @@
 #include "store/database.hpp"
 #include "store/error.hpp"
 #include "store/postgres/pg_cursor.hpp"
+#include "store/postgres/pg_schema.hpp"
 #include "store/statement.hpp"
 #include "store/transaction.hpp"
 #include "store/user_repository.hpp"
@@ -69,8 +70,9 @@ TEST_P(pg_backend_test, GatewaysStartingTogetherMigrateOnce) {
     });
   }
   for (auto& t : starts) t.join();
-  EXPECT_EQ(applied.load(), 6);
-  EXPECT_EQ(database::open(server_->url(fresh), {})->schema_version(), 6);
+  const auto steps = static_cast<int>(postgres::schema_migrations().size());
+  EXPECT_EQ(applied.load(), steps);
+  EXPECT_EQ(database::open(server_->url(fresh), {})->schema_version(), steps);
 }
 
 TEST_P(pg_backend_test, ChangeWatchSeesAnotherGatewaysWrites) {
