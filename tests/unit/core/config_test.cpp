@@ -253,7 +253,7 @@ TEST(config, ClusterNeedsASecretAndAnAdvertisedHttpUrl) {
   EXPECT_NE(error_of(redis + secret + "advertise_url = \"https://x:1\"\n").find("advertise_url"),
             std::string::npos);
   EXPECT_EQ(error_of("[cluster]\nredis = \"http://x\"\n"),
-            "cluster.redis must be empty or redis://host:port");
+            "cluster.redis must be empty or redis://[[user]:password@]host[:port][/db]");
   // Without redis, a single node: nothing else is needed.
   EXPECT_EQ(load("[cluster]\nnode_id = \"x\"\n").cluster.redis, "");
 }
