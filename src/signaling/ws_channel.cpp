@@ -158,11 +158,11 @@ class channel_impl : public ws_channel, public std::enable_shared_from_this<chan
   }
 
   // The direct stream's path: the queued messages as text frames written straight to
-  // the socket, up to 32 in one sendmsg; when the socket is full the rest waits for room.
+  // the socket, up to 8 in one sendmsg; when the socket is full the rest waits for room.
   // No asio operation while the socket takes everything (the common case).
   void write_frames() {
     auto& stream = ws_.next_layer();
-    constexpr std::size_t batch = 32;  // 64 buffers: asio's limit per call
+    constexpr std::size_t batch = 8;  // a backlog goes out 8 frames per sendmsg
     while (!queue_.empty()) {
       if (stream.beast_writing()) {  // a pong or the close frame: after it
         writing_ = true;
