@@ -193,7 +193,11 @@ class channel_impl : public ws_channel, public std::enable_shared_from_this<chan
       error_code ec;
       const std::size_t n = stream.write_frames({bufs.data() + first, count - first}, ec);
       if (ec) {
-        stop("disconnected");
+        // Not at once: this may run inside this channel's own on_message (a reply), whose
+        // handler stop() would destroy. Nothing more is written meanwhile.
+        writing_ = true;
+        asio::post(ws_.get_executor(),
+                   [self = this->shared_from_this()] { self->stop("disconnected"); });
         return;
       }
       consume_frames(n);

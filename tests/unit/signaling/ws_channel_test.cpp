@@ -152,3 +152,17 @@ TEST(SignalingWsChannel, APeerThatDoesNotReadIsDroppedWith1008AfterWholeFrames) 
   EXPECT_GT(got, 0);
   EXPECT_LT(got, 100);
 }
+
+TEST(SignalingWsChannel, APeerThatResetsWhileFramesGoOutIsClosedOnce) {
+  pair_of_ends ends(ws_channel_options{});
+  // A reset (linger 0) while the channel writes: the write fails, the channel closes.
+  auto& raw = ends.client.next_layer();
+  raw.set_option(asio::socket_base::linger(true, 0));
+  ends.send_all(50);
+  error_code ec;
+  raw.close(ec);
+  ends.send_all(50);
+  auto closed = ends.closed.get_future();
+  ASSERT_EQ(closed.wait_for(std::chrono::seconds(5)), std::future_status::ready);
+  EXPECT_EQ(closed.get(), "disconnected");
+}
