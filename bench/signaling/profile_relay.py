@@ -42,6 +42,7 @@ api_per_second_user = 0
 [signaling]
 connections_per_user = 20000
 max_connections = 30000
+pending_per_address = 100000
 messages_per_second = 10000
 message_burst = 10000
 """

@@ -193,6 +193,9 @@ process.on('exit', killAll);
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => { killAll(); process.exit(130); });
 
 // Its robots answer with made-up SDP: offers must reach them, so media goes p2p.
+// The clients send their token in CONNECT, so each session is pending until then, and all
+// come from 127.0.0.1: with the default pending_per_address (8) camgate answered 429 to
+// all but 8 of the 20 relay viewers (issue 17's runs until this was set).
 const CAMGATE_CONFIG = `[robots]
 media = "p2p"
 [limits]
@@ -203,6 +206,7 @@ api_per_second_user = 0
 [signaling]
 connections_per_user = 20000
 max_connections = 30000
+pending_per_address = 100000
 messages_per_second = 10000
 message_burst = 10000
 `;

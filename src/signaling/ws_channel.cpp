@@ -2,8 +2,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <deque>
 #include <optional>
+#include <type_traits>
 
 namespace camgate::signaling {
 namespace {
@@ -20,8 +22,9 @@ auto& bare_socket(Lowest& lowest) {
 template <typename Stream>
 class channel_impl : public ws_channel, public std::enable_shared_from_this<channel_impl<Stream>> {
  public:
-  channel_impl(Stream&& s, httpd::request req, ws_channel_options o, ws_channel_handlers h)
-      : ws_(std::move(s)), req_(std::move(req)), options_(o), handlers_(std::move(h)) {}
+  template <typename Source>
+  channel_impl(Source&& s, httpd::request req, ws_channel_options o, ws_channel_handlers h)
+      : ws_(std::forward<Source>(s)), req_(std::move(req)), options_(o), handlers_(std::move(h)) {}
 
   asio::any_io_executor executor() override { return ws_.get_executor(); }
 
@@ -101,8 +104,15 @@ class channel_impl : public ws_channel, public std::enable_shared_from_this<chan
     queued_bytes_ += t.size();
     if (queued_bytes_ > options_.max_queued_bytes) {
       spdlog::debug("signaling: dropping a WebSocket peer that does not read");
+      // A frame partly in the socket stays: the close frame must not cut into it.
+      std::optional<std::string> started;
+      if (front_written_ > 0) started = std::move(queue_.front());
       queue_.clear();
       queued_bytes_ = 0;
+      if (started) {
+        queued_bytes_ = started->size();
+        queue_.push_back(std::move(*started));
+      }
       close_requested_ = std::make_pair(std::uint16_t{1008}, std::string("too slow"));
       pump();
       return;
@@ -111,8 +121,14 @@ class channel_impl : public ws_channel, public std::enable_shared_from_this<chan
     pump();
   }
 
+  static constexpr bool direct = std::is_same_v<Stream, direct_stream>;
+
   void pump() {
     if (!open_ || writing_ || stopped_ || closing_) return;
+    if constexpr (direct) {
+      write_frames();
+      if (writing_ || stopped_) return;
+    }
     if (queue_.empty()) {
       if (close_requested_) {
         closing_ = true;
@@ -141,6 +157,79 @@ class channel_impl : public ws_channel, public std::enable_shared_from_this<chan
                     });
   }
 
+  // The direct stream's path: the queued messages as text frames written straight to
+  // the socket, up to 8 in one sendmsg; when the socket is full the rest waits for room.
+  // No asio operation while the socket takes everything (the common case).
+  void write_frames() {
+    auto& stream = ws_.next_layer();
+    constexpr std::size_t batch = 8;  // a backlog goes out 8 frames per sendmsg
+    while (!queue_.empty()) {
+      if (stream.beast_writing()) {  // a pong or the close frame: after it
+        writing_ = true;
+        stream.after_beast([self = this->shared_from_this()] {
+          self->writing_ = false;
+          self->pump();
+        });
+        return;
+      }
+      std::array<std::array<unsigned char, 10>, batch> heads;
+      std::array<asio::const_buffer, 2 * batch> bufs;
+      std::size_t count = 0, total = 0, i = 0;
+      for (auto it = queue_.begin(); it != queue_.end() && i < batch; ++it, ++i) {
+        const std::size_t head = text_frame_header(heads[i].data(), it->size());
+        bufs[count++] = asio::buffer(heads[i].data(), head);
+        if (!it->empty()) bufs[count++] = asio::buffer(*it);
+        total += head + it->size();
+      }
+      // Skip what an earlier call wrote of the first frame.
+      std::size_t first = 0;
+      for (std::size_t skip = front_written_; skip > 0;) {
+        const std::size_t n = std::min(skip, bufs[first].size());
+        bufs[first] += n;
+        skip -= n;
+        if (bufs[first].size() == 0) ++first;
+      }
+      total -= front_written_;
+      error_code ec;
+      const std::size_t n = stream.write_frames({bufs.data() + first, count - first}, ec);
+      if (ec) {
+        // Not at once: this may run inside this channel's own on_message (a reply), whose
+        // handler stop() would destroy. Nothing more is written meanwhile.
+        writing_ = true;
+        asio::post(ws_.get_executor(),
+                   [self = this->shared_from_this()] { self->stop("disconnected"); });
+        return;
+      }
+      consume_frames(n);
+      if (n < total) {  // the socket is full: the rest when it has room
+        writing_ = true;
+        stream.wait_writable([self = this->shared_from_this()](error_code ec) {
+          self->writing_ = false;
+          if (ec) {
+            self->stop("disconnected");
+            return;
+          }
+          self->pump();
+        });
+        return;
+      }
+    }
+  }
+
+  // `n` more bytes of the queued frames are in the socket: drops the frames now whole.
+  void consume_frames(std::size_t n) {
+    front_written_ += n;
+    while (!queue_.empty()) {
+      unsigned char head[10];
+      const std::size_t frame =
+          text_frame_header(head, queue_.front().size()) + queue_.front().size();
+      if (front_written_ < frame) break;
+      front_written_ -= frame;
+      queued_bytes_ -= std::min(queued_bytes_, queue_.front().size());
+      queue_.pop_front();
+    }
+  }
+
   void stop(std::string_view why) {
     if (stopped_) return;
     stopped_ = true;
@@ -157,6 +246,7 @@ class channel_impl : public ws_channel, public std::enable_shared_from_this<chan
   beast::flat_buffer buffer_;
   std::deque<std::string> queue_;
   std::string in_flight_;
+  std::size_t front_written_ = 0;  // the direct path: bytes of queue_.front()'s frame out
   std::size_t queued_bytes_ = 0;
   std::optional<std::pair<std::uint16_t, std::string>> close_requested_;
   bool open_ = false;
@@ -183,7 +273,7 @@ std::shared_ptr<ws_channel> make_ws_channel(httpd::connection&& c, ws_channel_op
 std::shared_ptr<ws_channel> make_ws_channel(direct_socket&& socket, httpd::request req,
                                             ws_channel_options options,
                                             ws_channel_handlers handlers) {
-  return std::make_shared<channel_impl<direct_socket>>(std::move(socket), std::move(req), options,
+  return std::make_shared<channel_impl<direct_stream>>(std::move(socket), std::move(req), options,
                                                        std::move(handlers));
 }
 

@@ -8,6 +8,7 @@
 
 #include "core/asio.hpp"
 #include "http/connection.hpp"
+#include "signaling/direct_stream.hpp"
 
 namespace camgate::signaling {
 
@@ -44,10 +45,8 @@ class ws_channel {
 std::shared_ptr<ws_channel> make_ws_channel(httpd::connection&& c, ws_channel_options options,
                                             ws_channel_handlers handlers);
 
-// A plain TCP socket typed on its io_context's executor (the signaling thread's): the
-// WebSocket goes over the bare socket, and no operation type-erases its executor or
-// runs Beast's per-operation timeout machinery (the channel has no I/O timeouts).
-using direct_socket = asio::basic_stream_socket<tcp, asio::io_context::executor_type>;
+// Over a direct_socket (direct_stream.hpp): text messages go out as frames written
+// straight to the socket, several in one sendmsg when they queue up.
 std::shared_ptr<ws_channel> make_ws_channel(direct_socket&& socket, httpd::request req,
                                             ws_channel_options options,
                                             ws_channel_handlers handlers);
