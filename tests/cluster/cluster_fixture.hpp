@@ -172,14 +172,28 @@ class Cluster : public ::testing::Test {
                           bearer(admin));
     ASSERT_EQ(r.status, 201u) << r.body;
     camera = json::parse(r.body).at("camera").at("id").get<std::int64_t>();
+    booking = book_for_alice("camera:" + std::to_string(camera));
+  }
+
+  // Books `resource` ("camera:3", "robot:1") for alice for the next hour, on node A: the
+  // booking's id.
+  std::int64_t book_for_alice(const std::string& resource) {
     json b = {{"username", "alice"},
-              {"resource", "camera:" + std::to_string(camera)},
+              {"resource", resource},
               {"starts_at", now() - 60},
               {"ends_at", now() + 3600}};
-    r = http_request(nodes[0]->port, camgate::http::verb::post, "/api/bookings", b.dump(),
-                     bearer(admin));
-    ASSERT_EQ(r.status, 201u) << r.body;
-    booking = json::parse(r.body).at("booking").at("id").get<std::int64_t>();
+    auto r = http_request(nodes[0]->port, camgate::http::verb::post, "/api/bookings", b.dump(),
+                          bearer(admin));
+    if (r.status != 201) throw std::runtime_error("booking failed: " + r.body);
+    return json::parse(r.body).at("booking").at("id").get<std::int64_t>();
+  }
+  // Enrols robot `name` on node A: its id and its one-time credential.
+  std::pair<std::int64_t, std::string> enrol_robot(const std::string& name) {
+    auto r = http_request(nodes[0]->port, camgate::http::verb::post, "/api/robots",
+                          json{{"name", name}}.dump(), bearer(admin));
+    if (r.status != 201) throw std::runtime_error("robot enrolment failed: " + r.body);
+    const auto j = json::parse(r.body);
+    return {j.at("robot").at("id").get<std::int64_t>(), j.at("credential").get<std::string>()};
   }
 
   // More configuration for every node.

@@ -76,20 +76,10 @@ class ClusterRelay : public Cluster {
       GTEST_SKIP() << "camgate-robot is not built";
     Cluster::SetUp();
     if (IsSkipped() || HasFatalFailure()) return;
-    auto r = http_request(nodes[0]->port, camgate::http::verb::post, "/api/robots",
-                          json{{"name", "rover"}}.dump(), bearer(admin));
-    ASSERT_EQ(r.status, 201u) << r.body;
-    const auto j = json::parse(r.body);
-    robot_id = j.at("robot").at("id").get<std::int64_t>();
-    json b = {{"username", "alice"},
-              {"resource", "robot:" + std::to_string(robot_id)},
-              {"starts_at", now() - 60},
-              {"ends_at", now() + 3600}};
-    r = http_request(nodes[0]->port, camgate::http::verb::post, "/api/bookings", b.dump(),
-                     bearer(admin));
-    ASSERT_EQ(r.status, 201u) << r.body;
-    robot_booking = json::parse(r.body).at("booking").at("id").get<std::int64_t>();
-    std::ofstream(robot_dir.path() + "/credential") << j.at("credential").get<std::string>();
+    const auto [id, credential] = enrol_robot("rover");
+    robot_id = id;
+    robot_booking = book_for_alice("robot:" + std::to_string(robot_id));
+    std::ofstream(robot_dir.path() + "/credential") << credential;
     // The robot connects to node B only.
     robot = std::make_unique<child_process>(
         std::vector<std::string>{bin_path("camgate-robot"),

@@ -25,21 +25,11 @@ class ClusterSignaling : public Cluster {
   void SetUp() override {
     Cluster::SetUp();
     if (IsSkipped() || HasFatalFailure()) return;
-    auto r = http_request(nodes[0]->port, camgate::http::verb::post, "/api/robots",
-                          json{{"name", "rover"}}.dump(), bearer(admin));
-    ASSERT_EQ(r.status, 201u) << r.body;
-    const auto j = json::parse(r.body);
-    robot_id = j.at("robot").at("id").get<std::int64_t>();
+    const auto [id, credential] = enrol_robot("rover");
+    robot_id = id;
     // The robot signs in on node B, where it connects.
-    robot_token = login(*nodes[1], "rover", j.at("credential").get<std::string>());
-    json b = {{"username", "alice"},
-              {"resource", "robot:" + std::to_string(robot_id)},
-              {"starts_at", now() - 60},
-              {"ends_at", now() + 3600}};
-    r = http_request(nodes[0]->port, camgate::http::verb::post, "/api/bookings", b.dump(),
-                     bearer(admin));
-    ASSERT_EQ(r.status, 201u) << r.body;
-    robot_booking = json::parse(r.body).at("booking").at("id").get<std::int64_t>();
+    robot_token = login(*nodes[1], "rover", credential);
+    robot_booking = book_for_alice("robot:" + std::to_string(robot_id));
   }
   std::unique_ptr<sig_client> robot_on(node& n) {
     auto c = std::make_unique<sig_client>(n.port, robot_token);
