@@ -12,8 +12,20 @@
 namespace camgate::outputs {
 
 viewer_pipe::~viewer_pipe() {
+  close();
+}
+
+void viewer_pipe::close() {
   if (read_ >= 0) ::close(read_);
   if (write_ >= 0) ::close(write_);
+  read_ = write_ = -1;
+}
+
+bool viewer_pipe::refuse() {
+  refused_ = true;
+  // A pipe that never held a frame is of no use to this viewer: its descriptors go back.
+  if (room_ == 0) close();
+  return false;
 }
 
 bool viewer_pipe::fit(std::size_t bytes) {
@@ -22,20 +34,15 @@ bool viewer_pipe::fit(std::size_t bytes) {
   if (refused_ || (max_room_ != 0 && need > max_room_)) return false;
   if (read_ < 0) {
     int p[2];
-    if (::pipe2(p, O_NONBLOCK | O_CLOEXEC) != 0) {
-      refused_ = true;
-      return false;
-    }
+    if (::pipe2(p, O_NONBLOCK | O_CLOEXEC) != 0) return refuse();
     read_ = p[0];
     write_ = p[1];
     // Sockets come first: a gateway whose descriptors are half used keeps the rest for
     // viewers and cameras, and sends with sendfile.
     rlimit files{};
     if (::getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur != RLIM_INFINITY &&
-        static_cast<rlim_t>(write_) > files.rlim_cur / 2) {
-      refused_ = true;
-      return false;
-    }
+        static_cast<rlim_t>(write_) > files.rlim_cur / 2)
+      return refuse();
   }
   // The kernel rounds up to a power of two of pages; EPERM past pipe-max-size or the
   // user's pipe-user-pages-soft (without CAP_SYS_RESOURCE).
@@ -47,8 +54,7 @@ bool viewer_pipe::fit(std::size_t bytes) {
           "some viewers' frames go out with sendfile instead of tee: the kernel refused a "
           "{} KiB pipe ({}); raising fs.pipe-user-pages-soft lifts it",
           need / 1024, std::strerror(errno));
-    refused_ = true;
-    return false;
+    return refuse();
   }
   room_ = static_cast<std::size_t>(got);
   return room_ >= need;

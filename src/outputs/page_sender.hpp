@@ -30,6 +30,9 @@ class viewer_pipe {
   int write_end() const { return write_; }
 
  private:
+  void close();
+  bool refuse();  // no tee for this viewer from now on; false
+
   int read_ = -1;
   int write_ = -1;
   std::size_t max_room_;
