@@ -9,6 +9,7 @@
 #include <map>
 
 #include "signaling/hub.hpp"
+#include "unit/signaling/fake_relay.hpp"
 
 using namespace camgate;
 using namespace camgate::signaling;
@@ -57,20 +58,7 @@ struct fake_gateway : gateway_port {
 };
 
 // The robot's node's media relay ([robots] media = "relay"): what the hub asked of it.
-struct fake_relay : relay_port {
-  std::vector<std::string> calls;  // "viewer <robot> <viewer> <type>", "left <robot> <viewer>"
-  void viewer_message(const std::string& robot, const std::string& viewer, std::string_view type,
-                      const json&) override {
-    calls.push_back("viewer " + robot + " " + viewer + " " + std::string(type));
-  }
-  void viewer_left(const std::string& robot, const std::string& viewer) override {
-    calls.push_back("left " + robot + " " + viewer);
-  }
-  void robot_message(const std::string& robot, std::string_view type, const json&) override {
-    calls.push_back("robot " + robot + " " + std::string(type));
-  }
-  void robot_online(const std::string& robot) override { calls.push_back("online " + robot); }
-};
+using camgate::signaling::testing::fake_relay;
 
 // Queues what a hub hands it (the hub holds its lock then) and delivers on pump().
 struct fake_bus : cluster_port {

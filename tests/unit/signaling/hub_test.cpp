@@ -1,6 +1,7 @@
 // The hub without sockets: fake links record what each client would receive, a fake
 // gateway stands for the store, the policy and the session registry.
 #include "signaling/hub.hpp"
+#include "unit/signaling/fake_relay.hpp"
 
 #include <gtest/gtest.h>
 
@@ -384,22 +385,7 @@ TEST_F(HubTest, ConnectionsOfRevokedCredentialsEnd) {
 
 // Relay mode: viewers' media goes to the relay, which answers as the robot and is the
 // robot's one viewer.
-namespace {
-struct fake_relay : relay_port {
-  std::vector<std::string> calls;  // "viewer <robot> <viewer> <type>", "left ...", ...
-  void viewer_message(const std::string& robot, const std::string& viewer, std::string_view type,
-                      const json&) override {
-    calls.push_back("viewer " + robot + " " + viewer + " " + std::string(type));
-  }
-  void viewer_left(const std::string& robot, const std::string& viewer) override {
-    calls.push_back("left " + robot + " " + viewer);
-  }
-  void robot_message(const std::string& robot, std::string_view type, const json&) override {
-    calls.push_back("robot " + robot + " " + std::string(type));
-  }
-  void robot_online(const std::string& robot) override { calls.push_back("online " + robot); }
-};
-}  // namespace
+using camgate::signaling::testing::fake_relay;
 
 TEST_F(HubTest, RelayModeRoutesViewersToTheRelayAndTheRelayToTheRobot) {
   fake_relay relay;
