@@ -95,6 +95,64 @@ class cpu_window:
         self.result["wall_s"] = round(wall, 2)
 
 
+# Kernel functions that only the receiving side of a TCP connection runs. Over loopback
+# the sender's softirq runs them for its peer (here: the viewers' receive path, charged
+# to whichever server sends); on two hosts the viewers' machine would.
+RX_FRAMES = ("net_rx_action", "process_backlog", "__netif_receive_skb")
+
+
+class rx_profile:
+    """Samples one process with `perf record -g` (cpu-clock, kernel stacks) between
+    start() and stop() and tells which share of its samples is loopback receive work
+    (RX_FRAMES on the stack). share() is None when perf is missing or fails."""
+
+    def __init__(self, pid, path):
+        self.pid, self.path, self.proc = pid, str(path), None
+
+    def start(self):
+        try:
+            self.proc = subprocess.Popen(
+                ["perf", "record", "-q", "-e", "cpu-clock", "-F", "499", "-g", "-p",
+                 str(self.pid), "-o", self.path],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        except OSError:
+            self.proc = None
+
+    def stop(self):
+        if self.proc is None:
+            return
+        self.proc.send_signal(signal.SIGINT)
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+    def share(self):
+        """(rx samples / all samples, samples) or None."""
+        if self.proc is None or self.proc.returncode not in (0, -signal.SIGINT):
+            return None
+        try:
+            out = subprocess.run(["perf", "script", "-i", self.path, "-F", "ip,sym"],
+                                 capture_output=True, text=True, timeout=120).stdout
+        except (OSError, subprocess.TimeoutExpired):
+            return None
+        finally:
+            for p in (self.path, self.path + ".old"):
+                try:
+                    os.unlink(p)
+                except OSError:
+                    pass
+        total = rx = 0
+        for sample in out.split("\n\n"):
+            frames = sample.split()
+            if not frames:
+                continue
+            total += 1
+            rx += any(f.startswith(RX_FRAMES) for f in frames)
+        return (rx / total, total) if total else None
+
+
 def socket_queues(port):
     """Bytes queued on the gateway's TCP connections (/proc/net/tcp and tcp6): unsent or
     unacknowledged in the gateway's send queues, and received but not yet read by the
@@ -280,16 +338,18 @@ def http_json(method, url, body=None, token=None, timeout=5):
 
 
 
-def measure_viewers(argv, pids, port, on_mark=None):
+def measure_viewers(argv, pids, port, on_mark=None, profile_rx=None):
     """Runs camgate-viewers (argv) against a server and measures it while the viewers'
     window is open. pids: {"gateway": server pid, "camsim": pid, ...}: CPU of each over
     the window; "gateway" is the server whose RSS and socket queues are sampled (port:
     its listening port). on_mark("start" / "stop"), if given, is called as the window
     opens and closes (to read other counters over the same window). Returns
     camgate-viewers' JSON with "gateway", "camsim", "others_cpu_percent" and the host's
-    state added."""
+    state added. profile_rx (a file path): also sample the server with perf over the
+    window and add the share of its CPU that is the viewers' loopback receive work."""
     pids = dict(pids, driver=os.getpid())
     window = cpu_window(pids)
+    profile = rx_profile(pids["gateway"], profile_rx) if profile_rx else None
     rss = rss_sampler(pids["gateway"], port)
     rss.start()  # from the first connection on: the ramp-up counts too
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -301,10 +361,14 @@ def measure_viewers(argv, pids, port, on_mark=None):
             line = raw.decode(errors="replace").strip()
             if line.endswith("measuring"):
                 window.start()
+                if profile:
+                    profile.start()
                 if on_mark:
                     on_mark("start")
             elif line.endswith("done"):
                 window.stop()
+                if profile:
+                    profile.stop()
                 rss.stop()
                 if on_mark:
                     on_mark("stop")
@@ -335,6 +399,14 @@ def measure_viewers(argv, pids, port, on_mark=None):
         "send_queued_max_kb": rss.send_max_kb,
         "vm_rss_end_kb": mem.get("VmRSS", 0),
     }
+    shared = profile.share() if profile else None
+    if shared:
+        # What the server would use if its viewers were on another host (their receive
+        # path no longer runs in its softirq); an estimate, the same for every server.
+        result["gateway"]["rx_share"] = round(shared[0], 3)
+        result["gateway"]["rx_samples"] = shared[1]
+        result["gateway"]["cpu_percent_without_rx"] = round(
+            window.result["gateway"] * (1 - shared[0]), 1)
     result["camsim"] = {"cpu_percent": window.result.get("camsim", 0.0)}
     for name in pids:
         if name not in ("gateway", "camsim", "driver"):

@@ -106,6 +106,29 @@ def fanout_table(runs, min_fps=29):
     return "\n".join(rows)
 
 
+def rx_table(runs):
+    """The fan-out runs sampled with --profile-rx: each server's CPU without the viewers'
+    loopback receive work, which its softirq runs on one host."""
+    runs = [r for r in runs if r["gateway"].get("rx_share") is not None]
+    if not runs:
+        return None
+    rows = ["| viewers | server | CPU % | of it, viewers' receive path | CPU % without it | ÷ camgate | samples |",
+            "|---:|---|---:|---:|---:|---:|---:|"]
+    for n in sorted({r["all"]["viewers"] for r in runs}):
+        at = {r["server"]: r for r in runs if r["all"]["viewers"] == n}
+        base = at.get("camgate")
+        for name in NAMES:
+            r = at.get(name)
+            if not r:
+                continue
+            g = r["gateway"]
+            rows.append(f"| {n} | {NAMES[name]} | {num(g['cpu_percent'])} | {g['rx_share'] * 100:.0f} % | "
+                        f"{num(g['cpu_percent_without_rx'])} | "
+                        f"{'' if name == 'camgate' else ratio(g['cpu_percent_without_rx'], base and base['gateway'].get('cpu_percent_without_rx'))} | "
+                        f"{g['rx_samples']} |")
+    return "\n".join(rows)
+
+
 def slow_table(runs):
     rows = ["| server | fast viewers: fps min | fast p99 latency ms | slow viewers: fps p50 | "
             "slow latency max ms | server RSS MB | queued in sockets MB | server CPU % | errors |",
@@ -150,12 +173,16 @@ def snapshot_table(runs):
 
 
 def reconnect_table(runs):
-    rows = ["| server | camera back → first fresh frame at a viewer | viewer had to reconnect |",
-            "|---|---:|---|"]
+    rows = ["| server | outages | camera back → first fresh frame at a viewer: median | slowest | "
+            "viewer had to reconnect |", "|---|---:|---:|---:|---|"]
     for r in runs:
         t = f"{num(r['reconnect_ms'], 0)} ms" if r["reconnect_ms"] is not None else \
             f"none within {num(r['timed_out_after_s'], 0)} s"
-        rows.append(f"| {NAMES[r['server']]} | {t} | {'yes' if r['viewer_reconnected'] else 'no'} |")
+        # Runs saved before --outages measured one outage: its time is also the slowest.
+        worst = r.get("reconnect_ms_max", r["reconnect_ms"])
+        rows.append(f"| {NAMES[r['server']]} | {r.get('outages', 1)} | {t} | "
+                    f"{'–' if worst is None else f'{num(worst, 0)} ms'} | "
+                    f"{'yes' if r['viewer_reconnected'] else 'no'} |")
     return "\n".join(rows)
 
 
@@ -509,6 +536,15 @@ def write(data, doc):
         if plot_fanout(data["fanout"], png):
             parts += [f"![MJPEG fan-out: fps, latency, CPU and RSS against viewers]({img_dir.name}/{png.name})", ""]
         parts += [fanout_table(data["fanout"]), ""]
+        rx = rx_table(data["fanout"])
+        if rx:
+            parts += ["Over loopback the sender's softirq also runs the viewers' receive path "
+                      "(`net_rx_action` → `tcp_v4_rcv`, waking the reader), so each server above pays "
+                      "for its viewers too. `--profile-rx` samples every server with "
+                      "`perf record -e cpu-clock -F 499 -g` over the same window; the share of samples "
+                      "with that path on the stack estimates what each would use with its viewers on "
+                      "another host (which would instead pay for the ACKs it receives, not counted here):",
+                      "", rx, ""]
     if data.get("slow"):
         parts += ["## Slow viewers", "",
                   "The same stream to 100 viewers, 10 of which read one frame per second (a phone on a bad "
@@ -528,7 +564,9 @@ def write(data, doc):
                   f"The camera process stops for {num(data['reconnect'][0].get('outage_s'))} s and starts again on the same port; the time from its "
                   "listening again to the first frame it captured reaching a viewer that was watching "
                   "(the viewer reconnects at once when its stream ends, and after 5 s without a byte; a browser's "
-                  "`<img>` does neither, so a stream that needs a reconnect stays frozen there).", "",
+                  "`<img>` does neither, so a stream that needs a reconnect stays frozen there). "
+                  "Each server sees the outage several times in a row with the same viewer: a reconnect "
+                  "backoff with jitter makes one outage a single draw.", "",
                   reconnect_table(data["reconnect"]), ""]
     if data.get("cut"):
         parts += ["## Booking end (camgate only)", "",

@@ -51,6 +51,8 @@ asio::awaitable<void> viewer(const options& o, result& r) {
       tcp::endpoint(asio::ip::make_address(o.host), o.port),
       asio::redirect_error(asio::use_awaitable, ec));
   if (!ec) {
+    // As browsers do: no Nagle delay on the close handshake's small frames.
+    beast::get_lowest_layer(ws).socket().set_option(tcp::no_delay(true), ec);
     ws.set_option(websocket::stream_base::decorator([&o](websocket::request_type& req) {
       req.set(http::field::authorization, "Bearer " + o.token);
     }));

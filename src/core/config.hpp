@@ -81,7 +81,7 @@ struct config {
     double poll_fps = 5.0;
     std::int64_t max_frame_bytes = 8 * 1024 * 1024;
     std::int64_t backoff_initial_ms = 100;
-    std::int64_t backoff_max_ms = 2000;
+    std::int64_t backoff_max_ms = 1000;
     std::int64_t probe_timeout_ms = 3000;
     std::int64_t snapshot_max_age_ms = 1000;
     std::int64_t snapshot_wait_ms = 2000;

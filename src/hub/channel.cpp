@@ -17,7 +17,7 @@ void channel::publish(core::frame_ptr f) {
     std::lock_guard lock(mutex_);
     if (ended_) return;
     latest_ = f;
-    targets = subscribers_;
+    targets = snapshot_locked();
     waiters.swap(waiters_);
   }
   published_.fetch_add(1, std::memory_order_relaxed);
@@ -63,22 +63,36 @@ void channel::on_next_frame(waiter w) {
   w(nullptr);
 }
 
+const std::shared_ptr<const channel::list>& channel::snapshot_locked() {
+  if (!changed_) return subscribers_;
+  changed_ = false;
+  auto next = std::make_shared<list>();
+  next->reserve(members_.size());
+  for (auto it = members_.begin(); it != members_.end();) {
+    if (it->second.who.expired()) {  // gone without unsubscribing
+      it = members_.erase(it);
+      continue;
+    }
+    next->push_back(it->second);
+    ++it;
+  }
+  std::sort(next->begin(), next->end(), [](const entry& a, const entry& b) {
+    return a.home != b.home ? std::less<>()(a.home, b.home) : a.order < b.order;
+  });
+  subscribers_ = std::move(next);
+  return subscribers_;
+}
+
 void channel::subscribe(const std::shared_ptr<subscriber>& s) {
   core::end_reason reason;
   {
     std::lock_guard lock(mutex_);
     if (!ended_) {
-      auto next = std::make_shared<list>();
-      next->reserve(subscribers_->size() + 1);
-      for (const auto& e : *subscribers_)
-        if (!e.who.expired()) next->push_back(e);
-      // After the others of its thread (stable: arrival order within a thread).
-      const auto home = s->home();
-      const auto at =
-          std::upper_bound(next->begin(), next->end(), home,
-                           [](auto* h, const entry& e) { return std::less<>()(h, e.home); });
-      next->insert(at, entry{s, home});
-      subscribers_ = std::move(next);
+      entry e{s, s->home(), arrivals_++};
+      auto [it, added] = members_.try_emplace(s.get(), e);
+      // The address of one that ended without unsubscribing, now reused: replace it.
+      if (!added && it->second.who.expired()) it->second = std::move(e);
+      changed_ = true;
       return;
     }
     reason = end_reason_;
@@ -88,19 +102,13 @@ void channel::subscribe(const std::shared_ptr<subscriber>& s) {
 
 void channel::unsubscribe(const subscriber* s) {
   std::lock_guard lock(mutex_);
-  auto next = std::make_shared<list>();
-  next->reserve(subscribers_->size());
-  for (const auto& e : *subscribers_) {
-    auto p = e.who.lock();
-    if (p && p.get() != s) next->push_back(e);
-  }
-  subscribers_ = std::move(next);
+  if (members_.erase(s) > 0) changed_ = true;
 }
 
 std::size_t channel::viewers() const {
   std::lock_guard lock(mutex_);
-  return static_cast<std::size_t>(std::count_if(subscribers_->begin(), subscribers_->end(),
-                                                [](const auto& e) { return !e.who.expired(); }));
+  return static_cast<std::size_t>(std::count_if(
+      members_.begin(), members_.end(), [](const auto& m) { return !m.second.who.expired(); }));
 }
 
 void channel::end(core::end_reason why) {
@@ -111,7 +119,9 @@ void channel::end(core::end_reason why) {
     if (ended_) return;
     ended_ = true;
     end_reason_ = why;
-    targets = std::exchange(subscribers_, std::make_shared<const list>());
+    targets = snapshot_locked();
+    subscribers_ = std::make_shared<const list>();
+    members_.clear();
     waiters.swap(waiters_);
     latest_.reset();
   }

@@ -5,6 +5,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "core/frame.hpp"
@@ -53,13 +54,22 @@ class channel {
   struct entry {
     std::weak_ptr<subscriber> who;
     asio::io_context* home;  // subscriber::home(), asked once
+    std::uint64_t order;     // arrival, to keep it within a thread
   };
   // Sorted by home, so the subscribers of one thread are one run for publish().
   using list = std::vector<entry>;
 
+  // The snapshot of members_ that publish() fans out to, rebuilt when it changed.
+  const std::shared_ptr<const list>& snapshot_locked();
+
   std::string camera_id_;
   mutable std::mutex mutex_;
   core::frame_ptr latest_;
+  // Who is subscribed, by address: subscribe and unsubscribe cost O(1), so a booking end
+  // that cuts a thousand viewers at once does not copy the list a thousand times.
+  std::unordered_map<const subscriber*, entry> members_;
+  std::uint64_t arrivals_ = 0;
+  bool changed_ = false;  // members_ differs from subscribers_
   // Copy-on-write: publish() takes a reference under the lock and fans out without it.
   std::shared_ptr<const list> subscribers_ = std::make_shared<const list>();
   std::vector<waiter> waiters_;

@@ -29,7 +29,7 @@ struct source_options {
   double poll_fps = 5.0;                            // /capture polling rate
   std::size_t max_frame_bytes = 8 * 1024 * 1024;    // bigger parts are skipped
   std::chrono::milliseconds backoff_initial{100};
-  std::chrono::milliseconds backoff_max{2000};
+  std::chrono::milliseconds backoff_max{1000};
   // Addresses never connected to (the gateway's own); see http_connection.
   std::function<bool(const tcp::endpoint&)> refuse_endpoint;
 };
