@@ -21,6 +21,12 @@ void viewer_pipe::close() {
   read_ = write_ = -1;
 }
 
+void viewer_pipe::discard() {
+  close();
+  room_ = 0;
+  refused_ = true;
+}
+
 bool viewer_pipe::refuse() {
   refused_ = true;
   // A pipe that never held a frame is of no use to this viewer: its descriptors go back.

@@ -23,11 +23,22 @@ class viewer_pipe {
   ~viewer_pipe();
   viewer_pipe(const viewer_pipe&) = delete;
   viewer_pipe& operator=(const viewer_pipe&) = delete;
+  // Movable, as the stream that holds it (page_stream) must be: the descriptors go along.
+  viewer_pipe(viewer_pipe&& o) noexcept
+      : read_(std::exchange(o.read_, -1)),
+        write_(std::exchange(o.write_, -1)),
+        max_room_(o.max_room_),
+        room_(std::exchange(o.room_, 0)),
+        refused_(o.refused_) {}
+  viewer_pipe& operator=(viewer_pipe&&) = delete;
 
   // Room for a frame of `bytes` (one slot per page); false: send this frame with sendfile.
   bool fit(std::size_t bytes);
   int read_end() const { return read_; }
   int write_end() const { return write_; }
+  // Part of a frame is left in it (its send was abandoned): those bytes must never reach
+  // the socket, so the pipe goes and this viewer's later frames use sendfile.
+  void discard();
 
  private:
   void close();

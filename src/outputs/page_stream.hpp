@@ -10,6 +10,7 @@
 #include "core/asio.hpp"
 #include "core/sealed_pages.hpp"
 #include "http/connection.hpp"
+#include "outputs/page_sender.hpp"
 
 namespace camgate::outputs {
 
@@ -17,8 +18,10 @@ namespace camgate::outputs {
 // from sealed pages. Beast frames and serializes every write (frames, notices, pongs,
 // the close frame) under its own write lock; the session arms the pages just before it
 // asks Beast to write that frame's JPEG, and when Beast hands this layer exactly those
-// bytes (same length, same header), they go out with sendfile instead of a copy. Any
-// other write (a control frame, a notice, a header that differs) passes through.
+// bytes (same length, same header), they go out without a copy: tee'd from the frame's
+// pipe into this viewer's and spliced to the socket, as MJPEG parts are (page_send), or
+// with sendfile when there is no pipe. Any other write (a control frame, a notice, a
+// header that differs) passes through.
 class page_stream {
  public:
   using next_layer_type = httpd::plain_stream;
@@ -32,11 +35,15 @@ class page_stream {
 
   // The next write of pages->size() bytes that starts with `header` is these pages.
   void arm(core::sealed_pages_ptr pages, std::string header) {
+    drop_leftover();
     pages_ = std::move(pages);
     header_ = std::move(header);
     offset_ = 0;
   }
-  void disarm() { pages_.reset(); }
+  void disarm() {
+    pages_.reset();
+    drop_leftover();
+  }
   bool armed() const { return static_cast<bool>(pages_); }
 
   template <typename MutableBuffers, typename Handler>
@@ -76,10 +83,26 @@ class page_stream {
   void send(Handler h) {
     auto& socket = next_.socket();
     const auto size = static_cast<off_t>(pages_->size());
+    if (offset_ == 0 && in_pipe_ == 0 && pipe_.fit(pages_->size())) {
+      if (const int source = pages_->tee_source(); source >= 0) {
+        const ssize_t n = ::tee(source, pipe_.write_end(), pages_->size(), SPLICE_F_NONBLOCK);
+        if (n > 0) in_pipe_ = static_cast<std::size_t>(n);
+      }
+    }
     for (;;) {
       const off_t before = offset_;
-      const ssize_t n = ::sendfile(socket.native_handle(), pages_->fd(), &offset_,
-                                   static_cast<std::size_t>(size - offset_));
+      ssize_t n;
+      if (in_pipe_ > 0) {  // first what the tee put in the pipe, then the rest from the file
+        n = ::splice(pipe_.read_end(), nullptr, socket.native_handle(), nullptr, in_pipe_,
+                     SPLICE_F_NONBLOCK | SPLICE_F_MOVE);
+        if (n > 0) {
+          in_pipe_ -= static_cast<std::size_t>(n);
+          offset_ += n;
+        }
+      } else {
+        n = ::sendfile(socket.native_handle(), pages_->fd(), &offset_,
+                       static_cast<std::size_t>(size - offset_));
+      }
       if (n > 0) {
         const auto sent = static_cast<std::size_t>(offset_ - before);
         if (offset_ == size) pages_.reset();
@@ -95,11 +118,19 @@ class page_stream {
         return;
       }
       pages_.reset();
+      drop_leftover();
       return complete(std::move(h),
                       n == 0 ? error_code(asio::error::eof)
                              : error_code(errno, boost::system::system_category()),
                       0);
     }
+  }
+
+  // A message abandoned half way may have left its bytes in the pipe.
+  void drop_leftover() {
+    if (in_pipe_ == 0) return;
+    in_pipe_ = 0;
+    pipe_.discard();
   }
 
   template <typename Handler>
@@ -111,6 +142,8 @@ class page_stream {
   core::sealed_pages_ptr pages_;
   std::string header_;
   off_t offset_ = 0;
+  viewer_pipe pipe_;         // its descriptors made on the first zero-copy message
+  std::size_t in_pipe_ = 0;  // bytes of the armed message in pipe_, not yet sent
 };
 
 // The close handshake's teardown, as for the TCP stream underneath.

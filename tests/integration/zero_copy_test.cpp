@@ -205,3 +205,31 @@ TEST(ZeroCopy, BinaryWebSocketMessagesAreWholeJpegsWithAndWithoutIt) {
     EXPECT_EQ(ws.close_reason().reason, "camera removed");
   }
 }
+
+TEST(ZeroCopy, BinaryWebSocketViewersGetTheirFramesThroughTheirOwnPipes) {
+  camsim cam;
+  gateway gw{"[limits]\nstreams_per_user = 0\n"};
+  const auto id = gw.add_camera(cam.port, gw.admin_token());
+  const auto target =
+      "/api/cameras/" + std::to_string(id) + "/ws?format=binary&access_token=" + gw.admin_token();
+  std::vector<std::unique_ptr<ws_client>> viewers;
+  for (int i = 0; i < 10; ++i) {
+    viewers.push_back(std::make_unique<ws_client>(gw.port(), target));
+    ASSERT_TRUE(viewers.back()->handshake_ok());
+  }
+  for (int round = 0; round < 5; ++round) {
+    for (auto& ws : viewers) {
+      bool binary = false;
+      const auto m = ws->next_message(std::chrono::seconds(5), &binary);
+      ASSERT_TRUE(m);
+      EXPECT_TRUE(binary);
+      // A message whole from its first byte: nothing of an earlier frame left in a pipe.
+      ASSERT_GT(m->size(), 4u);
+      EXPECT_EQ(m->substr(0, 2), "\xff\xd8");
+      EXPECT_EQ(m->substr(m->size() - 2), "\xff\xd9");
+    }
+  }
+  // tee then splice, as MJPEG: two ends per viewer (root here, so no pipe-user-pages-soft
+  // cap), plus the frames' own pipes.
+  EXPECT_GE(descriptors_open(gw.pid(), "pipe:["), 20);
+}
