@@ -80,29 +80,31 @@ def by_server(runs):
 
 # ---------------------------------------------------------------- tables
 
+def by_step(runs):
+    """(viewers, server name, run, camgate's run at that step) in step and NAMES order."""
+    for n in sorted({r["all"]["viewers"] for r in runs}):
+        at = {r["server"]: r for r in runs if r["all"]["viewers"] == n}
+        for name in NAMES:
+            if name in at:
+                yield n, name, at[name], at.get("camgate")
+
+
 def fanout_table(runs, min_fps=29):
     rows = [f"| viewers | server | viewers at ≥ {min_fps:g} fps | fps min / p50 | latency p50 / p99 ms | "
             "server CPU % | CPU ÷ camgate | server RSS MB | RSS ÷ camgate | errors |",
             "|---:|---|---:|---|---|---:|---:|---:|---:|---:|"]
-    steps = sorted({r["all"]["viewers"] for r in runs})
-    for n in steps:
-        at = {r["server"]: r for r in runs if r["all"]["viewers"] == n}
-        base = at.get("camgate")
-        for name in NAMES:
-            r = at.get(name)
-            if not r:
-                continue
-            g = r["all"]
-            lat = latency_of(g)
-            cpu = r["gateway"]["cpu_percent"]
-            rss = r["gateway"]["rss_max_kb"] / 1024
-            rows.append(
-                f"| {n} | {NAMES[name]} | {g['viewers_ge_min_fps']} | "
-                f"{num(g['fps_per_viewer']['min'])} / {num(g['fps_per_viewer']['p50'])} | "
-                + (f"{num(lat['p50'])} / {num(lat['p99'])}" if lat else "no stamp")
-                + f" | {num(cpu)} | {'' if name == 'camgate' else ratio(cpu, base and base['gateway']['cpu_percent'])} | "
-                f"{num(rss)} | {'' if name == 'camgate' else ratio(rss, base and base['gateway']['rss_max_kb'] / 1024)} | "
-                f"{r['errors'] + r['disconnects']} |")
+    for n, name, r, base in by_step(runs):
+        g = r["all"]
+        lat = latency_of(g)
+        cpu = r["gateway"]["cpu_percent"]
+        rss = r["gateway"]["rss_max_kb"] / 1024
+        rows.append(
+            f"| {n} | {NAMES[name]} | {g['viewers_ge_min_fps']} | "
+            f"{num(g['fps_per_viewer']['min'])} / {num(g['fps_per_viewer']['p50'])} | "
+            + (f"{num(lat['p50'])} / {num(lat['p99'])}" if lat else "no stamp")
+            + f" | {num(cpu)} | {'' if name == 'camgate' else ratio(cpu, base and base['gateway']['cpu_percent'])} | "
+            f"{num(rss)} | {'' if name == 'camgate' else ratio(rss, base and base['gateway']['rss_max_kb'] / 1024)} | "
+            f"{r['errors'] + r['disconnects']} |")
     return "\n".join(rows)
 
 
@@ -114,18 +116,12 @@ def rx_table(runs):
         return None
     rows = ["| viewers | server | CPU % | of it, viewers' receive path | CPU % without it | ÷ camgate | samples |",
             "|---:|---|---:|---:|---:|---:|---:|"]
-    for n in sorted({r["all"]["viewers"] for r in runs}):
-        at = {r["server"]: r for r in runs if r["all"]["viewers"] == n}
-        base = at.get("camgate")
-        for name in NAMES:
-            r = at.get(name)
-            if not r:
-                continue
-            g = r["gateway"]
-            rows.append(f"| {n} | {NAMES[name]} | {num(g['cpu_percent'])} | {g['rx_share'] * 100:.0f} % | "
-                        f"{num(g['cpu_percent_without_rx'])} | "
-                        f"{'' if name == 'camgate' else ratio(g['cpu_percent_without_rx'], base and base['gateway'].get('cpu_percent_without_rx'))} | "
-                        f"{g['rx_samples']} |")
+    for n, name, r, base in by_step(runs):
+        g = r["gateway"]
+        rows.append(f"| {n} | {NAMES[name]} | {num(g['cpu_percent'])} | {g['rx_share'] * 100:.0f} % | "
+                    f"{num(g['cpu_percent_without_rx'])} | "
+                    f"{'' if name == 'camgate' else ratio(g['cpu_percent_without_rx'], base and base['gateway'].get('cpu_percent_without_rx'))} | "
+                    f"{g['rx_samples']} |")
     return "\n".join(rows)
 
 
