@@ -51,6 +51,34 @@ class viewer_pipe {
   bool refused_ = false;  // the kernel said no: do not ask again for this viewer
 };
 
+// Tees the frame's pipe (sealed_pages::tee_source) into the viewer's `pipe` when it has
+// room: page references only. Returns the bytes now in the pipe, the frame's first ones
+// (0: send it all with sendfile).
+inline std::size_t tee_frame(viewer_pipe& pipe, const core::sealed_pages& pages) {
+  if (!pipe.fit(pages.size())) return 0;
+  const int source = pages.tee_source();
+  if (source < 0) return 0;
+  const ssize_t n = ::tee(source, pipe.write_end(), pages.size(), SPLICE_F_NONBLOCK);
+  return n > 0 ? static_cast<std::size_t>(n) : 0;
+}
+
+// One non-blocking send of the frame's next bytes to `socket`: from the viewer's pipe
+// while the tee put some there (`in_pipe`), then from the file. Advances `offset` (and
+// `in_pipe`) by what went; returns the system call's result.
+inline ssize_t send_next(int socket, const core::sealed_pages& pages, viewer_pipe* pipe,
+                         std::size_t& in_pipe, off_t& offset) {
+  if (in_pipe > 0) {
+    const ssize_t n = ::splice(pipe->read_end(), nullptr, socket, nullptr, in_pipe,
+                               SPLICE_F_NONBLOCK | SPLICE_F_MOVE);
+    if (n > 0) {
+      in_pipe -= static_cast<std::size_t>(n);
+      offset += n;
+    }
+    return n;
+  }
+  return ::sendfile(socket, pages.fd(), &offset, pages.size() - static_cast<std::size_t>(offset));
+}
+
 // Sends all of `pages` on the plain TCP `socket`: the kernel queues references to the
 // sealed pages instead of copying the bytes into each socket. With a `pipe`, the frame's
 // pipe is tee'd into it and spliced out; what it could not take, or everything without
@@ -62,33 +90,16 @@ template <typename Done>
 class page_send {
  public:
   page_send(tcp::socket& socket, core::sealed_pages_ptr pages, viewer_pipe* pipe, Done done)
-      : socket_(&socket), pages_(std::move(pages)), pipe_(pipe), done_(std::move(done)) {
-    if (pipe_ && pipe_->fit(pages_->size())) {
-      if (const int source = pages_->tee_source(); source >= 0) {
-        const ssize_t n = ::tee(source, pipe_->write_end(), pages_->size(), SPLICE_F_NONBLOCK);
-        if (n > 0) in_pipe_ = static_cast<std::size_t>(n);
-      }
-    }
-  }
+      : socket_(&socket),
+        pages_(std::move(pages)),
+        pipe_(pipe),
+        done_(std::move(done)),
+        in_pipe_(pipe_ ? tee_frame(*pipe_, *pages_) : 0) {}
 
   void operator()(error_code ec = {}) {
-    const auto size = static_cast<off_t>(pages_->size());
     if (ec) return finish(ec);
-    // First what the tee put in the viewer's pipe (all of the frame, normally)...
-    while (in_pipe_ > 0) {
-      const ssize_t n = ::splice(pipe_->read_end(), nullptr, socket_->native_handle(), nullptr,
-                                 in_pipe_, SPLICE_F_NONBLOCK | SPLICE_F_MOVE);
-      if (n > 0) {
-        in_pipe_ -= static_cast<std::size_t>(n);
-        offset_ += n;
-        continue;
-      }
-      if (!retry(n)) return;
-    }
-    // ...then the rest from the file.
-    while (offset_ < size) {
-      const ssize_t n = ::sendfile(socket_->native_handle(), pages_->fd(), &offset_,
-                                   static_cast<std::size_t>(size - offset_));
+    while (offset_ < static_cast<off_t>(pages_->size())) {
+      const ssize_t n = send_next(socket_->native_handle(), *pages_, pipe_, in_pipe_, offset_);
       if (n > 0) continue;
       if (!retry(n)) return;
     }

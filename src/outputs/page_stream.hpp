@@ -1,5 +1,4 @@
 #pragma once
-#include <sys/sendfile.h>
 
 #include <array>
 #include <cerrno>
@@ -83,26 +82,10 @@ class page_stream {
   void send(Handler h) {
     auto& socket = next_.socket();
     const auto size = static_cast<off_t>(pages_->size());
-    if (offset_ == 0 && in_pipe_ == 0 && pipe_.fit(pages_->size())) {
-      if (const int source = pages_->tee_source(); source >= 0) {
-        const ssize_t n = ::tee(source, pipe_.write_end(), pages_->size(), SPLICE_F_NONBLOCK);
-        if (n > 0) in_pipe_ = static_cast<std::size_t>(n);
-      }
-    }
+    if (offset_ == 0 && in_pipe_ == 0) in_pipe_ = tee_frame(pipe_, *pages_);
     for (;;) {
       const off_t before = offset_;
-      ssize_t n;
-      if (in_pipe_ > 0) {  // first what the tee put in the pipe, then the rest from the file
-        n = ::splice(pipe_.read_end(), nullptr, socket.native_handle(), nullptr, in_pipe_,
-                     SPLICE_F_NONBLOCK | SPLICE_F_MOVE);
-        if (n > 0) {
-          in_pipe_ -= static_cast<std::size_t>(n);
-          offset_ += n;
-        }
-      } else {
-        n = ::sendfile(socket.native_handle(), pages_->fd(), &offset_,
-                       static_cast<std::size_t>(size - offset_));
-      }
+      const ssize_t n = send_next(socket.native_handle(), *pages_, &pipe_, in_pipe_, offset_);
       if (n > 0) {
         const auto sent = static_cast<std::size_t>(offset_ - before);
         if (offset_ == size) pages_.reset();

@@ -102,6 +102,18 @@ int descriptors_open(pid_t pid, const std::string& what) {
   return n;
 }
 
+// The viewer's next message: binary, and a whole JPEG from its first byte to its last
+// (nothing of an earlier frame left in front of it).
+::testing::AssertionResult next_is_whole_jpeg(ws_client& ws) {
+  bool binary = false;
+  const auto m = ws.next_message(std::chrono::seconds(5), &binary);
+  if (!m) return ::testing::AssertionFailure() << "no message within 5 s";
+  if (!binary) return ::testing::AssertionFailure() << "a text message";
+  if (m->size() <= 4 || m->substr(0, 2) != "\xff\xd8" || m->substr(m->size() - 2) != "\xff\xd9")
+    return ::testing::AssertionFailure() << "not a whole JPEG (" << m->size() << " bytes)";
+  return ::testing::AssertionSuccess();
+}
+
 // Frame pages (memfd:camgate-frame).
 int frame_pages_open(pid_t pid) {
   return descriptors_open(pid, "memfd:camgate-frame");
@@ -182,13 +194,7 @@ TEST(ZeroCopy, BinaryWebSocketMessagesAreWholeJpegsWithAndWithoutIt) {
                                 "/ws?format=binary&access_token=" + gw.admin_token());
     ASSERT_TRUE(ws.handshake_ok());
     for (int i = 0; i < 10; ++i) {
-      bool binary = false;
-      const auto m = ws.next_message(std::chrono::seconds(5), &binary);
-      ASSERT_TRUE(m);
-      EXPECT_TRUE(binary);
-      ASSERT_GT(m->size(), 4u);
-      EXPECT_EQ(m->substr(0, 2), "\xff\xd8");
-      EXPECT_EQ(m->substr(m->size() - 2), "\xff\xd9");
+      ASSERT_TRUE(next_is_whole_jpeg(ws));
       // The viewer may talk; the server's reads (and Beast's replies) go on alongside.
       if (i == 5) EXPECT_TRUE(ws.send("hello"));
     }
@@ -218,16 +224,7 @@ TEST(ZeroCopy, BinaryWebSocketViewersGetTheirFramesThroughTheirOwnPipes) {
     ASSERT_TRUE(viewers.back()->handshake_ok());
   }
   for (int round = 0; round < 5; ++round) {
-    for (auto& ws : viewers) {
-      bool binary = false;
-      const auto m = ws->next_message(std::chrono::seconds(5), &binary);
-      ASSERT_TRUE(m);
-      EXPECT_TRUE(binary);
-      // A message whole from its first byte: nothing of an earlier frame left in a pipe.
-      ASSERT_GT(m->size(), 4u);
-      EXPECT_EQ(m->substr(0, 2), "\xff\xd8");
-      EXPECT_EQ(m->substr(m->size() - 2), "\xff\xd9");
-    }
+    for (auto& ws : viewers) ASSERT_TRUE(next_is_whole_jpeg(*ws));
   }
   // tee then splice, as MJPEG: two ends per viewer (root here, so no pipe-user-pages-soft
   // cap), plus the frames' own pipes.
